@@ -1,0 +1,109 @@
+"""The ``auditor`` command line: a thin click group.
+
+One error boundary (``main``) maps exceptions to exit codes: 0 success, 1 findings or unreadable
+inputs, 2 usage / configuration / rule-file errors. Heavy libraries are imported by the
+commands that need them, so ``auditor --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from auditor import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def cli() -> None:
+    """Audit 政府信息公开工作年度报告 against the national format and your own rules."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text",
+              show_default=True, help="json: the report model; text: a summary to check by eye.")
+def parse(files: tuple[str, ...], output_format: str) -> None:
+    """Show what was recognized in FILES (documents, sections, metadata, every cell)."""
+    from auditor.model import AdapterError
+    from auditor.reading import load_reports
+    from auditor.summary import text_summary
+
+    documents: list[dict] = []
+    failed = 0
+    for path in files:
+        try:
+            reports = load_reports(path)
+        except AdapterError as exc:
+            failed += 1
+            click.echo(f"{path}: error: {exc}", err=True)
+            if output_format == "json":
+                documents.append({"source": path, "index": 0, "kind": None, "error": str(exc)})
+            continue
+        for report in reports:
+            if output_format == "json":
+                documents.append(report.to_json())
+            else:
+                click.echo(text_summary(report))
+    if output_format == "json":
+        click.echo(json.dumps({"documents": documents}, ensure_ascii=False, indent=2))
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("plugins")
+def plugins_command() -> None:
+    """List loaded plugins: adapters (with the extensions they claim) and reporters."""
+    from auditor import plugins
+
+    click.echo("adapters:")
+    for name, loaded in sorted(plugins.adapters().items()):
+        exts = " ".join(loaded.obj.extensions)
+        click.echo(f"  {name:<8} {exts:<22} {loaded.plugin} ({plugins.plugin_origin(loaded.plugin)})")
+    click.echo("reporters:")
+    for name, loaded in sorted(plugins.reporters().items()):
+        click.echo(f"  {name:<8} {loaded.obj.suffix:<22} {loaded.plugin} ({plugins.plugin_origin(loaded.plugin)})")
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (rules, check, audit)."""
+    import importlib
+
+    for module_name, names in (("auditor.commands.rules", ("rules", "check")),
+                               ("auditor.commands.audit", ("audit",))):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        for name in names:
+            command = getattr(module, name, None)
+            if command is not None:
+                cli.add_command(command)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point: run the group, mapping unexpected errors to exit code 2 with one line."""
+    from auditor.plugins import PluginError
+
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+    except PluginError as exc:
+        click.echo(f"auditor: plugin error: {exc}", err=True)
+        sys.exit(2)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,1 @@
+"""Click commands, one module each; ``auditor.cli`` assembles them."""

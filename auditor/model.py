@@ -1,0 +1,354 @@
+"""The data passed between auditor's stages.
+
+adapter -> ``Document`` (text blocks and raw table grids with source positions)
+recognizer -> ``Report`` (sections, metadata, cells keyed by canonical id)
+rule engine -> ``Finding`` / ``RuleOutcome`` collected in a ``DocumentResult``
+reporters -> read ``AuditRun`` only.
+
+This module imports nothing of auditor's own: every other layer may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional, Union
+
+Number = Union[int, float]
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+ReportKind = Literal["annual-report", "legacy-report", "other"]
+FormatId = Literal["2019", "2021", "legacy"]
+
+
+# --------------------------------------------------------------------------------------------
+# Source positions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where something sits in its source file.
+
+    ``line``/``end_line`` are 1-based text lines (text adapter); ``page`` is a 1-based PDF page;
+    ``locator`` is a structural path for HTML/DOCX (``table[2]/tr[5]/td[3]``).
+    """
+
+    line: Optional[int] = None
+    end_line: Optional[int] = None
+    column: Optional[int] = None
+    page: Optional[int] = None
+    locator: Optional[str] = None
+
+    def describe(self) -> str:
+        """Short human form: ``12``, ``12-40``, ``p.4``, ``table[1]/tr[3]/td[2]``."""
+        parts = []
+        if self.line is not None:
+            parts.append(str(self.line) if not self.end_line or self.end_line == self.line
+                         else f"{self.line}-{self.end_line}")
+        if self.page is not None:
+            parts.append(f"p.{self.page}")
+        if self.locator:
+            parts.append(self.locator)
+        return " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in (("line", self.line), ("end_line", self.end_line),
+                                  ("column", self.column), ("page", self.page),
+                                  ("locator", self.locator)) if v is not None}
+
+    @staticmethod
+    def cover(first: Span, last: Span) -> Span:
+        """A span from the start of ``first`` to the end of ``last``."""
+        end = last.end_line or last.line
+        return Span(line=first.line, end_line=end, page=first.page, locator=first.locator)
+
+
+# --------------------------------------------------------------------------------------------
+# Adapter output
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """One cell of a raw table grid, as written (merged cells repeated into every slot)."""
+
+    text: str
+    span: Span = field(default_factory=Span)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph/line of text (``rows`` empty) or a table grid (``text`` empty).
+
+    Text adapters emit one block per line; structured adapters (HTML, DOCX, PDF) emit
+    paragraphs and tables in reading order.
+    """
+
+    kind: Literal["text", "table"]
+    text: str = ""
+    rows: tuple[tuple[RawCell, ...], ...] = ()
+    span: Span = field(default_factory=Span)
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an adapter read from one file, before any recognition."""
+
+    path: str
+    adapter: str
+    blocks: tuple[Block, ...]
+    encoding: Optional[str] = None
+    sha256: Optional[str] = None
+    notes: tuple[str, ...] = ()
+
+
+class AdapterError(Exception):
+    """A file that cannot be read: the message is one line a user can act on."""
+
+
+# --------------------------------------------------------------------------------------------
+# Recognized report
+# --------------------------------------------------------------------------------------------
+
+CellState = Literal["number", "blank", "placeholder", "text"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell under its canonical id (``t3.new.natural``).
+
+    ``state`` keeps blank, placeholder (``-``, ``/``, ``——``, ``无``) and text apart from numbers;
+    ``value`` is only set for numbers. ``decimals`` is how many decimals were written (for rounding
+    tolerance); ``unit`` what was written after the number (``万元``, ``宗``). Amounts given in 元
+    are normalised to 万元 and ``raw`` keeps what was written.
+    """
+
+    id: str
+    raw: str
+    value: Optional[Number]
+    state: CellState
+    span: Span = field(default_factory=Span)
+    unit: Optional[str] = None
+    decimals: int = 0
+
+    @property
+    def is_blank(self) -> bool:
+        return self.state == "blank"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"raw": self.raw, "value": self.value, "state": self.state,
+                                "span": self.span.to_json()}
+        if self.unit:
+            data["unit"] = self.unit
+        if self.decimals:
+            data["decimals"] = self.decimals
+        return data
+
+
+@dataclass(frozen=True)
+class Section:
+    """One of the six numbered sections as found in the report."""
+
+    number: int
+    heading: str
+    standard: bool
+    text: str
+    span: Span = field(default_factory=Span)
+    expected_heading: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "heading": self.heading, "standard": self.standard,
+                "expected_heading": self.expected_heading, "span": self.span.to_json(),
+                "text": self.text}
+
+
+@dataclass(frozen=True)
+class Contact:
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    address: Optional[str] = None
+    postcode: Optional[str] = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"phones": list(self.phones), "emails": list(self.emails),
+                "address": self.address, "postcode": self.postcode}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The statistic-period statement (本报告中所列数据的统计期限是…)."""
+
+    statement: str
+    start: Optional[str] = None  # ISO date
+    end: Optional[str] = None  # ISO date
+    span: Span = field(default_factory=Span)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"statement": self.statement, "start": self.start, "end": self.end,
+                "span": self.span.to_json()}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which file, which document inside it, which lines."""
+
+    path: str
+    index: int = 0
+    span: Span = field(default_factory=Span)
+    encoding: Optional[str] = None
+    adapter: Optional[str] = None
+    sha256: Optional[str] = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "index": self.index, "span": self.span.to_json(),
+                "encoding": self.encoding, "adapter": self.adapter, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A recognized document: what rules are evaluated against."""
+
+    source: Source
+    kind: ReportKind
+    agency: Optional[str] = None
+    year: Optional[int] = None
+    format: Optional[FormatId] = None
+    title: Optional[str] = None
+    published: Optional[str] = None  # ISO date
+    period: Optional[Period] = None
+    contact: Contact = field(default_factory=Contact)
+    sections: tuple[Section, ...] = ()
+    cells: dict[str, Cell] = field(default_factory=dict)
+    tables: tuple[str, ...] = ()  # tables found: "t2", "t3", "t4"
+    text: str = ""
+    government_report: bool = False  # a people's government's own report (deadline 31 March)
+    notes: tuple[str, ...] = ()  # recognizer remarks: unknown rows, ambiguous placement…
+
+    def section(self, number: int) -> Optional[Section]:
+        return next((s for s in self.sections if s.number == number), None)
+
+    def cell_values(self) -> dict[str, Optional[Number]]:
+        return {cid: cell.value for cid, cell in self.cells.items()}
+
+    def to_json(self, *, full: bool = True) -> dict[str, Any]:
+        """The serialized form described by ``schemas/report.schema.json``."""
+        data: dict[str, Any] = {
+            "source": self.source.path,
+            "index": self.source.index,
+            "kind": self.kind,
+            "agency": self.agency,
+            "year": self.year,
+            "format": self.format,
+            "title": self.title,
+            "published": self.published,
+            "sections": [s.number for s in self.sections],
+            "tables": list(self.tables),
+            "cells": self.cell_values(),
+        }
+        if full:
+            data.update({
+                "location": self.source.to_json(),
+                "period": self.period.to_json() if self.period else None,
+                "contact": self.contact.to_json(),
+                "government_report": self.government_report,
+                "section_details": [s.to_json() for s in self.sections],
+                "cell_details": {cid: cell.to_json() for cid, cell in self.cells.items()},
+                "notes": list(self.notes),
+            })
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# Audit results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A cell a finding is about, with what it held."""
+
+    id: str
+    value: Optional[Number]
+    raw: str = ""
+    span: Span = field(default_factory=Span)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "value": self.value, "raw": self.raw, "span": self.span.to_json()}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation of one rule, in one scope (a column, a row, or the whole report)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    scope: dict[str, str] = field(default_factory=dict)
+    cells: tuple[CellRef, ...] = ()
+    span: Span = field(default_factory=Span)
+    waived: Optional[dict[str, Any]] = None  # the waiver that covers it, if any
+
+    @property
+    def line(self) -> Optional[int]:
+        if self.span.line is not None:
+            return self.span.line
+        return next((c.span.line for c in self.cells if c.span.line is not None), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rule": self.rule, "severity": self.severity, "message": self.message,
+                                "scope": dict(self.scope), "cells": [c.to_json() for c in self.cells],
+                                "line": self.line, "location": self.span.to_json()}
+        if self.waived is not None:
+            data["waived"] = self.waived
+        return data
+
+
+Status = Literal["pass", "fail", "not_assessable", "skipped"]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reporters need to know about a rule, without the compiled code."""
+
+    id: str
+    title: str
+    severity: Severity
+    pack: str
+    description: str = ""
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """How one rule went on one document: ``pass``, ``fail`` (with findings), ``not_assessable``
+    (the report lacks what the rule needs; ``reason`` says what) or ``skipped`` (guard false)."""
+
+    rule: RuleInfo
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """One document's audit: its report (or the error that stopped reading it) and outcomes."""
+
+    path: str
+    index: int = 0
+    report: Optional[Report] = None
+    outcomes: tuple[RuleOutcome, ...] = ()
+    error: Optional[str] = None
+    sha256: Optional[str] = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for o in self.outcomes for f in o.findings]
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """Everything one ``auditor audit`` produced; the only thing reporters read."""
+
+    documents: tuple[DocumentResult, ...]
+    rules: tuple[RuleInfo, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)  # version, packs + hashes, config, inputs

@@ -100,6 +100,9 @@ class Document:
     encoding: Optional[str] = None
     sha256: Optional[str] = None
     notes: tuple[str, ...] = ()
+    # Adapters for already-structured input (the JSON adapter) hand over finished reports;
+    # the recognizer passes them through instead of reading ``blocks``.
+    reports: tuple[Report, ...] = ()
 
 
 class AdapterError(Exception):
@@ -319,6 +322,17 @@ class RuleInfo:
 
 
 @dataclass(frozen=True)
+class PackInfo:
+    """A loaded rule pack, for reproducibility records (name, version, content hash)."""
+
+    name: str
+    version: int
+    path: str
+    sha256: str
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RuleOutcome:
     """How one rule went on one document: ``pass``, ``fail`` (with findings), ``not_assessable``
     (the report lacks what the rule needs; ``reason`` says what) or ``skipped`` (guard false)."""
@@ -351,4 +365,5 @@ class AuditRun:
 
     documents: tuple[DocumentResult, ...]
     rules: tuple[RuleInfo, ...] = ()
+    packs: tuple[PackInfo, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)  # version, packs + hashes, config, inputs

@@ -6,6 +6,7 @@ error entry and go on with the batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from pathlib import Path
@@ -55,8 +56,7 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     adapter = pick_adapter(name, data[:SNIFF_BYTES])
     document = adapter.read(name, data)
     digest = hashlib.sha256(data).hexdigest()
-    return Document(path=document.path, adapter=document.adapter, blocks=document.blocks,
-                    encoding=document.encoding, sha256=digest, notes=document.notes)
+    return dataclasses.replace(document, sha256=digest)
 
 
 def load_reports(path: str | os.PathLike[str]) -> list[Report]:

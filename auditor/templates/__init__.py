@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 if sys.version_info >= (3, 11):
@@ -118,7 +118,7 @@ def _labels(items: list[dict]) -> tuple[Label, ...]:
                        amount=i.get("amount", False)) for i in items)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(format_id: str) -> Template:
     """The template of a national format (``2019`` or ``2021``)."""
     if format_id not in FORMATS:

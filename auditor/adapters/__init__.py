@@ -1,0 +1,1 @@
+"""Built-in format adapters, each an ordinary plugin (see ``auditor.hookspecs``)."""

@@ -1,0 +1,75 @@
+"""Plain text: scraped pages and Word "save as text" exports.
+
+Decoding: a BOM wins; then strict UTF-8; then strict GB18030 (a superset of GBK and GB2312);
+then charset-normalizer's best guess. The encoding used is recorded on the document. Tables
+stay as lines here: the recognizer knows the table layouts (`|`-split rows, one cell per line,
+tab-indented cells) because it needs the template's labels to find row boundaries.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from auditor.hookspecs import hookimpl
+from auditor.model import AdapterError, Block, Document, Span
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL_OK = {9, 10, 12, 13, 27}
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes or many C0 controls: not text (a PDF or image renamed .txt)."""
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in _CONTROL_OK)
+    return controls > max(8, len(sample) // 100)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes to text and the name of the encoding used."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name), name
+    if _looks_binary(data):
+        raise AdapterError("binary data, not a text file (wrong extension?)")
+    for name in ("utf-8", "gb18030"):
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise AdapterError("cannot decode text: not UTF-8, GB18030 or any encoding charset-normalizer knows")
+    return str(best), best.encoding
+
+
+class TextAdapter:
+    name = "text"
+    extensions = (".txt", ".text")
+    description = "plain text (UTF-8, GB18030/GBK; any of the scraped table layouts)"
+
+    def sniff(self, head: bytes) -> bool:
+        if not head or _looks_binary(head):
+            return False
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return exc.start > len(head) - 4  # cut inside a multi-byte character
+        return True
+
+    def read(self, path: str, data: bytes) -> Document:
+        text, encoding = decode(data)
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        blocks = tuple(Block(kind="text", text=line, span=Span(line=number))
+                       for number, line in enumerate(lines, start=1))
+        if not any(line.strip() for line in lines):
+            raise AdapterError("file holds only whitespace")
+        return Document(path=path, adapter=self.name, blocks=blocks, encoding=encoding)
+
+
+@hookimpl
+def auditor_adapters():
+    return [TextAdapter]

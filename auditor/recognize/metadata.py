@@ -1,0 +1,204 @@
+"""Facts a report states in prose: title, agency, year, publication date, statistic period,
+contact details, and whether it is a people's government's own report.
+
+Every pattern here was written against what the seeds actually contain (titles split over two
+lines, periods without 统计, phone numbers with an em dash, pages with no title at all).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+from typing import Optional
+
+from auditor.model import Contact, Period, Span
+from auditor.recognize.items import Item
+from auditor.recognize.normalize import chinese_year
+
+_YEAR = r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})"
+TITLE_RE = re.compile(
+    rf"^(?P<agency>.{{0,40}}?)\s*{_YEAR}\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息公开\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)",
+)
+TITLE_NO_YEAR_RE = re.compile(r"^(?P<agency>.{2,40}?)(?:政府)?信息公开工作年度报告$")
+TITLE_HEAD_RE = re.compile(rf"{_YEAR}\s*年\s*度?.*信息公开.*工作$")  # first half of a split title
+
+_DATE = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
+PUBLISHED_LINE_RE = re.compile(
+    rf"^(?:(?:发布|公开|成文|印发)?(?:日期|时间)\s*[:：]?\s*)?{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
+PERIOD_KEY_RE = re.compile(r"统计期限|统计时限|统计期间|统计时间|统计区间|数据统计|所列数据|统计截止|数据期限")
+PERIOD_RANGE_RE = re.compile(
+    r"(?:自|从)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~|～)\s*"
+    r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+PHONE_RE = re.compile(
+    r"(?:电话|热线|联系方式|咨询|Tel|TEL)[^0-9\n]{0,12}?((?:\(?0\d{2,3}\)?\s*[-—–－]?\s*)?[2-9]\d{6,7}|1[3-9]\d{9})")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+ADDRESS_RE = re.compile(
+    r"(?:地址|地\s*址|通讯地址|联系地址)\s*[:：为是]?\s*([^,，;；。、)）\n]{2,60}?(?:号|路|街|道|楼|室|大厦|中心|院)[^,，;；。、)）\n]{0,20})")
+POSTCODE_RE = re.compile(r"(?:邮编|邮政编码)\s*[:：为是]?\s*(\d{6})")
+
+# Administrative names: 南宁市良庆区, 净月高新区, 河源市金融工作局… (counted to find the agency of
+# a report printed without its title).
+_PLACE_RE = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,3}(?:省|自治区))?(?:[\u4e00-\u9fff]{2,3}市)?[\u4e00-\u9fff]{2,3}"
+    r"(?:高新区|开发区|新区|自治县|市|县|区|旗)")
+_PLACE_STOP = set("年月日我全各本该城辖市省县区和在的对等及与了是为向由把将从经按据到至其每此他中共党委")
+_PLACE_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:省|自治区|市|州|盟|地区)$")
+_DEPARTMENT_END = re.compile(
+    r"(局|委员会|委|办公室|办|厅|署|中心|院|所|队|站|部|处|科|管理处|公司|集团|银行|会)$")
+_GOVERNMENT_MARK = re.compile(r"本级|人民政府$|政府$")
+
+
+def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[Item]]:
+    """The annual-report title among the first lines, joined when split over two lines."""
+    lines = [i for i in items[:12] if i.grid is None and i.stripped]
+    for pos, item in enumerate(lines):
+        text = _title_text(item.stripped)
+        if TITLE_HEAD_RE.search(text) and pos + 1 < len(lines):
+            follower = lines[pos + 1].stripped
+            if follower.startswith(("年度报告", "年报", "报告")) and len(follower) <= 8:
+                text = text + follower
+        if is_title_line(text):
+            match = TITLE_RE.match(text)
+            year = chinese_year(match.group(2)) if match else None
+            return text.rstrip("。."), year, item
+    return None, None, None
+
+
+def _title_text(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().rstrip("。.")
+
+
+def is_title_line(text: str) -> bool:
+    """An annual-report title: short, not a breadcrumb, names 信息公开 … 年度报告."""
+    text = _title_text(text)
+    if len(text) > 70 or ">" in text or "|" in text:
+        return False
+    return bool(TITLE_RE.match(text) and text.endswith(("报告", "年报")))
+
+
+def agency_from_title(title: str, following: list[Item]) -> Optional[str]:
+    """Text before the year; a fuller spelling in the next lines wins (宁波市质监局 →
+    宁波市质量技术监督局)."""
+    match = TITLE_RE.match(title)
+    agency = match.group("agency").strip(" ：:") if match else None
+    if not agency:
+        return None
+    for item in following[:4]:
+        for candidate in re.findall(r"([\u4e00-\u9fff]{3,30}?)\s*(?:19|20)\d{2}\s*年", item.text[:120]):
+            if len(candidate) > len(agency) and candidate[:2] == agency[:2] and _is_subsequence(agency, candidate):
+                agency = candidate
+    return agency
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def agency_from_body(text: str) -> Optional[str]:
+    """For a report printed without its title: the administrative name it mentions most,
+    in its longest spelling (良庆区 → 南宁市良庆区)."""
+    counts: Counter[str] = Counter()
+    for match in _PLACE_RE.finditer(text):
+        name = match.group(0)
+        while name and name[0] in _PLACE_STOP:
+            name = name[1:]
+        if len(name) >= 3:
+            counts[name] += 1
+    if not counts:
+        return None
+    # Fold spellings that end with the same core (南宁市良庆区 / 良庆区).
+    totals: Counter[str] = Counter()
+    for name, count in counts.items():
+        core = next((other for other in counts if other != name and name.endswith(other) and len(other) >= 3), name)
+        totals[core] += count
+    core, _ = totals.most_common(1)[0]
+    # A longer spelling only when what it adds is itself a place (南宁市 + 良庆区), not a verb
+    # glued on by the regex (印发桂林市).
+    spellings = [n for n in counts if n == core or (n.endswith(core) and _PLACE_PREFIX.match(n[: -len(core)]))]
+    return max(spellings, key=len)
+
+
+def is_government_report(agency: Optional[str], head_text: str) -> bool:
+    """A people's government's own report (deadline 31 March) rather than a department's."""
+    if "本级" in head_text[:400]:
+        return True
+    if not agency:
+        return False
+    if agency.endswith(("人民政府", "政府")):
+        return True
+    return not _DEPARTMENT_END.search(agency)
+
+
+def years_in(text: str) -> Counter[int]:
+    """Years written as ``2020年`` in running text (document numbers like 〔2020〕 excluded)."""
+    found: Counter[int] = Counter()
+    for match in re.finditer(r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年", text):
+        found[int(match.group(1))] += 1
+    return found
+
+
+def published_date(items: list[Item]) -> tuple[Optional[str], Optional[Span]]:
+    """A line that is only a date (``2021年1月29日``, ``2021-01-15 11:03``, ``发布日期：…``)."""
+    for item in items:
+        if item.grid is not None:
+            continue
+        text = unicodedata.normalize("NFKC", item.stripped)
+        match = PUBLISHED_LINE_RE.match(text)
+        if match:
+            iso = _iso(match.group(1), match.group(2), match.group(3))
+            if iso:
+                return iso, item.span
+    return None, None
+
+
+def _iso(year: str, month: str, day: str) -> Optional[str]:
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def statistic_period(items: list[Item]) -> Optional[Period]:
+    """The statement of the statistic period and the dates it gives."""
+    for item in items:
+        if item.grid is not None:
+            continue
+        text = unicodedata.normalize("NFKC", item.text)
+        for key in PERIOD_KEY_RE.finditer(text):
+            window = text[key.start(): key.end() + 60]
+            match = PERIOD_RANGE_RE.search(window)
+            if not match:
+                continue
+            start_year = match.group(1)
+            end_year = match.group(4) or start_year
+            statement = _sentence_around(text, key.start(), key.start() + match.end())
+            return Period(statement=statement,
+                          start=_iso(start_year, match.group(2), match.group(3)),
+                          end=_iso(end_year, match.group(5), match.group(6)),
+                          span=item.span)
+    return None
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(ch, 0, start) for ch in "。;；\n")
+    right_candidates = [p for p in (text.find(ch, end) for ch in "。;；\n") if p != -1]
+    right = min(right_candidates) if right_candidates else len(text)
+    return text[left + 1: right + 1].strip()
+
+
+def contact_details(text: str) -> Contact:
+    normalized = unicodedata.normalize("NFKC", text)
+    phones = []
+    for match in PHONE_RE.finditer(normalized):
+        phone = re.sub(r"\s+", "", match.group(1)).replace("—", "-").replace("–", "-").replace("－", "-")
+        if phone not in phones:
+            phones.append(phone)
+    emails = list(dict.fromkeys(EMAIL_RE.findall(normalized)))
+    address = ADDRESS_RE.search(normalized)
+    postcode = POSTCODE_RE.search(normalized)
+    return Contact(phones=tuple(phones), emails=tuple(emails),
+                   address=address.group(1).strip() if address else None,
+                   postcode=postcode.group(1) if postcode else None)

@@ -1,0 +1,113 @@
+"""Split one file into the documents it holds.
+
+A scraped page may carry several reports in a row with site noise between them (seed 004: six
+documents, property ads, a search box). A document starts at an annual-report title or at the
+title of another kind of document (…工作制度-推荐下载); lines with no word of the domain at the
+edges of a document are site noise and are trimmed off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.recognize.items import Item
+from auditor.recognize.metadata import TITLE_HEAD_RE, is_title_line
+from auditor.recognize.sections import HEADING_RE
+
+DOMAIN_WORDS = re.compile(
+    r"政府|政务|公开|信息|申请|条例|行政|工作|办理|复议|诉讼|报告|年度|统计|主动|依法|单位|部门|机关|办公室|"
+    r"总体情况|事项|问题|改进|\d{4}年|[|]")
+OTHER_TITLE_RE = re.compile(
+    r"^[^。，,;；:：]{4,48}(制度|办法|规定|细则|通知|意见|方案|规则|决定|通告|公告|规划|指南|目录)"
+    r"(\((试行|暂行)\)|（(试行|暂行)）)?\s*([-—_|].{0,12})?$")
+ENUMERATED = re.compile(r"^\s*(\(|（|[一二三四五六七八九十]+[、.．]|\d+[、.．])")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Items [start, end) of the original list form one document."""
+
+    start: int
+    end: int
+    titled: bool
+
+
+def _is_other_title(text: str) -> bool:
+    text = text.strip()
+    return bool(OTHER_TITLE_RE.match(text)) and not ENUMERATED.match(text)
+
+
+def _is_noise(item: Item) -> bool:
+    if item.grid is not None:
+        return False
+    text = item.stripped
+    return bool(text) and not DOMAIN_WORDS.search(text) and not HEADING_RE.match(text)
+
+
+def split_documents(items: list[Item]) -> list[Segment]:
+    """Document boundaries, in order; noise before, between and after documents is dropped."""
+    starts: list[tuple[int, bool]] = []
+    last_title: tuple[int, str] = (-100, "")
+    for index, item in enumerate(items):
+        if item.grid is not None or not item.stripped:
+            continue
+        text = item.stripped
+        title = is_title_line(text) or (TITLE_HEAD_RE.search(text) and _next_is_title_tail(items, index))
+        if title:
+            # A title repeated right below the first (page title + heading) is the same document.
+            year = _title_year(text)
+            if index - last_title[0] <= 3 and year == last_title[1]:
+                continue
+            starts.append((index, True))
+            last_title = (index, year)
+        elif _is_other_title(text) and not _report_sections_follow(items, index):
+            starts.append((index, False))
+    if not starts or starts[0][0] != 0:
+        starts.insert(0, (0, False))
+    segments = []
+    for pos, (start, titled) in enumerate(starts):
+        end = starts[pos + 1][0] if pos + 1 < len(starts) else len(items)
+        start, end = _trim(items, start, end)
+        if start < end:
+            segments.append(Segment(start, end, titled))
+    return segments
+
+
+def _title_year(text: str) -> str:
+    match = re.search(r"(?:19|20)\d{2}", text)
+    return match.group(0) if match else ""
+
+
+def _report_sections_follow(items: list[Item], index: int) -> bool:
+    """A short line ending in 制度/办法… inside a report is a sub-title, not a new document:
+    the report's own section headings still follow it."""
+    from auditor.recognize.sections import match_heading
+    from auditor.templates import load
+
+    template = load("2021")
+    for item in items[index + 1:]:
+        if item.grid is not None:
+            continue
+        if is_title_line(item.stripped):
+            return False
+        match = HEADING_RE.match(item.text)
+        if match and match_heading(match.group(2), template.section("一二三四五六".index(match.group(1)) + 1)):
+            return True
+    return False
+
+
+def _next_is_title_tail(items: list[Item], index: int) -> bool:
+    for item in items[index + 1: index + 3]:
+        if item.stripped:
+            return item.stripped.startswith(("年度报告", "年报")) and len(item.stripped) <= 8
+    return False
+
+
+def _trim(items: list[Item], start: int, end: int) -> tuple[int, int]:
+    while start < end and ((not items[start].stripped and items[start].grid is None) or _is_noise(items[start])):
+        start += 1
+    while end > start and ((not items[end - 1].stripped and items[end - 1].grid is None)
+                           or (_is_noise(items[end - 1]) and len(items[end - 1].stripped) >= 12)):
+        end -= 1
+    return start, end

@@ -7,7 +7,7 @@ An installed wheel carries ``rules/`` and ``schemas/`` as ``auditor/data/``; a s
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ def data_path(kind: str) -> Path:
     raise FileNotFoundError(f"auditor is missing its {kind}/ directory (looked in {packaged} and {checkout})")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped with auditor, by file name (``report.schema.json``)."""
     with open(data_path("schemas") / name, encoding="utf-8") as handle:

@@ -65,6 +65,7 @@ def load_reports(path: str | os.PathLike[str]) -> list[Report]:
 
     document = read_document(path)
     reports = recognize(document)
-    if not reports:
-        raise AdapterError("no report found: the file holds no recognizable text")
+    if not any(r.kind != "other" for r in reports):
+        found = f" ({len(reports)} document(s) of another kind)" if reports else ""
+        raise AdapterError(f"no annual report found: no report title, section headings or tables{found}")
     return reports

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+RUN_PARSE = ("import sys; from auditor.cli import main; "
+             "sys.argv = ['auditor', 'parse', '--format', 'json', sys.argv[1]]; main()")
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +42,7 @@ def test_installed_command_runs_outside_checkout(wheel: Path, tmp_path: Path) ->
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     zipfile.ZipFile(wheel).extractall(site)
     completed = subprocess.run(
-        [str(python), "-c", "import sys; from auditor.cli import main; sys.argv=['auditor', 'parse', '--format', 'json', sys.argv[1]]; main()",
-         str(ROOT / "examples" / "reports" / "002_0739bad8c8b1aa45.txt")],
+        [str(python), "-c", RUN_PARSE, str(ROOT / "examples" / "reports" / "002_0739bad8c8b1aa45.txt")],
         capture_output=True, text=True, cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert '"agency": "南江县人民政府办公室"' in completed.stdout

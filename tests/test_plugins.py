@@ -41,7 +41,7 @@ def test_two_adapters_with_one_name_is_an_error_naming_both() -> None:
     pm.register(Clash(), name="clashing-plugin")
     plugins.adapters.cache_clear()
     try:
-        with pytest.raises(plugins.PluginError, match="auditor.adapters.text.*clashing-plugin|clashing-plugin.*text"):
+        with pytest.raises(plugins.PluginError, match=r"auditor\.adapters\.text.*clashing-plugin"):
             plugins.adapters()
     finally:
         pm.unregister(name="clashing-plugin")

@@ -244,10 +244,14 @@ class _Table:
                 f"{TABLE_NAMES[self.table]}「{spec.label}」: {len(values)} of {len(columns)} values "
                 f"(line {label.span.describe()}); placed in "
                 + "、".join(c.label for c, s in zip(columns, slots) if s is not None))
-        if len(values) > len(columns) and any(v.text.strip() for v in values[len(columns):]):
+        extras = [v for v in values[len(columns):] if v.text.strip()]
+        if positional and values[: len(columns)]:
+            # A value cell merged across the padding columns repeats into each (2021 form,
+            # 本年处理决定数量 spans three columns): not an extra value.
+            extras = [v for v in extras if v.text.strip() != values[len(columns) - 1].text.strip()]
+        if extras:
             self.result.notes.append(
-                f"{TABLE_NAMES[self.table]}「{spec.label}」: extra values ignored: "
-                + " ".join(v.text for v in values[len(columns):] if v.text.strip()))
+                f"{TABLE_NAMES[self.table]}「{spec.label}」: extra values ignored: " + " ".join(v.text for v in extras))
         for column, token in zip(columns, slots):
             cell_id = f"{self.table}.{spec.id}.{column.id}"
             self.result.cells[cell_id] = _cell(cell_id, token, label.span, amount=column.amount)

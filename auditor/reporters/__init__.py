@@ -1,0 +1,163 @@
+"""Built-in output formats, each a plugin module with an ``auditor_reporters`` hook.
+
+Reporters read only an ``AuditRun``. The helpers here give every format the same view of it —
+the same counts, the same titles, the same idea of which findings are waived — so the console
+summary, the JSON summary and the JUnit totals never disagree.
+
+What the runner leaves in ``AuditRun.meta`` (all optional, reporters must cope without):
+``tool`` {name, version}, ``created`` (ISO time), ``hostname``, ``fail_on``, ``config``
+{path, sha256, settings}, ``inputs`` [{path, sha256, error}], ``waivers`` {unused, expired}.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, Optional
+
+from auditor.model import SEVERITIES, AuditRun, DocumentResult, Finding
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def is_waived(finding: Finding) -> bool:
+    """A waived finding is shown and counted apart; it never fails a run."""
+    return finding.waived is not None
+
+
+def was_audited(doc: DocumentResult) -> bool:
+    """Read, and at least one rule applied: not an unreadable file, not a document the engine
+    skipped entirely (a regulation or notice that is not an annual report)."""
+    return doc.error is None and any(o.status != "skipped" for o in doc.outcomes)
+
+
+def not_audited_reason(doc: DocumentResult) -> str:
+    if doc.report is not None and doc.report.kind == "other":
+        return "不是年度报告，未审核"
+    reasons = {o.reason for o in doc.outcomes if o.reason}
+    return "未审核" + (f"：{'；'.join(sorted(reasons))}" if reasons else "（没有适用的规则）")
+
+
+def active_findings(doc: DocumentResult) -> list[Finding]:
+    """The findings that count: not waived."""
+    return [f for f in doc.findings if not is_waived(f)]
+
+
+def waived_findings(doc: DocumentResult) -> list[Finding]:
+    return [f for f in doc.findings if is_waived(f)]
+
+
+def fail_threshold(run: AuditRun) -> str:
+    """The lowest severity that fails this run: ``warning`` or ``error`` (``never`` → error, so
+    formats that must mark failures still mark the errors)."""
+    return "warning" if run.meta.get("fail_on") == "warning" else "error"
+
+
+def at_least(severity: str, threshold: str) -> bool:
+    return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK.get(threshold, 2)
+
+
+def document_title(doc: DocumentResult) -> str:
+    """How people name a document: agency and year, else the file name."""
+    report = doc.report
+    if report is not None and report.agency:
+        return f"{report.agency} {report.year}年" if report.year else report.agency
+    if report is not None and report.year:
+        return f"{os.path.basename(doc.path)} ({report.year}年)"
+    return os.path.basename(doc.path) or doc.path
+
+
+_SHARED_PATHS: tuple[Any, frozenset[str]] = ((), frozenset())
+
+
+def _shared_paths(run: AuditRun) -> frozenset[str]:
+    """Paths holding several documents; computed once per run (reporters ask per document)."""
+    global _SHARED_PATHS
+    if _SHARED_PATHS[0] is not run.documents:
+        counts = Counter(d.path for d in run.documents)
+        _SHARED_PATHS = (run.documents, frozenset(p for p, n in counts.items() if n > 1))
+    return _SHARED_PATHS[1]
+
+
+def document_key(doc: DocumentResult, run: AuditRun) -> str:
+    """A stable identifier: the path, with ``#n`` when the file holds several documents."""
+    return f"{doc.path}#{doc.index + 1}" if doc.path in _shared_paths(run) else doc.path
+
+
+def location(doc: DocumentResult, finding: Optional[Finding] = None) -> str:
+    """``file:line`` as editors and terminals link it; the file alone when no line is known."""
+    line = finding.line if finding is not None else None
+    if line is None and finding is None and doc.report is not None:
+        line = doc.report.source.span.line
+    return f"{doc.path}:{line}" if line is not None else doc.path
+
+
+def rule_titles(run: AuditRun) -> dict[str, str]:
+    return {rule.id: rule.title for rule in run.rules}
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = Counter(f.severity for f in findings)
+    return {sev: counts.get(sev, 0) for sev in SEVERITIES}
+
+
+def summarize(run: AuditRun) -> dict[str, Any]:
+    """The numbers every format prints: documents, unreadable inputs, findings by severity, by
+    rule and by agency (waived findings counted apart), and the waivers that need attention."""
+    active = [f for d in run.documents for f in active_findings(d)]
+    waived = [f for d in run.documents for f in waived_findings(d)]
+    by_agency: dict[str, dict[str, int]] = {}
+    for doc in run.documents:
+        if doc.report is None:
+            continue
+        agency = doc.report.agency or "（未识别机关）"
+        entry = by_agency.setdefault(agency, {"documents": 0, "error": 0, "warning": 0, "info": 0})
+        entry["documents"] += 1
+        for sev, n in count_by_severity(active_findings(doc)).items():
+            entry[sev] += n
+    waivers = run.meta.get("waivers") or {}
+    threshold = run.meta.get("fail_on", "error")
+    failing = [d for d in run.documents
+               if d.error is None and any(at_least(f.severity, fail_threshold(run)) for f in active_findings(d))]
+    return {
+        "documents": len(run.documents),
+        "files": len({d.path for d in run.documents}),
+        "audited": sum(1 for d in run.documents if was_audited(d)),
+        "not_audited": sum(1 for d in run.documents if d.error is None and not was_audited(d)),
+        "unreadable": sum(1 for d in run.documents if d.error is not None),
+        "failing_documents": len(failing),
+        "findings": count_by_severity(active),
+        "waived": len(waived),
+        "by_rule": dict(sorted(Counter(f.rule for f in active).items())),
+        "waived_by_rule": dict(sorted(Counter(f.rule for f in waived).items())),
+        "by_agency": dict(sorted(by_agency.items())),
+        "unused_waivers": len(waivers.get("unused", ())),
+        "expired_waivers": len(waivers.get("expired", ())),
+        "fail_on": threshold,
+    }
+
+
+def waiver_notes(run: AuditRun) -> list[str]:
+    """One line per waiver that needs attention: unused (stale) or expired."""
+    waivers = run.meta.get("waivers") or {}
+    notes = []
+    for waiver in waivers.get("unused", ()):
+        notes.append(f"豁免未匹配任何结果（可删除）: {describe_waiver(waiver)}")
+    for waiver in waivers.get("expired", ()):
+        notes.append(f"豁免已过期，相关问题重新计入: {describe_waiver(waiver)}")
+    return notes
+
+
+def describe_waiver(waiver: dict[str, Any]) -> str:
+    where = []
+    if waiver.get("paths"):
+        where.append("paths=" + ",".join(waiver["paths"]))
+    if waiver.get("agency"):
+        where.append(f"agency={waiver['agency']}")
+    if waiver.get("scope"):
+        where.append("scope=" + ",".join(f"{k}={v}" for k, v in waiver["scope"].items()))
+    origin = f" ({waiver['origin']})" if waiver.get("origin") else ""
+    return (f"{waiver.get('rule')} [{'; '.join(where)}] 到期 {waiver.get('expires', '—')}, "
+            f"批准人 {waiver.get('approved_by', '—')}{origin}")

@@ -1,0 +1,75 @@
+"""``--format json``: every document with its findings, the summary, and how to reproduce the
+run. Described by ``schemas/results.schema.json``; the contract for scripts and dashboards."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor.hookspecs import hookimpl
+from auditor.model import AuditRun, DocumentResult, Finding
+from auditor.reporters import summarize, was_audited
+
+RESULTS_VERSION = 1
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    data = finding.to_json()
+    data["waived"] = finding.waived
+    return data
+
+
+def document_json(doc: DocumentResult) -> dict[str, Any]:
+    report = doc.report
+    data: dict[str, Any] = {
+        "source": doc.path,
+        "index": doc.index,
+        "agency": report.agency if report else None,
+        "year": report.year if report else None,
+        "format": report.format if report else None,
+        "kind": report.kind if report else None,
+        "title": report.title if report else None,
+        "sha256": doc.sha256,
+        "error": doc.error,
+        "audited": was_audited(doc),
+        "findings": [finding_json(f) for f in doc.findings],
+        "outcomes": [{"rule": o.rule.id, "status": o.status, "reason": o.reason} for o in doc.outcomes],
+    }
+    if report is not None and report.source.span.line is not None:
+        data["line"] = report.source.span.line
+    return data
+
+
+def results_json(run: AuditRun) -> dict[str, Any]:
+    meta = run.meta
+    return {
+        "version": RESULTS_VERSION,
+        "tool": meta.get("tool", {"name": "auditor", "version": None}),
+        "created": meta.get("created"),
+        "command": meta.get("command", []),
+        "fail_on": meta.get("fail_on", "error"),
+        "config": meta.get("config"),
+        "packs": [{"name": p.name, "version": p.version, "path": p.path, "sha256": p.sha256,
+                   "rules": list(p.rules)} for p in run.packs],
+        "rules": [{"id": r.id, "title": r.title, "severity": r.severity, "pack": r.pack,
+                   "description": r.description, "version": r.version} for r in run.rules],
+        "inputs": meta.get("inputs", [{"path": p, "sha256": None} for p in dict.fromkeys(d.path for d in run.documents)]),
+        "waivers": meta.get("waivers", {"applied": [], "unused": [], "expired": []}),
+        "documents": [document_json(d) for d in run.documents],
+        "summary": summarize(run),
+    }
+
+
+class JsonReporter:
+    name = "json"
+    suffix = ".json"
+    description = "machine-readable results (schemas/results.schema.json) with reproducibility record"
+    binary = False
+
+    def render(self, run: AuditRun, *, color: bool = False) -> str:
+        return json.dumps(results_json(run), ensure_ascii=False, indent=2) + "\n"
+
+
+@hookimpl
+def auditor_reporters() -> list[type]:
+    return [JsonReporter]

@@ -1,0 +1,167 @@
+"""``--format sarif``: SARIF 2.1.0 for code-scanning views of report repositories.
+
+Every input is an artifact with its SHA-256; every finding a result at ``file:line`` with its
+rule's metadata; a waived finding carries an accepted external suppression (so it is shown as
+suppressed, not lost); an unreadable input is an ``INPUT-ERROR`` result and a tool notification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from auditor.hookspecs import hookimpl
+from auditor.model import AuditRun, DocumentResult, Finding, RuleInfo
+from auditor.reporters import document_title, summarize, waiver_notes
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/auditor-project/auditor"
+INPUT_ERROR = RuleInfo("INPUT-ERROR", "文件无法读取或识别", "error", "auditor",
+                       "The input file could not be read or no report was recognized in it.")
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def artifact_uri(path: str) -> str:
+    """Relative paths stay relative (resolved against %SRCROOT%); absolute ones become file URIs."""
+    if os.path.isabs(path):
+        return Path(path).as_uri()
+    return quote(Path(path).as_posix(), safe="/")  # 中文 file names are common: percent-encode
+
+
+def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.id.title().replace("-", ""),
+        "shortDescription": {"text": rule.title},
+        "defaultConfiguration": {"level": LEVEL.get(rule.severity, "warning")},
+        "properties": {"pack": rule.pack, "version": rule.version, "severity": rule.severity},
+    }
+    if rule.description:
+        descriptor["fullDescription"] = {"text": rule.description}
+    return descriptor
+
+
+def _location(doc: DocumentResult, finding: Finding | None, artifact_index: int) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(doc.path), "index": artifact_index}}
+    if not os.path.isabs(doc.path):
+        physical["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
+    line = finding.line if finding is not None else None
+    if line is not None and line >= 1:
+        region: dict[str, Any] = {"startLine": line}
+        end = finding.span.end_line if finding is not None else None
+        if end and end >= line:
+            region["endLine"] = end
+        physical["region"] = region
+    location: dict[str, Any] = {"physicalLocation": physical}
+    location["message"] = {"text": document_title(doc)}
+    return location
+
+
+def _fingerprint(doc: DocumentResult, finding: Finding) -> str:
+    """Stable across runs while the document and the problem stay the same (not the line)."""
+    key = json.dumps([doc.path, doc.index, finding.rule, sorted(finding.scope.items()),
+                      [c.id for c in finding.cells]], ensure_ascii=False)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def sarif_log(run: AuditRun) -> dict[str, Any]:
+    rules = list(run.rules)
+    if any(d.error for d in run.documents):
+        rules.append(INPUT_ERROR)
+    known = {r.id for r in rules}
+    for doc in run.documents:  # a finding from a rule the run did not list still needs metadata
+        for finding in doc.findings:
+            if finding.rule not in known:
+                known.add(finding.rule)
+                rules.append(RuleInfo(finding.rule, finding.rule, finding.severity, "unknown"))
+    rule_index = {r.id: i for i, r in enumerate(rules)}
+    paths = list(dict.fromkeys(d.path for d in run.documents))
+    artifact_index = {p: i for i, p in enumerate(paths)}
+    sha = {d.path: d.sha256 for d in run.documents}
+    artifacts = []
+    for path in paths:
+        artifact: dict[str, Any] = {"location": {"uri": artifact_uri(path)}}
+        if not os.path.isabs(path):
+            artifact["location"]["uriBaseId"] = "%SRCROOT%"
+        if sha.get(path):
+            artifact["hashes"] = {"sha-256": sha[path]}
+        artifacts.append(artifact)
+
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for doc in run.documents:
+        where = _location(doc, None, artifact_index[doc.path])
+        if doc.error is not None:
+            results.append({"ruleId": INPUT_ERROR.id, "ruleIndex": rule_index[INPUT_ERROR.id], "level": "error",
+                            "message": {"text": f"无法读取或识别: {doc.error}"}, "locations": [where]})
+            notifications.append({"level": "error", "message": {"text": f"{doc.path}: {doc.error}"},
+                                  "locations": [where]})
+            continue
+        for finding in doc.findings:
+            result: dict[str, Any] = {
+                "ruleId": finding.rule,
+                "ruleIndex": rule_index[finding.rule],
+                "level": LEVEL.get(finding.severity, "warning"),
+                "message": {"text": finding.message},
+                "locations": [_location(doc, finding, artifact_index[doc.path])],
+                "partialFingerprints": {"auditorFinding/v1": _fingerprint(doc, finding)},
+                "properties": {"agency": doc.report.agency if doc.report else None,
+                               "year": doc.report.year if doc.report else None,
+                               "documentIndex": doc.index, "scope": dict(finding.scope),
+                               "cells": [c.to_json() for c in finding.cells]},
+            }
+            if finding.waived is not None:
+                waiver = finding.waived
+                result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                           "justification": f"{waiver.get('reason', '')}（批准人 "
+                                                            f"{waiver.get('approved_by', '')}，至 "
+                                                            f"{waiver.get('expires', '')}）",
+                                           "properties": {"waiver": waiver}}]
+            results.append(result)
+
+    meta = run.meta
+    tool = meta.get("tool", {})
+    driver: dict[str, Any] = {"name": "auditor", "informationUri": INFORMATION_URI,
+                              "rules": [_rule_descriptor(r) for r in rules]}
+    if tool.get("version"):
+        driver["version"] = str(tool["version"])
+        driver["semanticVersion"] = str(tool["version"])
+    extensions = [{"name": p.name, "version": str(p.version),
+                   "properties": {"sha256": p.sha256, "path": p.path}} for p in run.packs]
+    invocation: dict[str, Any] = {"executionSuccessful": True,
+                                  "toolExecutionNotifications": notifications,
+                                  "toolConfigurationNotifications": [
+                                      {"level": "warning", "message": {"text": note}} for note in waiver_notes(run)]}
+    if meta.get("command"):
+        invocation["arguments"] = [str(a) for a in meta["command"]]
+    sarif_run: dict[str, Any] = {
+        "tool": {"driver": driver, **({"extensions": extensions} if extensions else {})},
+        "invocations": [invocation],
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+        "artifacts": artifacts,
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {"config": meta.get("config"), "waivers": meta.get("waivers"),
+                       "fail_on": meta.get("fail_on"), "created": meta.get("created"),
+                       "summary": summarize(run)},
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [sarif_run]}
+
+
+class SarifReporter:
+    name = "sarif"
+    suffix = ".sarif"
+    description = "SARIF 2.1.0 for code-scanning views (rule metadata, file:line locations)"
+    binary = False
+
+    def render(self, run: AuditRun, *, color: bool = False) -> str:
+        return json.dumps(sarif_log(run), ensure_ascii=False, indent=2) + "\n"
+
+
+@hookimpl
+def auditor_reporters() -> list[type]:
+    return [SarifReporter]

@@ -1,0 +1,29 @@
+"""Every built-in reporter is a plugin, and every input appears in every output."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor import plugins
+
+BUILTIN = ("console", "json", "junit", "sarif", "html", "csv", "github")
+
+
+def test_builtins_registered_as_plugins():
+    found = plugins.reporters()
+    for name in BUILTIN:
+        reporter = found[name].obj
+        assert found[name].plugin == f"auditor.reporters.{name}"
+        assert reporter.suffix.startswith(".") and reporter.description
+        assert isinstance(reporter.binary, bool)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_nothing_lost(run, name):
+    reporter = plugins.reporters()[name].obj
+    output = reporter.render(run)
+    text = output.decode("utf-8-sig") if reporter.binary else output
+    assert isinstance(output, bytes) == reporter.binary
+    for doc in run.documents:
+        assert doc.path in text, f"{name} lost {doc.path}"
+    assert "file is empty" in text and "bad zip header" in text

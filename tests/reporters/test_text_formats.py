@@ -1,0 +1,64 @@
+"""console, csv and github: small text formats people and CI read directly."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from auditor.reporters.console import render_console, summary_text
+from auditor.reporters.csv import render_csv
+from auditor.reporters.github import render_github
+
+
+def test_console_groups_by_document_with_file_line_and_numbers(run):
+    text = render_console(run)
+    blocks = text.strip().split("\n\n")
+    assert len(blocks) == len(run.documents)
+    assert blocks[2].splitlines()[0] == "reports/003_balance.txt  白银市平川区 2020年（2019格式）"
+    assert "reports/003_balance.txt:40: 错误 T3-BALANCE 表三natural列：新收3+上年结转0=3" in blocks[2]
+    assert "已豁免 META-CONTACT" in blocks[1] and "张三" in blocks[1]
+    assert "无法读取或识别: file is empty" in blocks[-1]
+    assert "\x1b[" not in text
+
+
+def test_console_colour_only_when_asked(run):
+    assert "\x1b[31;1m错误\x1b[0m" in render_console(run, color=True)
+
+
+def test_summary_counts_and_flags_stale_waivers(run):
+    text = summary_text(run)
+    assert "7 份文档（6 个文件）" in text and "无法读取 2" in text
+    assert "3 个错误，2 个警告" in text and "1 个已豁免" in text
+    assert "按规则: CELL-BLANK 2，META-PERIOD 1，T3-BALANCE 2" in text
+    assert "豁免未匹配任何结果" in text and "T4-SUM" in text
+
+
+def test_csv_one_row_per_document_with_bom(run):
+    data = render_csv(run)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == len(run.documents)
+    balance = rows[2]
+    assert (balance["agency"], balance["year"], balance["format"]) == ("白银市平川区", "2020", "2019")
+    assert (balance["errors"], balance["warnings"], balance["failing_rules"]) == ("2", "1", "CELL-BLANK T3-BALANCE")
+    assert rows[1]["waived_rules"] == "META-CONTACT" and rows[1]["errors"] == "0"
+    assert rows[-1]["status"] == "unreadable" and rows[-1]["error"] == "file is empty"
+
+
+def test_github_summary_first_then_errors_with_locations(run):
+    lines = render_github(run).splitlines()
+    assert lines[0].startswith("::error title=auditor 汇总::auditor: 7 份文档，3 个错误")
+    assert lines[1].startswith("::warning title=auditor 豁免::")
+    assert any(line.startswith("::error file=reports/003_balance.txt,line=40,title=T3-BALANCE · 白银市平川区 2020年::"
+                               "表三natural列") for line in lines)
+    annotations = lines[2:lines.index("::group::auditor: 7 份文档")]
+    kinds = [line.split(" ", 1)[0] for line in annotations]
+    assert kinds == sorted(kinds, key=lambda k: {"::error": 0, "::warning": 1, "::notice": 2}[k])
+    assert any(line.startswith("::error file=reports/empty.txt,title=INPUT-ERROR::") for line in lines)
+    assert "reports/000_good.txt#1 南宁市良庆区 2020年: 通过" in lines and lines[-1] == "::endgroup::"
+
+
+def test_github_escapes_workflow_command_syntax():
+    from auditor.reporters.github import _command
+
+    assert _command("error", "a%b\nc", file="x,y:z.txt", line=3) == "::error file=x%2Cy%3Az.txt,line=3::a%25b%0Ac"

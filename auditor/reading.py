@@ -25,7 +25,8 @@ def pick_adapter(path: str, head: bytes):
     for adapter in available:
         if suffix in adapter.extensions:
             return adapter
-    for adapter in available:
+    # Specific formats first: plain text would claim any readable bytes (a saved .jsp page).
+    for adapter in sorted(available, key=lambda a: getattr(a, "fallback", False)):
         if adapter.sniff(head):
             return adapter
     known = ", ".join(sorted({ext for a in available for ext in a.extensions}))

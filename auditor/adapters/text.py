@@ -50,6 +50,7 @@ class TextAdapter:
     name = "text"
     extensions = (".txt", ".text")
     description = "plain text (UTF-8, GB18030/GBK; any of the scraped table layouts)"
+    fallback = True  # sniffed last: any decodable bytes look like text
 
     def sniff(self, head: bytes) -> bool:
         if not head or _looks_binary(head):

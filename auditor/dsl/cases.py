@@ -1,0 +1,195 @@
+"""Rule test cases: small reports written in TOML and the outcomes rules must give on them.
+
+A pack ``foo.rules`` keeps its cases in ``foo.cases.toml`` next to it::
+
+    [[case]]
+    name = "表三自然人列不平衡"
+    report.cells = { "t3.new.natural" = 3 }    # everything else: a clean 2020 report
+    fail = ["T3-BALANCE"]
+    pass = ["T4-SUM"]
+    messages = ["表三「自然人」列"]            # each must appear in some finding
+
+A case starts from a *clean* report — kind annual-report, year 2020 (format from the year),
+six standard sections, a correct statistic period, a phone number, tables 二/三/四 with every
+cell 0 — and changes only what it states, so each case shows exactly one thing. Set
+``report.clean = false`` to start from an empty report instead. Cell values: numbers; decimals
+as strings to keep what was written (``"258.13"``); ``""`` blank; ``"-"``, ``"/"``, ``"无"``,
+``"——"`` placeholders; any other string is text.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from auditor import templates
+from auditor.model import Cell, Contact, Period, Report, RuleOutcome, Section, Source
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CASES_SUFFIX = ".cases.toml"
+STATUSES = ("pass", "fail", "not_assessable", "skipped")
+PLACEHOLDERS = ("-", "/", "—", "——", "－", "无", "／")
+REPORT_KEYS = {"clean", "kind", "year", "format", "title", "agency", "published", "government_report",
+               "sections", "headings", "texts", "period", "contact", "tables", "cells", "text", "path"}
+CASE_KEYS = {"name", "report", "messages", "findings", *STATUSES}
+
+
+class CaseFileError(Exception):
+    """A case file that cannot be read: names the file, the case and the key."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    report: Report
+    expect: dict[str, str]  # rule id -> expected status
+    messages: tuple[str, ...] = ()
+    findings: dict[str, int] = field(default_factory=dict)  # rule id -> number of findings
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: Case
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def cases_path(rule_file: Path) -> Path:
+    return rule_file.with_name(rule_file.name[: -len(".rules")] + CASES_SUFFIX)
+
+
+def load_cases(path: Path) -> list[Case]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseFileError(f"{path}: invalid TOML: {exc}") from None
+    unknown = set(data) - {"case"}
+    if unknown:
+        raise CaseFileError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (cases are [[case]] tables)")
+    cases = []
+    for index, raw in enumerate(data.get("case", []), start=1):
+        name = str(raw.get("name") or f"case {index}")
+        where = f"{path}: case '{name}'"
+        bad = set(raw) - CASE_KEYS
+        if bad:
+            raise CaseFileError(f"{where}: unknown key '{sorted(bad)[0]}' (known: {', '.join(sorted(CASE_KEYS))})")
+        expect: dict[str, str] = {}
+        for status in STATUSES:
+            for rule_id in raw.get(status, []):
+                if rule_id in expect:
+                    raise CaseFileError(f"{where}: {rule_id} is expected both to {expect[rule_id]} and to {status}")
+                expect[rule_id] = status
+        findings = {str(k): int(v) for k, v in raw.get("findings", {}).items()}
+        for rule_id in findings:
+            expect.setdefault(rule_id, "fail")
+        cases.append(Case(name, build_report(raw.get("report", {}), where), expect,
+                          tuple(raw.get("messages", ())), findings))
+    return cases
+
+
+def run_case(case: Case, outcomes: Sequence[RuleOutcome]) -> CaseResult:
+    """Compare outcomes with what the case expects; every mismatch is one line."""
+    by_id = {o.rule.id: o for o in outcomes}
+    problems: list[str] = []
+    for rule_id, status in case.expect.items():
+        outcome = by_id.get(rule_id)
+        if outcome is None:
+            problems.append(f"{rule_id}: no such rule in this pack")
+            continue
+        if outcome.status != status:
+            detail = outcome.reason or "; ".join(f.message for f in outcome.findings[:3])
+            problems.append(f"{rule_id}: expected {status}, got {outcome.status}" + (f" ({detail})" if detail else ""))
+        if rule_id in case.findings and len(outcome.findings) != case.findings[rule_id]:
+            problems.append(f"{rule_id}: expected {case.findings[rule_id]} findings, got {len(outcome.findings)}")
+    messages = [f.message for o in outcomes for f in o.findings]
+    for wanted in case.messages:
+        if not any(wanted in m for m in messages):
+            shown = "; ".join(messages[:3]) or "no findings"
+            problems.append(f"no finding says '{wanted}' (got: {shown})")
+    return CaseResult(case, tuple(problems))
+
+
+# ---------------------------------------------------------------- report builder
+
+
+def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
+    """A ``Report`` from a case's ``report`` table (see the module docstring)."""
+    unknown = set(spec) - REPORT_KEYS
+    if unknown:
+        raise CaseFileError(f"{where}: unknown report key '{sorted(unknown)[0]}' "
+                            f"(known: {', '.join(sorted(REPORT_KEYS))})")
+    clean = bool(spec.get("clean", True))
+    year = spec.get("year", 2020 if clean else None)
+    fmt = spec.get("format", templates.format_for_year(year) if year else None)
+    kind = spec.get("kind", "annual-report" if clean else "other")
+    template = templates.load(fmt) if fmt in templates.FORMATS else None
+
+    numbers = spec.get("sections", [1, 2, 3, 4, 5, 6] if clean else [])
+    headings = {int(k): v for k, v in spec.get("headings", {}).items()}
+    texts = {int(k): v for k, v in spec.get("texts", {}).items()}
+    sections = []
+    for number in numbers:
+        standard = template.section(number).heading if template else templates.load("2019").section(number).heading
+        heading = headings.get(number, standard)
+        sections.append(Section(number=number, heading=heading, standard=heading == standard,
+                                text=texts.get(number, ""), expected_heading=standard))
+
+    period = spec.get("period", {} if clean else False)
+    period_obj: Optional[Period] = None
+    if period is not False:
+        start = period.get("start", f"{year}-01-01" if year else None)
+        end = period.get("end", f"{year}-12-31" if year else None)
+        statement = period.get("statement", f"本报告中所列数据的统计期限是自{year}年1月1日起至12月31日止")
+        period_obj = Period(statement=statement, start=start or None, end=end or None)
+
+    contact_spec = spec.get("contact", {"phones": ["0771-1234567"]} if clean else {})
+    contact = Contact(phones=tuple(contact_spec.get("phones", ())), emails=tuple(contact_spec.get("emails", ())),
+                      address=contact_spec.get("address"), postcode=contact_spec.get("postcode"))
+
+    tables = tuple(spec.get("tables", templates.TABLES if clean and template else ()))
+    cells: dict[str, Cell] = {}
+    if clean and template:
+        for cid in template.cell_ids():
+            if cid.partition(".")[0] in tables:
+                cells[cid] = Cell(id=cid, raw="0", value=0, state="number")
+    for cid, value in spec.get("cells", {}).items():
+        cells[cid] = make_cell(cid, value)
+    default_title = f"某县人民政府办公室{year}年政府信息公开工作年度报告" if clean and year else None
+    return Report(
+        source=Source(path=spec.get("path", "case.txt")), kind=kind, agency=spec.get("agency"),
+        year=year, format=fmt, title=spec.get("title", default_title), published=spec.get("published"),
+        period=period_obj, contact=contact, sections=tuple(sections), cells=cells, tables=tables,
+        text=spec.get("text", "\n".join(s.text for s in sections)),
+        government_report=bool(spec.get("government_report", False)))
+
+
+def make_cell(cid: str, value: Any) -> Cell:
+    """A cell as a recognizer would produce it from what was written."""
+    if isinstance(value, bool):
+        raise CaseFileError(f"cell {cid}: true/false is not a cell value")
+    if isinstance(value, (int, float)):
+        return Cell(id=cid, raw=str(value), value=value, state="number")
+    raw = str(value)
+    text = raw.strip()
+    if not text:
+        return Cell(id=cid, raw=raw, value=None, state="blank")
+    if text in PLACEHOLDERS:
+        return Cell(id=cid, raw=raw, value=None, state="placeholder")
+    try:
+        if "." in text:
+            return Cell(id=cid, raw=raw, value=float(text), state="number", decimals=len(text.split(".", 1)[1]))
+        return Cell(id=cid, raw=raw, value=int(text), state="number")
+    except ValueError:
+        return Cell(id=cid, raw=raw, value=None, state="text")

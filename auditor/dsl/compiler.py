@@ -1,0 +1,1229 @@
+"""Syntax tree → Python closures, with the semantic checks a rule author needs.
+
+Nothing is interpreted from the tree at evaluation time and nothing is ``eval``-ed: each node
+becomes a small closure over its children, types are checked once here (unknown cells, fields
+and functions get a "did you mean"), and cell ids are validated against the national templates.
+A rule becomes one ``CompiledRule`` whose ``evaluate`` returns a ``RuleOutcome``.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Callable, Optional
+
+from auditor import templates
+from auditor.dsl import ast
+from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean
+from auditor.dsl.functions import (
+    ABSENT,
+    ANY,
+    BOOL,
+    FUNCTIONS,
+    NUMBER,
+    REGEX,
+    STRING,
+    RegexError,
+    TypeProblem,
+    compatible,
+    compile_regex,
+    describe,
+    element_of,
+    is_number,
+    is_stringy,
+    list_of,
+)
+from auditor.dsl.runtime import (
+    MAX_STEPS,
+    MAX_TEXT,
+    Approx,
+    Context,
+    LimitExceeded,
+    Missing,
+    axes,
+    cell_labels,
+    cell_number,
+    display,
+    num_add,
+    num_div,
+    num_eq,
+    num_le,
+    num_lt,
+    num_mul,
+    num_neg,
+    num_sub,
+    plain,
+    rows_under,
+)
+from auditor.model import SEVERITIES, Cell, CellRef, Finding, RuleInfo, RuleOutcome, Span
+
+Fn = Callable[[Context], Any]
+TABLES = templates.TABLES
+BUILTIN_NAMES = ("report", "cells", *TABLES)
+IS_TESTS = ("blank", "placeholder", "text", "number", "missing", "empty")
+CELL_STATES = ("blank", "placeholder", "text", "number")
+TABLE_FIELDS = ("columns", "rows", "name", "present", "id")
+MAX_DEPTH = 120  # bounds compile and evaluation recursion far below Python's limit
+
+_STATE_WORDS = {"blank": "留空", "placeholder": "填写了占位符", "text": "填写了文字"}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    type: str
+    fn: Fn
+    constant: Any = None  # the value, when the expression is a literal
+    is_constant: bool = False
+    slot: Optional[int] = None  # the variable slot, when it reads a loop variable
+
+
+class _Abort(Exception):
+    """Stop compiling the current rule; its diagnostic is already recorded."""
+
+
+# ---------------------------------------------------------------- fields of the data model
+
+
+def _need(value: Any, what: str) -> Any:
+    if value is None:
+        raise Missing(f"报告缺少{what}")
+    return value
+
+
+def _cell_value(ctx: Context, cell: Cell) -> Any:
+    if cell.state != "number":
+        raise Missing(_unusable(cell))
+    return cell_number(cell)
+
+
+def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
+    return cell_labels(ctx.format or "", cell.id)
+
+
+FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
+    "report": {
+        "kind": (STRING, lambda c, r: r.kind),
+        "year": (NUMBER, lambda c, r: _need(r.year, "年度")),
+        "format": (STRING, lambda c, r: _need(r.format, "表格格式")),
+        "agency": (STRING, lambda c, r: _need(r.agency, "发布机关")),
+        "title": (STRING, lambda c, r: _need(r.title, "标题")),
+        "published": (STRING, lambda c, r: _need(r.published, "发布日期")),
+        "period": ("period", lambda c, r: _need(r.period, "统计期限说明")),
+        "contact": ("contact", lambda c, r: r.contact),
+        "sections": (list_of("section"), lambda c, r: r.sections),
+        "tables": (list_of(STRING), lambda c, r: r.tables),
+        "text": (STRING, lambda c, r: r.text),
+        "government_report": (BOOL, lambda c, r: r.government_report),
+        "path": (STRING, lambda c, r: r.source.path),
+        "notes": (list_of(STRING), lambda c, r: r.notes),
+    },
+    "period": {
+        "statement": (STRING, lambda c, p: p.statement),
+        "start": (STRING, lambda c, p: _need(p.start, "统计期限起始日期")),
+        "end": (STRING, lambda c, p: _need(p.end, "统计期限截止日期")),
+    },
+    "contact": {
+        "phones": (list_of(STRING), lambda c, k: k.phones),
+        "emails": (list_of(STRING), lambda c, k: k.emails),
+        "address": (STRING, lambda c, k: _need(k.address, "通信地址")),
+        "postcode": (STRING, lambda c, k: _need(k.postcode, "邮政编码")),
+    },
+    "section": {
+        "number": (NUMBER, lambda c, s: s.number),
+        "heading": (STRING, lambda c, s: s.heading),
+        "standard": (BOOL, lambda c, s: s.standard),
+        "text": (STRING, lambda c, s: s.text),
+        "expected_heading": (STRING, lambda c, s: s.expected_heading),
+    },
+    "cell": {
+        "id": (STRING, lambda c, x: x.id),
+        "table": (STRING, lambda c, x: x.id.partition(".")[0]),
+        "row": (STRING, lambda c, x: x.id.partition(".")[2].rpartition(".")[0]),
+        "column": (STRING, lambda c, x: x.id.rpartition(".")[2]),
+        "value": (NUMBER, _cell_value),
+        "raw": (STRING, lambda c, x: x.raw),
+        "state": (STRING, lambda c, x: x.state),
+        "unit": (STRING, lambda c, x: _need(x.unit, f"单元格 {x.id} 的单位")),
+        "decimals": (NUMBER, lambda c, x: x.decimals),
+        "table_name": (STRING, lambda c, x: _labels(c, x)[0]),
+        "row_label": (STRING, lambda c, x: _labels(c, x)[1]),
+        "column_label": (STRING, lambda c, x: _labels(c, x)[2]),
+    },
+    "axis": {
+        "id": (STRING, lambda c, a: str(a)),
+        "label": (STRING, lambda c, a: a.label),
+        "full_label": (STRING, lambda c, a: a.full_label),
+        "table": (STRING, lambda c, a: a.table),
+    },
+}
+
+
+_CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
+    "id": lambda slot: lambda ctx: ctx.vars[slot].id,
+    "table": lambda slot: lambda ctx: ctx.vars[slot].id.partition(".")[0],
+    "column": lambda slot: lambda ctx: ctx.vars[slot].id.rpartition(".")[2],
+    "raw": lambda slot: lambda ctx: ctx.vars[slot].raw,
+    "state": lambda slot: lambda ctx: ctx.vars[slot].state,
+}
+PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
+
+
+def _field_table(type_: str) -> Optional[dict[str, tuple[str, Callable[[Context, Any], Any]]]]:
+    if type_.startswith(("column<", "row<")):
+        return FIELDS["axis"]
+    return FIELDS.get(type_)
+
+
+# ---------------------------------------------------------------- cell ids known to the templates
+
+
+@cache
+def _known_rows(table: str) -> frozenset[str]:
+    return frozenset(r.id for fmt in templates.FORMATS for r in templates.load(fmt).rows(table))
+
+
+@cache
+def _known_columns(table: str) -> frozenset[str]:
+    return frozenset(c.id for fmt in templates.FORMATS for c in templates.load(fmt).columns(table))
+
+
+@cache
+def _valid_ids(format_id: str) -> frozenset[str]:
+    return frozenset(templates.load(format_id).cell_ids())
+
+
+def _absent(ctx: Context, cid: str) -> str:
+    table = cid.partition(".")[0]
+    if table not in ctx.report.tables:
+        return f"报告中没有{templates.TABLE_NAMES.get(table, table)}"
+    if ctx.format is not None and cid not in _valid_ids(ctx.format):
+        return f"{ctx.format}年版格式没有单元格 {cid}"
+    return f"报告中没有单元格 {cid}"
+
+
+def _unusable(cell: Cell) -> str:
+    word = _STATE_WORDS.get(cell.state, cell.state)
+    return f"单元格 {cell.id} {word}" + (f"「{cell.raw}」" if cell.raw.strip() else "")
+
+
+# ---------------------------------------------------------------- the compiled rule
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready to run: its metadata, its tree (for docs) and its closure."""
+
+    info: RuleInfo
+    node: ast.Rule
+    path: str
+    run: Callable[[Context, Optional[str]], RuleOutcome]
+
+    def evaluate(self, ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
+        return self.run(ctx, severity)
+
+
+Sink = tuple[list[Finding], list[str]]
+
+
+class RuleCompiler:
+    """Compiles the rules of one file; collects every semantic error before raising."""
+
+    def __init__(self, path: str, source: str, pack: str):
+        self.path = path
+        self.source = source
+        self.pack = pack
+        self.errors: list[Diagnostic] = []
+        self._slots = 0
+        self._lazy: set[int] = set()  # slots of 'let' values, which may hold a MissingValue
+        self._blank_zero = False
+        self._depth = 0
+
+    # -- diagnostics
+    def error(self, pos: ast.Pos, message: str) -> _Abort:
+        width = pos.end_column - pos.column if pos.end_line == pos.line else 1
+        self.errors.append(diagnostic(self.path, self.source, pos.line, pos.column, message, max(width, 1)))
+        return _Abort()
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise RuleFileError(self.errors)
+
+    # -- rules
+    def compile_rules(self, rules: tuple[ast.Rule, ...]) -> list[CompiledRule]:
+        compiled: list[CompiledRule] = []
+        seen: dict[str, ast.Rule] = {}
+        for rule in rules:
+            if rule.id in seen:
+                self.error(rule.id_pos, f"duplicate rule id '{rule.id}' (first defined on line {seen[rule.id].pos.line})")
+                continue
+            seen[rule.id] = rule
+            try:
+                compiled.append(self.rule(rule))
+            except _Abort:
+                continue
+        return compiled
+
+    def rule(self, rule: ast.Rule) -> CompiledRule:
+        self._slots = 0
+        self._lazy: set[int] = set()
+        by_kind: dict[type, list[Any]] = {}
+        for clause in rule.clauses:
+            by_kind.setdefault(type(clause), []).append(clause)
+
+        def single(kind: type, word: str) -> Optional[Any]:
+            found = by_kind.get(kind, [])
+            if len(found) > 1:
+                raise self.error(found[1].pos, f"rule {rule.id} has more than one '{word}'")
+            return found[0] if found else None
+
+        version = single(ast.VersionClause, "version")
+        description = single(ast.DescriptionClause, "description")
+        treat = single(ast.Treat, "treat")
+        self._blank_zero = False
+        if treat is not None:
+            if treat.what != "blank":
+                raise self.error(treat.what_pos, f"cannot treat '{treat.what}' as a value: write 'treat blank as 0'"
+                                 + did_you_mean(treat.what, ["blank"]))
+            if treat.value not in ("0", "0.0"):
+                raise self.error(treat.value_pos, "blank cells can only be treated as 0")
+            self._blank_zero = True
+
+        severities = by_kind.get(ast.SeverityClause, [])
+        for clause in severities:
+            if clause.level not in SEVERITIES:
+                raise self.error(clause.level_pos, f"unknown severity '{clause.level}'; expected error, warning or info"
+                                 + did_you_mean(clause.level, SEVERITIES))
+        plain_severity = [c for c in severities if c.condition is None]
+        if not plain_severity:
+            raise self.error(rule.id_pos, f"rule {rule.id} has no severity: add 'severity error', "
+                             "'severity warning' or 'severity info'")
+        if len(plain_severity) > 1:
+            raise self.error(plain_severity[1].pos, f"rule {rule.id} has more than one 'severity' without 'if'")
+        asserts = by_kind.get(ast.Assertion, [])
+        if not asserts:
+            raise self.error(rule.id_pos, f"rule {rule.id} has no 'assert': say what must hold")
+        messages = by_kind.get(ast.MessageClause, [])
+        if not any(m.condition is None for m in messages):
+            raise self.error(rule.id_pos, f"rule {rule.id} has no message: add message \"…\" (one without 'if')")
+
+        info = RuleInfo(id=rule.id, title=rule.title, severity=plain_severity[0].level, pack=self.pack,
+                        description=description.text if description else "",
+                        version=version.value if version else 1)
+
+        scope: dict[str, tuple[str, int]] = {}
+        guards = [self.condition(g.condition, scope, "when") for g in by_kind.get(ast.Guard, [])]
+
+        # Loops and lets in the order written; asserts and messages see every name.
+        steps: list[tuple[str, Any, Optional[Fn], int, str]] = []
+        for clause in rule.clauses:
+            if isinstance(clause, ast.Loop):
+                source = self.expr(clause.iterable, scope)
+                item_type = element_of(source.type)
+                if item_type is None:
+                    raise self.error(clause.iterable.pos, f"'for' needs a list to go through, got {describe(source.type)}")
+                slot = self.bind(clause.var, clause.var_pos, scope)
+                scope = {**scope, clause.var: (item_type, slot)}
+                where = self.condition(clause.condition, scope, "where") if clause.condition else None
+                steps.append(("loop", source.fn, where, slot, _scope_key(clause.var, item_type)))
+            elif isinstance(clause, ast.Let):
+                value = self.expr(clause.value, scope)
+                slot = self.bind(clause.name, clause.name_pos, scope)
+                scope = {**scope, clause.name: (value.type, slot)}
+                self._lazy.add(slot)
+                steps.append(("let", value.fn, None, slot, clause.name))
+            elif isinstance(clause, ast.Require):
+                condition = self.condition(clause.condition, scope, "require")
+                reason = clause.reason or _source_text(self.source, clause.condition.pos)
+                steps.append(("require", condition, None, -1, reason))
+
+        check, message_scope = self.assertions(asserts, scope)
+        rendered = [(self.condition(m.condition, message_scope, "if") if m.condition else None,
+                     self.template(m.template, message_scope)) for m in messages]
+        rendered.sort(key=lambda pair: pair[0] is None)  # conditional messages are tried first
+        severity_rules = [(self.condition(c.condition, message_scope, "if"), c.level)
+                          for c in severities if c.condition is not None]
+        nslots = self._slots
+        return CompiledRule(info, rule, self.path,
+                            _make_runner(info, guards, steps, check, rendered, severity_rules, nslots))
+
+    def bind(self, name: str, pos: ast.Pos, scope: dict[str, tuple[str, int]]) -> int:
+        if name in BUILTIN_NAMES or name in FUNCTIONS:
+            raise self.error(pos, f"'{name}' is a built-in name; choose another")
+        if name in scope:
+            raise self.error(pos, f"'{name}' is already defined in this rule")
+        self._slots += 1
+        return self._slots - 1
+
+    def assertions(self, asserts: list[ast.Assertion], scope: dict[str, tuple[str, int]]
+                   ) -> tuple[Fn, dict[str, tuple[str, int]]]:
+        """All asserts must hold. A single comparison also binds ``lhs`` and ``rhs`` for messages."""
+        if len(asserts) == 1 and isinstance(asserts[0].condition, ast.Binary) \
+                and asserts[0].condition.op in _COMPARISONS:
+            node = asserts[0].condition
+            left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+            compare = self.comparator(node, left.type, right.type)
+            lslot, rslot = self._slots, self._slots + 1
+            self._slots += 2
+            lfn, rfn = left.fn, right.fn
+
+            if right.is_constant:
+                constant = right.constant
+
+                def check(ctx: Context) -> bool:
+                    a = lfn(ctx)
+                    ctx.vars[lslot] = a
+                    ctx.vars[rslot] = constant
+                    return compare(a, constant)
+            else:
+                def check(ctx: Context) -> bool:
+                    a = lfn(ctx)
+                    ctx.vars[lslot] = a
+                    b = rfn(ctx)
+                    ctx.vars[rslot] = b
+                    return compare(a, b)
+
+            extra = {"lhs": (left.type, lslot), "rhs": (right.type, rslot)}
+            return check, {**scope, **{k: v for k, v in extra.items() if k not in scope}}
+        conditions = [self.condition(a.condition, scope, "assert") for a in asserts]
+        if len(conditions) == 1:
+            return conditions[0], scope
+        return (lambda ctx: all(c(ctx) for c in conditions)), scope
+
+    def template(self, template: ast.Template, scope: dict[str, tuple[str, int]]) -> Callable[[Context], str]:
+        parts: list[Any] = []
+        for part in template.parts:
+            parts.append(part if isinstance(part, str) else self.expr(part, scope).fn)
+
+        def render(ctx: Context) -> str:
+            out = []
+            for part in parts:
+                if isinstance(part, str):
+                    out.append(part)
+                    continue
+                try:
+                    out.append(display(part(ctx)))
+                except Missing:
+                    out.append("？")
+            return "".join(out)
+        return render
+
+    # -- expressions
+    def condition(self, node: ast.Expr, scope: dict[str, tuple[str, int]], where: str) -> Fn:
+        compiled = self.expr(node, scope)
+        if compiled.type not in (BOOL, ANY):
+            raise self.error(node.pos, f"'{where}' needs a condition (true/false), got {describe(compiled.type)}")
+        return compiled.fn
+
+    def expr(self, node: ast.Expr, scope: dict[str, tuple[str, int]]) -> Compiled:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise self.error(node.pos, f"expression nested more than {MAX_DEPTH} levels deep: split it with 'let'")
+            method = getattr(self, f"_{type(node).__name__}")
+            return method(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _Number(self, node: ast.Number, scope: dict) -> Compiled:
+        value = node.value
+        return Compiled(NUMBER, lambda ctx: value, value, True)
+
+    def _String(self, node: ast.String, scope: dict) -> Compiled:
+        value = node.value
+        return Compiled(STRING, lambda ctx: value, value, True)
+
+    def _Bool(self, node: ast.Bool, scope: dict) -> Compiled:
+        value = node.value
+        return Compiled(BOOL, lambda ctx: value, value, True)
+
+    def _Regex(self, node: ast.Regex, scope: dict) -> Compiled:
+        bad = set(node.flags) - {"i", "s"}
+        if bad:
+            raise self.error(node.pos, f"unknown regular expression flag '{sorted(bad)[0]}' (known: i, s)")
+        try:
+            pattern = compile_regex(node.pattern, node.flags)
+        except RegexError as exc:
+            raise self.error(node.pos, f"invalid regular expression /{node.pattern}/: {exc} "
+                             "(RE2 syntax: no look-around or backreferences)") from None
+        return Compiled(REGEX, lambda ctx: pattern)
+
+    def _Name(self, node: ast.Name, scope: dict) -> Compiled:
+        if node.id in scope:
+            type_, slot = scope[node.id]
+            if slot in self._lazy:
+                def let_value(ctx: Context) -> Any:
+                    value = ctx.vars[slot]
+                    if type(value) is MissingValue:
+                        raise Missing(value.reason)
+                    return value
+                return Compiled(type_, let_value)
+            return Compiled(type_, lambda ctx: ctx.vars[slot], slot=slot)
+        if node.id == "report":
+            return Compiled("report", lambda ctx: ctx.report)
+        if node.id == "cells":
+            return Compiled(list_of("cell"), lambda ctx: list(ctx.cells.values()))
+        if node.id in TABLES:
+            table = node.id
+            return Compiled(f"table<{table}>", lambda ctx: table)
+        hint = ""
+        if node.id in ("lhs", "rhs"):
+            hint = " ('lhs' and 'rhs' exist in messages of rules with a single comparison assert)"
+        elif node.id in FUNCTIONS:
+            hint = f" ({node.id} is a function: call it as {FUNCTIONS[node.id].signature})"
+        raise self.error(node.pos, f"unknown name '{node.id}'"
+                         + (hint or did_you_mean(node.id, [*scope, *BUILTIN_NAMES])))
+
+    def _table_root(self, node: ast.Expr, scope: dict) -> Optional[str]:
+        while isinstance(node, (ast.Attr, ast.Index, ast.Star)):
+            node = node.obj
+        if isinstance(node, ast.Name) and node.id in TABLES and node.id not in scope:
+            return node.id
+        return None
+
+    def _Attr(self, node: ast.Attr, scope: dict) -> Compiled:
+        table = self._table_root(node, scope)
+        if table is not None:
+            if isinstance(node.obj, ast.Name) and node.name in TABLE_FIELDS:
+                return self.table_field(table, node.name)
+            return self.cell_ref(node, table, scope, "value")
+        obj = self.expr(node.obj, scope)
+        fields = _field_table(obj.type)
+        if fields is None:
+            raise self.error(node.name_pos, f"{describe(obj.type)} has no fields (no '.{node.name}')")
+        if node.name not in fields:
+            raise self.error(node.name_pos, f"unknown field '{node.name}' of {describe(obj.type)}"
+                             + did_you_mean(node.name, fields))
+        type_, getter = fields[node.name]
+        get = obj.fn
+        if obj.type in ("section", "period"):
+            def section_field(ctx: Context) -> Any:
+                value = get(ctx)
+                ctx.spans.append(value.span)
+                return getter(ctx, value)
+            return Compiled(type_, section_field)
+        if obj.type == "cell":
+            slot = self._plain_slot(node.obj, scope)
+            if slot is not None:  # a loop variable: the loop cites it, and this runs for every cell
+                fast = _CELL_VAR_FIELDS.get(node.name)
+                if fast is not None:
+                    return Compiled(type_, fast(slot))
+                return Compiled(type_, lambda ctx: getter(ctx, ctx.vars[slot]))
+
+            def cell_field(ctx: Context) -> Any:
+                value = get(ctx)
+                ctx.touched.append(value)
+                return getter(ctx, value)
+            return Compiled(type_, cell_field)
+        if isinstance(node.obj, ast.Name) and node.obj.id == "report" and "report" not in scope:
+            if node.name in PLAIN_REPORT_FIELDS:  # never missing: a C-level attribute lookup
+                return Compiled(type_, operator.attrgetter(f"report.{node.name}"))
+            return Compiled(type_, lambda ctx: getter(ctx, ctx.report))
+        return Compiled(type_, lambda ctx: getter(ctx, get(ctx)))
+
+    def _plain_slot(self, node: ast.Expr, scope: dict) -> Optional[int]:
+        """The slot of a loop variable (never missing), for fast paths."""
+        if isinstance(node, ast.Name) and node.id in scope and scope[node.id][1] not in self._lazy:
+            return scope[node.id][1]
+        return None
+
+    def _Index(self, node: ast.Index, scope: dict) -> Compiled:
+        table = self._table_root(node, scope)
+        if table is not None:
+            return self.cell_ref(node, table, scope, "value")
+        obj = self.expr(node.obj, scope)
+        item = element_of(obj.type)
+        index = self.expr(node.index, scope)
+        if item is None or not is_number(index.type):
+            raise self.error(node.pos, f"cannot index {describe(obj.type)} with {describe(index.type)}")
+        get, at = obj.fn, index.fn
+
+        def indexed(ctx: Context) -> Any:
+            items, i = get(ctx), plain(at(ctx))
+            if not isinstance(i, int) or not -len(items) <= i < len(items):
+                raise Missing(f"列表中没有第{i}项")
+            return items[i]
+        return Compiled(item, indexed)
+
+    def _Star(self, node: ast.Star, scope: dict) -> Compiled:
+        table = self._table_root(node, scope)
+        if table is None:
+            raise self.error(node.pos, "'.*' only appears in a cell reference, like t3.denied.*[col]")
+        return self.cell_ref(node, table, scope, "value")
+
+    def table_field(self, table: str, name: str) -> Compiled:
+        if name in ("columns", "rows"):
+            kind = "column" if name == "columns" else "row"
+
+            def listed(ctx: Context) -> Any:
+                return axes(ctx.need_format(f"{templates.TABLE_NAMES[table]}的{'列' if kind == 'column' else '行'}"),
+                            table, kind)
+            return Compiled(list_of(f"{kind}<{table}>"), listed)
+        if name == "name":
+            label = templates.TABLE_NAMES[table]
+            return Compiled(STRING, lambda ctx: label)
+        if name == "present":
+            return Compiled(BOOL, lambda ctx: table in ctx.report.tables)
+        return Compiled(STRING, lambda ctx: table)
+
+    # -- cell references
+    def cell_ref(self, node: ast.Expr, table: str, scope: dict, mode: str) -> Compiled:
+        """``t3.new.natural``, ``t3.new[col]``, ``t3[row].total``, ``t3.denied.*[col]``."""
+        parts: list[tuple[str, Any, ast.Pos]] = []
+        cur: Any = node
+        while not isinstance(cur, ast.Name):
+            if isinstance(cur, ast.Attr):
+                parts.append(("lit", cur.name, cur.name_pos))
+            elif isinstance(cur, ast.Star):
+                parts.append(("star", "*", cur.pos))
+            else:
+                parts.append(("dyn", cur.index, cur.index.pos))
+            cur = cur.obj
+        parts.reverse()
+        name = templates.TABLE_NAMES[table]
+        if len(parts) < 2:
+            raise self.error(node.pos, f"a cell of {name} needs a row and a column, like {table}.new.natural "
+                             f"or {table}.new[col]")
+        stars = [p for p in parts if p[0] == "star"]
+        if len(stars) > 1 or (stars and parts.index(stars[0]) not in (len(parts) - 2, len(parts) - 1)):
+            raise self.error(stars[-1][2], "'*' stands for the last part of a row (t3.denied.*[col]) or for "
+                             "every column (t3.new.*), once per reference")
+        column, rows = parts[-1], parts[:-1]
+        row_dynamic = any(p[0] == "dyn" for p in rows)
+        row_star = any(p[0] == "star" for p in rows)
+
+        # Static checks against every format's template.
+        if column[0] == "lit" and column[1] not in _known_columns(table):
+            if not row_dynamic and not row_star:
+                raise self._unknown_cell(f"{table}.{'.'.join(p[1] for p in parts)}", node.pos, column[2])
+            else:
+                raise self.error(column[2], f"unknown column '{column[1]}' of {name}"
+                                 + did_you_mean(column[1], _known_columns(table)))
+        if not row_dynamic:
+            literal = [p[1] for p in rows if p[0] == "lit"]
+            row_id = ".".join(literal)
+            if row_star:
+                prefix = row_id + "." if row_id else ""
+                if not any(r.startswith(prefix) for r in _known_rows(table)):
+                    raise self.error(rows[0][2], f"no row of {name} starts with '{prefix}'"
+                                     + did_you_mean(row_id, {r.rpartition('.')[0] for r in _known_rows(table)}))
+            elif row_id not in _known_rows(table):
+                if column[0] == "lit":
+                    raise self._unknown_cell(f"{table}.{row_id}.{column[1]}", node.pos, rows[0][2])
+                raise self.error(rows[0][2], f"unknown cell '{table}.{row_id}'"
+                                 + did_you_mean(f"{table}.{row_id}", [f"{table}.{r}" for r in _known_rows(table)]))
+            elif column[0] == "lit" and column[1] != "*":
+                full = f"{table}.{row_id}.{column[1]}"
+                if full not in templates.all_cell_ids():
+                    raise self._unknown_cell(full, node.pos)
+
+        # Dynamic parts must be texts; rows and columns must sit where they belong.
+        fns: list[Any] = []
+        for i, (kind, value, pos) in enumerate(parts):
+            if kind != "dyn":
+                fns.append(value)
+                continue
+            part = self.expr(value, scope)
+            where = "column" if i == len(parts) - 1 else "row"
+            if not is_stringy(part.type):
+                raise self.error(pos, f"a {where} must be a text or a {where} variable, not {describe(part.type)}")
+            if part.type.startswith(("column<", "row<")):
+                kind_, _, of = part.type[:-1].partition("<")
+                if kind_ != where:
+                    raise self.error(pos, f"'{_source_text(self.source, pos)}' is a {kind_} of "
+                                     f"{templates.TABLE_NAMES[of]}, used here as a {where}")
+                if of != table:
+                    raise self.error(pos, f"'{_source_text(self.source, pos)}' is a {kind_} of "
+                                     f"{templates.TABLE_NAMES[of]}, not of {name}")
+            fns.append(_Slot(part.slot) if part.slot is not None else part.fn)
+        blank_zero = self._blank_zero
+        if mode == "cell":
+            if stars:
+                raise self.error(node.pos, "'is' tests one cell; '*' stands for several")
+            ident = _id_builder(table, fns)
+            return Compiled("cell", _cell_getter(ident))
+        if not stars:
+            return Compiled(NUMBER, _value_getter(_id_builder(table, fns), blank_zero))
+        readers = [_slot_reader(p) if isinstance(p, _Slot) else p for p in fns]
+        return Compiled(list_of(NUMBER), _star_getter(table, readers, column[0] == "star", blank_zero))
+
+    def _unknown_cell(self, full: str, pos: ast.Pos, at: Optional[ast.Pos] = None) -> _Abort:
+        return self.error(at or pos, f"unknown cell '{full}'" + did_you_mean(full, templates.all_cell_ids()))
+
+    # -- calls
+    def _Call(self, node: ast.Call, scope: dict) -> Compiled:
+        func = self._function(node.func, node.pos)
+        args = [self.expr(a, scope) for a in node.args]
+        type_ = self._check_call(func, [a.type for a in args], node)
+        fns = [a.fn for a in args]
+        impl = func.impl
+        if func.contextual:
+            only = fns[0]
+            return Compiled(type_, lambda ctx: impl(ctx.report, only(ctx)))
+        if func.lenient:
+            def lenient(ctx: Context) -> Any:
+                values = []
+                for f in fns:
+                    try:
+                        values.append(f(ctx))
+                    except Missing:
+                        values.append(ABSENT)
+                return impl(*values)
+            return Compiled(type_, lenient)
+        if len(fns) == 1:
+            only = fns[0]
+            return Compiled(type_, lambda ctx: impl(only(ctx)))
+        return Compiled(type_, lambda ctx: impl(*[f(ctx) for f in fns]))
+
+    def _function(self, name: str, pos: ast.Pos) -> Any:
+        if name not in FUNCTIONS:
+            at = ast.Pos(pos.line, pos.column, pos.line, pos.column + len(name))
+            raise self.error(at, f"unknown function '{name}'" + did_you_mean(name, FUNCTIONS))
+        return FUNCTIONS[name]
+
+    def _check_call(self, func: Any, types: list[str], node: Any) -> str:
+        try:
+            return func.check(types)
+        except TypeProblem as exc:
+            args = getattr(node, "args", ())
+            at = args[exc.index].pos if exc.index is not None and exc.index < len(args) else node.pos
+            raise self.error(at, str(exc)) from None
+
+    def _Generator(self, node: ast.Generator, scope: dict) -> Compiled:
+        func = self._function(node.func, node.pos)
+        if not func.aggregate:
+            raise self.error(node.pos, f"{node.func}() does not take 'for … in …' "
+                             f"(those that do: {', '.join(sorted(n for n, f in FUNCTIONS.items() if f.aggregate))})")
+        source = self.expr(node.iterable, scope)
+        item_type = element_of(source.type)
+        if item_type is None:
+            raise self.error(node.iterable.pos, f"'for' needs a list to go through, got {describe(source.type)}")
+        slot = self.bind(node.var, node.var_pos, scope)
+        inner = {**scope, node.var: (item_type, slot)}
+        element = self.expr(node.element, inner)
+        where = self.condition(node.condition, inner, "where") if node.condition else None
+        type_ = self._check_call(func, [list_of(element.type)], node)
+        items_fn, element_fn, impl = source.fn, element.fn, func.impl
+
+        def generate(ctx: Context) -> Any:
+            out = []
+            for item in items_fn(ctx):
+                ctx.tick()
+                ctx.vars[slot] = item
+                if where is not None and not where(ctx):
+                    continue
+                out.append(element_fn(ctx))
+            return impl(out)
+        return Compiled(type_, generate)
+
+    def _ListExpr(self, node: ast.ListExpr, scope: dict) -> Compiled:
+        items = [self.expr(i, scope) for i in node.items]
+        item_type = next((i.type for i in items if i.type != ANY), ANY)
+        for item, child in zip(items, node.items):
+            if not compatible(item.type, item_type):
+                raise self.error(child.pos, f"a list holds values of one kind: this is {describe(item.type)}, "
+                                 f"the first is {describe(item_type)}")
+        fns = [i.fn for i in items]
+        if all(isinstance(i, (ast.Number, ast.String, ast.Bool)) for i in node.items):
+            constant = tuple(i.value for i in node.items)  # type: ignore[union-attr]
+            return Compiled(list_of(item_type), lambda ctx: constant)
+        return Compiled(list_of(item_type), lambda ctx: tuple(f(ctx) for f in fns))
+
+    # -- operators
+    def _Unary(self, node: ast.Unary, scope: dict) -> Compiled:
+        operand = self.expr(node.operand, scope)
+        fn = operand.fn
+        if node.op == "not":
+            if operand.type not in (BOOL, ANY):
+                raise self.error(node.operand.pos, f"'not' needs a condition, got {describe(operand.type)}")
+            return Compiled(BOOL, lambda ctx: not fn(ctx))
+        if not is_number(operand.type):
+            raise self.error(node.pos, f"'{node.op}' needs a number, got {describe(operand.type)}")
+        if node.op == "-":
+            return Compiled(NUMBER, lambda ctx: num_neg(fn(ctx)))
+        return operand
+
+    def _Binary(self, node: ast.Binary, scope: dict) -> Compiled:
+        op = node.op
+        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+        lf, rf = left.fn, right.fn
+        if op in ("and", "or", "implies"):
+            for side, child in ((left, node.left), (right, node.right)):
+                if side.type not in (BOOL, ANY):
+                    raise self.error(child.pos, f"'{op}' joins conditions, got {describe(side.type)}")
+            if op == "and":
+                return Compiled(BOOL, lambda ctx: bool(lf(ctx)) and bool(rf(ctx)))
+            if op == "or":
+                return Compiled(BOOL, lambda ctx: bool(lf(ctx)) or bool(rf(ctx)))
+            return Compiled(BOOL, lambda ctx: (not lf(ctx)) or bool(rf(ctx)))
+        if op in _COMPARISONS:
+            return Compiled(BOOL, _apply(self.comparator(node, left.type, right.type), left, right))
+        if op in ("in", "not in"):
+            return self._membership(node, left, right)
+        if op == "contains":
+            return self._membership(node, right, left, word="contains")
+        if op == "??":
+            if not compatible(left.type, right.type):
+                raise self.error(node.right.pos, f"'??' gives a fallback of the same kind: "
+                                 f"{describe(right.type)} for {describe(left.type)}")
+
+            def fallback(ctx: Context) -> Any:
+                try:
+                    return lf(ctx)
+                except Missing:
+                    return rf(ctx)
+            return Compiled(left.type if left.type != ANY else right.type, fallback)
+        if op == "+" and is_stringy(left.type) and is_stringy(right.type) and ANY not in (left.type, right.type):
+            def concat(ctx: Context) -> str:
+                text = str(lf(ctx)) + str(rf(ctx))
+                if len(text) > MAX_TEXT:
+                    raise LimitExceeded("拼接的文本过长")
+                return text
+            return Compiled(STRING, concat)
+        for side, child in ((left, node.left), (right, node.right)):
+            if not is_number(side.type):
+                raise self.error(child.pos, f"'{op}' needs numbers, got {describe(side.type)}")
+        arith = {"+": num_add, "-": num_sub, "*": num_mul, "/": num_div}[op]
+        return Compiled(NUMBER, _apply(arith, left, right))
+
+    def comparator(self, node: ast.Binary, ltype: str, rtype: str) -> Callable[[Any, Any], bool]:
+        op = node.op
+        numbers = is_number(ltype) and is_number(rtype)
+        if not compatible(ltype, rtype) and not numbers:
+            raise self.error(node.op_pos, f"cannot compare {describe(ltype)} with {describe(rtype)}")
+        if op in ("<", "<=", ">", ">=") and not (numbers or (is_stringy(ltype) and is_stringy(rtype))):
+            raise self.error(node.op_pos, f"'{op}' orders numbers or texts, not {describe(ltype)}")
+        if numbers and ANY not in (ltype, rtype):
+            return {"==": num_eq, "!=": lambda a, b: not num_eq(a, b), "<": num_lt, "<=": num_le,
+                    ">": lambda a, b: num_lt(b, a), ">=": lambda a, b: num_le(b, a)}[op]
+        if op in ("==", "!=") and is_stringy(ltype) and is_stringy(rtype) and ANY not in (ltype, rtype):
+            return operator.eq if op == "==" else operator.ne
+        if op in ("==", "!="):
+            want = op == "=="
+            return lambda a, b: _equal(a, b) is want
+        return _COMPARISONS[op]
+
+    def _membership(self, node: ast.Binary, item: Compiled, container: Compiled, word: str = "in") -> Compiled:
+        element = element_of(container.type)
+        if element is None and not is_stringy(container.type):
+            raise self.error(node.pos, f"'{word}' needs a list or a text, got {describe(container.type)}")
+        if element is None and not is_stringy(item.type):
+            raise self.error(node.pos, f"only a text can be found in a text, not {describe(item.type)}")
+        if element is not None and not compatible(element, item.type) \
+                and not (is_number(element) and is_number(item.type)):
+            raise self.error(node.pos, f"a list of {describe(element)} never holds {describe(item.type)}")
+        ifn, cfn = item.fn, container.fn
+        negate = node.op == "not in"
+        if is_stringy(item.type) and (element is None or is_stringy(element)) and ANY not in (item.type, element):
+            return Compiled(BOOL, lambda ctx: (ifn(ctx) in cfn(ctx)) is not negate)
+
+        def member(ctx: Context) -> bool:
+            needle, hay = ifn(ctx), cfn(ctx)
+            found = str(needle) in hay if isinstance(hay, str) else any(_equal(needle, h) for h in hay)
+            return found is not negate
+        return Compiled(BOOL, member)
+
+    def _Is(self, node: ast.Is, scope: dict) -> Compiled:
+        test = node.test
+        if test not in IS_TESTS:
+            raise self.error(node.test_pos, f"unknown test 'is {test}'; known: {', '.join(IS_TESTS)}"
+                             + did_you_mean(test, IS_TESTS))
+        negate = node.negated
+        operand = node.operand
+        table = self._table_root(operand, scope)
+        if test in CELL_STATES:
+            if table is not None:
+                getter = self.cell_ref(operand, table, scope, "cell").fn
+            else:
+                compiled = self.expr(operand, scope)
+                if compiled.type not in ("cell", ANY):
+                    raise self.error(operand.pos, f"'is {test}' tests a table cell, not {describe(compiled.type)}")
+                getter = compiled.fn
+                slot = self._plain_slot(operand, scope)
+                if slot is not None:
+                    if negate:
+                        return Compiled(BOOL, lambda ctx: ctx.vars[slot].state != test)
+                    return Compiled(BOOL, lambda ctx: ctx.vars[slot].state == test)
+
+            def state(ctx: Context) -> bool:
+                cell = getter(ctx)
+                ctx.touched.append(cell)
+                return (cell.state == test) is not negate
+            return Compiled(BOOL, state)
+        if test == "missing":
+            getter = (self.cell_ref(operand, table, scope, "cell") if table is not None
+                      else self.expr(operand, scope)).fn
+
+            def missing(ctx: Context) -> bool:
+                try:
+                    getter(ctx)
+                except Missing:
+                    return not negate
+                return negate
+            return Compiled(BOOL, missing)
+        compiled = self.expr(operand, scope)
+        if not (is_stringy(compiled.type) or element_of(compiled.type) is not None):
+            raise self.error(operand.pos, f"'is empty' tests a text or a list, not {describe(compiled.type)}")
+        fn = compiled.fn
+
+        def empty(ctx: Context) -> bool:
+            value = fn(ctx)
+            return (len(value) == 0 if not isinstance(value, str) else not value.strip()) is not negate
+        return Compiled(BOOL, empty)
+
+    def _Matches(self, node: ast.Matches, scope: dict) -> Compiled:
+        operand = self.expr(node.operand, scope)
+        if not is_stringy(operand.type):
+            raise self.error(node.operand.pos, f"'matches' tests a text, not {describe(operand.type)}")
+        pattern = self._Regex(node.regex, scope).fn(None)  # type: ignore[arg-type]
+        fn = operand.fn
+        return Compiled(BOOL, lambda ctx: pattern.search(fn(ctx)) is not None)
+
+    def _IfExpr(self, node: ast.IfExpr, scope: dict) -> Compiled:
+        condition = self.condition(node.condition, scope, "if")
+        then, otherwise = self.expr(node.then, scope), self.expr(node.otherwise, scope)
+        if not compatible(then.type, otherwise.type):
+            raise self.error(node.otherwise.pos, f"both branches of 'if' must be of one kind: "
+                             f"{describe(then.type)} and {describe(otherwise.type)}")
+        tf, of = then.fn, otherwise.fn
+        return Compiled(then.type if then.type != ANY else otherwise.type,
+                        lambda ctx: tf(ctx) if condition(ctx) else of(ctx))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _apply(func: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Fn:
+    """``func(left, right)`` as a closure, reading constants and loop variables directly."""
+    lf, rf = left.fn, right.fn
+    if right.is_constant:
+        constant = right.constant
+        if left.slot is not None:
+            slot = left.slot
+            return lambda ctx: func(ctx.vars[slot], constant)
+        return lambda ctx: func(lf(ctx), constant)
+    if left.is_constant:
+        constant = left.constant
+        return lambda ctx: func(constant, rf(ctx))
+    return lambda ctx: func(lf(ctx), rf(ctx))
+
+
+def _is_num(x: Any) -> bool:
+    return type(x) in (int, float, Approx)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if _is_num(a) and _is_num(b):
+        return num_eq(a, b)
+    return bool(a == b)
+
+
+def _source_text(source: str, pos: ast.Pos) -> str:
+    lines = source.splitlines()
+    if pos.line == pos.end_line and 0 < pos.line <= len(lines):
+        return lines[pos.line - 1][pos.column - 1: pos.end_column - 1]
+    return "…"
+
+
+def _scope_key(var: str, type_: str) -> str:
+    if type_.startswith("column<"):
+        return "column"
+    if type_.startswith("row<"):
+        return "row"
+    if type_ in ("cell", "section"):
+        return type_
+    return var
+
+
+def _scope_value(value: Any) -> str:
+    if isinstance(value, Cell):
+        return value.id
+    if hasattr(value, "number") and hasattr(value, "heading"):
+        return str(value.number)
+    return display(value)
+
+
+class _Slot(int):
+    """A cell-id part that is a loop variable: read from its slot without a call."""
+
+
+def _id_builder(table: str, parts: list[Any]) -> Fn:
+    """A closure building the cell id; the common shapes get a fast path."""
+    if len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], _Slot):
+        prefix, slot = f"{table}.{parts[0]}.", int(parts[1])
+        return lambda ctx: prefix + ctx.vars[slot]
+    if len(parts) == 2 and isinstance(parts[0], _Slot) and isinstance(parts[1], _Slot):
+        head, row, column = f"{table}.", int(parts[0]), int(parts[1])
+        return lambda ctx: head + ctx.vars[row] + "." + ctx.vars[column]
+    if len(parts) == 2 and isinstance(parts[0], _Slot) and isinstance(parts[1], str):
+        head, row, suffix = f"{table}.", int(parts[0]), "." + parts[1]
+        return lambda ctx: head + ctx.vars[row] + suffix
+    parts = [p if isinstance(p, str) else _slot_reader(p) if isinstance(p, _Slot) else p for p in parts]
+    if all(isinstance(p, str) for p in parts):
+        constant = f"{table}." + ".".join(parts)
+        return lambda ctx: constant
+    if all(isinstance(p, str) for p in parts[:-1]):
+        prefix = f"{table}." + "".join(p + "." for p in parts[:-1])
+        last = parts[-1]
+        return lambda ctx: prefix + last(ctx)
+    if len(parts) == 2 and isinstance(parts[1], str):
+        first, suffix = parts[0], "." + parts[1]
+        head = f"{table}."
+        return lambda ctx: head + first(ctx) + suffix
+    if len(parts) == 2:
+        row, column = parts
+        head = f"{table}."
+        return lambda ctx: head + row(ctx) + "." + column(ctx)
+    return lambda ctx: f"{table}." + ".".join(p if isinstance(p, str) else p(ctx) for p in parts)
+
+
+def _slot_reader(slot: int) -> Fn:
+    index = int(slot)
+    return lambda ctx: ctx.vars[index]
+
+
+def _cell_getter(ident: Fn) -> Fn:
+    def get(ctx: Context) -> Cell:
+        cid = ident(ctx)
+        cell = ctx.cells.get(cid)
+        if cell is None:
+            raise Missing(_absent(ctx, cid))
+        return cell
+    return get
+
+
+def _value_getter(ident: Fn, blank_zero: bool) -> Fn:
+    def value(ctx: Context) -> Any:
+        cid = ident(ctx)
+        cell = ctx.cells.get(cid)
+        if cell is None:
+            raise Missing(_absent(ctx, cid))
+        ctx.touched.append(cell)
+        state = cell.state
+        if state == "number":
+            return cell.value if not cell.decimals else cell_number(cell)
+        if blank_zero and (state == "blank" or state == "placeholder"):
+            return 0
+        raise Missing(_unusable(cell))
+    return value
+
+
+def _star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: bool) -> Fn:
+    """Every cell a ``*`` stands for, in the report's format, as a list of values."""
+    row_parts = parts[:-1]
+    star_in_row = "*" in row_parts
+    literal_prefix = [p for p in row_parts if p != "*"]
+
+    ids_cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
+
+    def ids(fmt: str, row_text: str, column: str) -> tuple[str, ...]:
+        """The cell ids a reference stands for in one format (computed once per shape)."""
+        if star_in_row:
+            prefix = row_text + "." if row_text else ""
+            rows: tuple[str, ...] = rows_under(fmt, table, prefix)
+        else:
+            rows = (row_text,)
+        cols: tuple[str, ...] = axes(fmt, table, "column") if column_star else (column,)
+        valid = _valid_ids(fmt)
+        return tuple(cid for cid in (f"{table}.{r}.{c}" for r in rows for c in cols) if cid in valid)
+
+    last = parts[-1]
+
+    def values(ctx: Context) -> list[Any]:
+        fmt = ctx.format or ctx.need_format(f"{templates.TABLE_NAMES[table]}的行列")
+        row_text = ".".join(p if isinstance(p, str) else p(ctx) for p in literal_prefix)
+        column = "*" if column_star else last if isinstance(last, str) else last(ctx)
+        key = (fmt, row_text, column)
+        wanted = ids_cache.get(key)
+        if wanted is None:
+            if len(ids_cache) > 4096:  # dynamic parts are rows and columns: this never grows far
+                ids_cache.clear()
+            wanted = ids_cache[key] = ids(fmt, row_text, column)
+        ctx.steps += len(wanted)
+        if ctx.steps > MAX_STEPS:
+            ctx.tick()
+        cells = ctx.cells
+        touched = ctx.touched
+        out = []
+        for cid in wanted:
+            cell = cells.get(cid)
+            if cell is None:
+                raise Missing(_absent(ctx, cid))
+            touched.append(cell)
+            state = cell.state
+            if state == "number":
+                out.append(cell.value if not cell.decimals else cell_number(cell))
+            elif blank_zero and (state == "blank" or state == "placeholder"):
+                out.append(0)
+            else:
+                raise Missing(_unusable(cell))
+        return out
+    return values
+
+
+def _make_runner(info: RuleInfo, guards: list[Fn], steps: list[tuple[str, Any, Optional[Fn], int, str]],
+                 check: Fn, messages: list[tuple[Optional[Fn], Callable[[Context], str]]],
+                 severity_rules: list[tuple[Fn, str]], nslots: int
+                 ) -> Callable[[Context, Optional[str]], RuleOutcome]:
+    """The rule as one closure: guard, loops and lets in order, asserts, findings."""
+
+    def finding(ctx: Context, scope: tuple[tuple[str, str], ...], severity: Optional[str]) -> Finding:
+        touched = ctx.touched
+        spans = ctx.spans
+        seen: dict[str, Cell] = {}
+        for cell in touched:
+            seen.setdefault(cell.id, cell)
+        level = severity
+        if level is None:
+            level = info.severity
+            for condition, alternative in severity_rules:
+                try:
+                    if condition(ctx):
+                        level = alternative
+                        break
+                except Missing:
+                    continue
+        text = ""
+        for condition, render in messages:
+            try:
+                if condition is None or condition(ctx):
+                    text = render(ctx)
+                    break
+            except Missing:
+                continue
+        cells = tuple(CellRef(c.id, plain(cell_number(c)) if c.state == "number" else None, c.raw, c.span)
+                      for c in seen.values())
+        return Finding(rule=info.id, severity=level, message=text, scope={k: _scope_value(v) for k, v in scope},
+                       cells=cells,  # type: ignore[arg-type]
+                       span=spans[0] if spans else Span())
+
+    def final(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+        try:
+            ok = check(ctx)
+        except Missing as exc:
+            sink[1].append(exc.reason)
+            return
+        if not ok:
+            sink[0].append(finding(ctx, scope, severity))
+
+    chain: Callable[[Context, tuple, Sink, Optional[str]], None] = final
+    for kind, source, where, slot, key in reversed(steps):
+        if kind == "loop":
+            chain = _loop_step(source, where, slot, key, chain, (check, finding) if chain is final else None)
+        elif kind == "let":
+            chain = _let_step(source, slot, chain)
+        else:
+            chain = _require_step(source, key, chain)
+
+    def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
+        rule = info if severity is None else RuleInfo(info.id, info.title, severity, info.pack,  # type: ignore[arg-type]
+                                                      info.description, info.version)
+        ctx.vars = [None] * nslots
+        ctx.steps = 0
+        ctx.touched = []
+        ctx.spans = []
+        try:
+            for guard in guards:
+                if not guard(ctx):
+                    return RuleOutcome(rule, "skipped", reason="条件不适用")
+            sink: Sink = ([], [])
+            chain(ctx, (), sink, severity)
+        except Missing as exc:
+            return RuleOutcome(rule, "not_assessable", reason=exc.reason)
+        except LimitExceeded as exc:
+            return RuleOutcome(rule, "not_assessable", reason=str(exc))
+        except (ArithmeticError, ValueError) as exc:  # e.g. a float overflow on absurd figures
+            return RuleOutcome(rule, "not_assessable", reason=f"无法计算：{exc}")
+        findings, reasons = sink
+        reason = "；".join(dict.fromkeys(reasons))
+        if findings:
+            return RuleOutcome(rule, "fail", tuple(findings), reason=reason)
+        if reasons:
+            return RuleOutcome(rule, "not_assessable", reason=reason)
+        return RuleOutcome(rule, "pass")
+    return run
+
+
+def _loop_step(source: Fn, where: Optional[Fn], slot: int, key: str,
+               then: Callable[[Context, tuple, Sink, Optional[str]], None],
+               last: Optional[tuple[Fn, Callable[..., Finding]]] = None
+               ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
+    """Go through a list; ``last`` (check, finding) fuses the assert into the loop body, which
+    saves a call per item in the common one-loop rule."""
+    check, make_finding = last if last is not None else (None, None)
+    cites_item = key == "cell"
+
+    def loop(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+        try:
+            items = source(ctx)
+        except Missing as exc:
+            sink[1].append(exc.reason)
+            return
+        found, reasons = sink
+        for item in items:
+            ctx.steps += 1
+            if ctx.steps > MAX_STEPS:
+                ctx.tick()
+            ctx.vars[slot] = item
+            if where is not None:
+                try:
+                    if not where(ctx):
+                        continue
+                except Missing as exc:
+                    reasons.append(exc.reason)
+                    continue
+            # What a finding cites is what this iteration touched (its lets included).
+            ctx.touched = [item] if cites_item else []
+            ctx.spans = []
+            if check is None:
+                then(ctx, (*scope, (key, item)), sink, severity)
+                continue
+            try:
+                ok = check(ctx)
+            except Missing as exc:
+                reasons.append(exc.reason)
+                continue
+            if not ok:
+                found.append(make_finding(ctx, (*scope, (key, item)), severity))
+    return loop
+
+
+class MissingValue:
+    """What a ``let`` holds when the report lacks its ingredients: only using it makes the
+    rule not assessable (a lenient function such as ``same()`` simply leaves it out)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _let_step(source: Fn, slot: int, then: Callable[[Context, tuple, Sink, Optional[str]], None]
+              ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
+    def let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+        try:
+            ctx.vars[slot] = source(ctx)
+        except Missing as exc:
+            ctx.vars[slot] = MissingValue(exc.reason)
+        then(ctx, scope, sink, severity)
+    return let
+
+
+def _require_step(condition: Fn, reason: str, then: Callable[[Context, tuple, Sink, Optional[str]], None]
+                  ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
+    def require(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+        try:
+            ok = condition(ctx)
+        except Missing as exc:
+            sink[1].append(exc.reason)
+            return
+        if not ok:
+            sink[1].append(reason)
+            return
+        then(ctx, scope, sink, severity)
+    return require

@@ -1,0 +1,441 @@
+"""Built-in functions of the rule language and the static types the compiler checks.
+
+Each function declares how it types its arguments (so ``sum("a")`` is a compile-time error
+with a caret) next to what it computes. Regular expressions are RE2 only: linear time, no
+backtracking, no look-around — a rule cannot stall the process on a hostile report.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import re2
+
+from auditor import templates
+from auditor.dsl.runtime import MAX_TEXT, Approx, LimitExceeded, Missing, Num, display, num_add, plain
+
+# ---------------------------------------------------------------- static types
+#
+# Types are short strings: number, string, bool, regex, report, period, contact, section, cell,
+# table<t3>, column<t3>, row<t3>, list<…>, any. Rows and columns are strings with a label.
+
+NUMBER, STRING, BOOL, REGEX, ANY = "number", "string", "bool", "regex", "any"
+
+
+def list_of(element: str) -> str:
+    return f"list<{element}>"
+
+
+def element_of(type_: str) -> Optional[str]:
+    if type_ == ANY:
+        return ANY
+    if type_.startswith("list<") and type_.endswith(">"):
+        return type_[5:-1]
+    return None
+
+
+def is_stringy(type_: str) -> bool:
+    return type_ in (STRING, ANY) or type_.startswith(("column<", "row<"))
+
+
+def is_number(type_: str) -> bool:
+    return type_ in (NUMBER, ANY)
+
+
+def compatible(a: str, b: str) -> bool:
+    """Can values of these types be compared for equality?"""
+    if ANY in (a, b) or a == b:
+        return True
+    if is_stringy(a) and is_stringy(b):
+        return True
+    ea, eb = element_of(a), element_of(b)
+    return ea is not None and eb is not None and compatible(ea, eb)
+
+
+def describe(type_: str) -> str:
+    """A type in words, for error messages."""
+    if type_.startswith("list<"):
+        return f"a list of {describe(type_[5:-1])}"
+    if type_.startswith(("column<", "row<", "table<")):
+        kind, _, table = type_[:-1].partition("<")
+        return f"a {kind} of {templates.TABLE_NAMES.get(table, table)}"
+    article = "an" if type_[0] in "aeiou" else "a"
+    return {"bool": "a condition (true/false)", "any": "a value"}.get(type_, f"{article} {type_}")
+
+
+class TypeProblem(Exception):
+    """An argument of the wrong type; ``index`` is the argument to point at (None: the call)."""
+
+    def __init__(self, message: str, index: Optional[int] = None):
+        super().__init__(message)
+        self.index = index
+
+
+# ---------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Function:
+    """A built-in. ``check`` maps argument types to the result type or raises TypeProblem.
+
+    ``aggregate`` functions also take a generator (``sum(x for c in … where …)``) and then
+    receive one list. ``lenient`` functions receive ``ABSENT`` for arguments the report lacks
+    instead of making the whole rule not assessable.
+    """
+
+    name: str
+    signature: str
+    summary: str
+    check: Callable[[Sequence[str]], str]
+    impl: Callable[..., Any]
+    aggregate: bool = False
+    lenient: bool = False
+    contextual: bool = False  # receives the report as its first argument
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+FUNCTIONS: dict[str, Function] = {}
+
+
+def _register(name: str, signature: str, summary: str, check: Callable[[Sequence[str]], str],
+              aggregate: bool = False, lenient: bool = False, contextual: bool = False
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(impl: Callable[..., Any]) -> Callable[..., Any]:
+        FUNCTIONS[name] = Function(name, signature, summary, check, impl, aggregate, lenient, contextual)
+        return impl
+    return wrap
+
+
+def _arity(types: Sequence[str], low: int, high: int, name: str) -> None:
+    if not low <= len(types) <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        raise TypeProblem(f"{name}() takes {want} argument{'s' if high != 1 else ''}, got {len(types)}")
+
+
+def _expect(types: Sequence[str], index: int, ok: Callable[[str], bool], want: str, name: str) -> None:
+    if not ok(types[index]):
+        raise TypeProblem(f"argument {index + 1} of {name}() must be {want}, not {describe(types[index])}", index)
+
+
+def _numbers_or_list(name: str) -> Callable[[Sequence[str]], str]:
+    """``f(list of numbers)`` or ``f(n1, n2, …)`` (lists inside are flattened)."""
+    def check(types: Sequence[str]) -> str:
+        if not types:
+            raise TypeProblem(f"{name}() needs at least one argument")
+        for i, t in enumerate(types):
+            if not (is_number(t) or element_of(t) in (NUMBER, ANY)):
+                raise TypeProblem(f"argument {i + 1} of {name}() must be a number or a list of numbers, "
+                                  f"not {describe(t)}", i)
+        return NUMBER
+    return check
+
+
+def _flatten(values: Sequence[Any]) -> list[Num]:
+    out: list[Num] = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            out.extend(v)
+        else:
+            out.append(v)
+    return out
+
+
+@_register("sum", "sum(numbers…)", "Sum of numbers or of a list (rounded figures keep their tolerance).",
+           _numbers_or_list("sum"), aggregate=True)
+def fn_sum(*values: Any) -> Num:
+    total: Num = 0
+    for v in _flatten(values):
+        total = num_add(total, v)
+    return total
+
+
+@_register("min", "min(numbers…)", "Smallest of numbers or of a list.", _numbers_or_list("min"), aggregate=True)
+def fn_min(*values: Any) -> Num:
+    items = _flatten(values)
+    if not items:
+        raise Missing("min() 的列表为空")
+    best = items[0]
+    for v in items[1:]:
+        if plain(v) < plain(best):
+            best = v
+    return best
+
+
+@_register("max", "max(numbers…)", "Largest of numbers or of a list.", _numbers_or_list("max"), aggregate=True)
+def fn_max(*values: Any) -> Num:
+    items = _flatten(values)
+    if not items:
+        raise Missing("max() 的列表为空")
+    best = items[0]
+    for v in items[1:]:
+        if plain(v) > plain(best):
+            best = v
+    return best
+
+
+def _check_count(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "count")
+    _expect(types, 0, lambda t: element_of(t) is not None, "a list", "count")
+    return NUMBER
+
+
+@_register("count", "count(list)", "Number of items (with a generator: of items passing `where`).",
+           _check_count, aggregate=True)
+def fn_count(items: Sequence[Any]) -> int:
+    return len(items)
+
+
+def _check_bools(name: str) -> Callable[[Sequence[str]], str]:
+    def check(types: Sequence[str]) -> str:
+        _arity(types, 1, 1, name)
+        _expect(types, 0, lambda t: element_of(t) in (BOOL, ANY), "a list of conditions", name)
+        return BOOL
+    return check
+
+
+@_register("any", "any(cond for x in list)", "True when at least one item holds.", _check_bools("any"), aggregate=True)
+def fn_any(items: Sequence[bool]) -> bool:
+    return any(items)
+
+
+@_register("all", "all(cond for x in list)", "True when every item holds (and for no items).",
+           _check_bools("all"), aggregate=True)
+def fn_all(items: Sequence[bool]) -> bool:
+    return all(items)
+
+
+def _check_abs(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "abs")
+    _expect(types, 0, is_number, "a number", "abs")
+    return NUMBER
+
+
+@_register("abs", "abs(n)", "Absolute value.", _check_abs)
+def fn_abs(value: Num) -> Num:
+    if type(value) is Approx:
+        return Approx(abs(value.value), value.radius, value.decimals)
+    return abs(value)  # type: ignore[arg-type]
+
+
+def _check_round(types: Sequence[str]) -> str:
+    _arity(types, 1, 2, "round")
+    for i in range(len(types)):
+        _expect(types, i, is_number, "a number", "round")
+    return NUMBER
+
+
+@_register("round", "round(n, digits=0)", "Round half away from zero; the result is exact.", _check_round)
+def fn_round(value: Num, digits: Num = 0) -> Num:
+    places = int(plain(digits))
+    if not -12 <= places <= 12:
+        raise Missing("round() 的位数超出范围")
+    scaled = abs(plain(value)) * 10 ** places
+    rounded = int(scaled + 0.5) / 10 ** places
+    rounded = rounded if plain(value) >= 0 else -rounded
+    return int(rounded) if places <= 0 else rounded
+
+
+def _check_len(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "len")
+    _expect(types, 0, lambda t: is_stringy(t) or element_of(t) is not None, "a string or a list", "len")
+    return NUMBER
+
+
+@_register("len", "len(text or list)", "Length of a text (characters) or a list.", _check_len)
+def fn_len(value: Any) -> int:
+    return len(value)
+
+
+def _check_text_regex(name: str, result: str) -> Callable[[Sequence[str]], str]:
+    def check(types: Sequence[str]) -> str:
+        _arity(types, 2, 3, name)
+        _expect(types, 0, is_stringy, "a text", name)
+        _expect(types, 1, lambda t: t == REGEX, "a regular expression /…/", name)
+        if len(types) == 3:
+            _expect(types, 2, is_number, "a group number", name)
+        return result
+    return check
+
+
+def _group(pattern: Any, text: str, group: Num, name: str) -> Optional[str]:
+    index = int(plain(group))
+    if not 0 <= index <= pattern.groups:
+        raise Missing(f"{name}() 的分组{index}不存在")
+    match = pattern.search(text)
+    if match is None:
+        return None
+    return match.group(index)
+
+
+@_register("extract", "extract(text, /re/, group=1)",
+           "The number captured by a group (1 by default); decimals written make it a rounded figure.",
+           _check_text_regex("extract", NUMBER))
+def fn_extract(text: str, pattern: Any, group: Num = 1) -> Num:
+    found = _group(pattern, text, group if pattern.groups else 0, "extract")
+    if found is None:
+        raise Missing(f"文本中未找到 /{pattern.pattern}/")
+    return parse_number(found, f"/{pattern.pattern}/")
+
+
+@_register("find", "find(text, /re/, group=0)", "The text matched (or captured by a group).",
+           _check_text_regex("find", STRING))
+def fn_find(text: str, pattern: Any, group: Num = 0) -> str:
+    found = _group(pattern, text, group, "find")
+    if found is None:
+        raise Missing(f"文本中未找到 /{pattern.pattern}/")
+    return found
+
+
+def parse_number(text: str, where: str) -> Num:
+    cleaned = text.replace(",", "").replace("，", "").replace(" ", "").strip()
+    try:
+        if "." in cleaned:
+            return Approx.written(float(cleaned), len(cleaned.split(".", 1)[1]))
+        return int(cleaned)
+    except ValueError:
+        raise Missing(f"{where} 匹配到的「{text}」不是数字") from None
+
+
+def _check_date(types: Sequence[str]) -> str:
+    _arity(types, 3, 3, "date")
+    for i in range(3):
+        _expect(types, i, is_number, "a number", "date")
+    return STRING
+
+
+@_register("date", "date(year, month, day)", "An ISO date text (2021-01-31), comparable with report dates.",
+           _check_date)
+def fn_date(year: Num, month: Num, day: Num) -> str:
+    try:
+        return datetime.date(int(plain(year)), int(plain(month)), int(plain(day))).isoformat()
+    except ValueError:
+        raise Missing(f"无效日期 {display_triplet(year, month, day)}") from None
+
+
+def display_triplet(*values: Num) -> str:
+    return "-".join(str(plain(v)) for v in values)
+
+
+def _check_year(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "year")
+    _expect(types, 0, is_stringy, "an ISO date text", "year")
+    return NUMBER
+
+
+@_register("year", "year(iso_date)", "The year of an ISO date text.", _check_year)
+def fn_year(text: str) -> int:
+    head = text[:4]
+    if not head.isdigit():
+        raise Missing(f"「{text}」不是日期")
+    return int(head)
+
+
+def _check_format_for_year(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "format_for_year")
+    _expect(types, 0, is_number, "a year", "format_for_year")
+    return STRING
+
+
+@_register("format_for_year", "format_for_year(year)", "The national format a year's report must use: "
+           "legacy, 2019 or 2021.", _check_format_for_year)
+def fn_format_for_year(year: Num) -> str:
+    return templates.format_for_year(int(plain(year))) or ""
+
+
+def _check_table_name(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "table_name")
+    _expect(types, 0, is_stringy, "a table id", "table_name")
+    return STRING
+
+
+@_register("table_name", "table_name(id)", "The Chinese name of a table id: t3 → 表三.", _check_table_name)
+def fn_table_name(table: str) -> str:
+    return templates.TABLE_NAMES.get(table, table)
+
+
+def _check_same(types: Sequence[str]) -> str:
+    if len(types) < 2:
+        raise TypeProblem("same() needs at least two arguments")
+    for i, t in enumerate(types[1:], start=1):
+        if not compatible(types[0], t):
+            raise TypeProblem(f"same() compares values of one kind: argument {i + 1} is {describe(t)}, "
+                              f"argument 1 is {describe(types[0])}", i)
+    return BOOL
+
+
+@_register("same", "same(a, b, …)", "True when every value the report has agrees; values it lacks are "
+           "left out (so a missing title does not make the rule fail).", _check_same, lenient=True)
+def fn_same(*values: Any) -> bool:
+    present = [plain(v) for v in values if v is not ABSENT]
+    return all(v == present[0] for v in present[1:])
+
+
+def _check_join(types: Sequence[str]) -> str:
+    _arity(types, 1, 2, "join")
+    _expect(types, 0, lambda t: element_of(t) is not None, "a list", "join")
+    if len(types) == 2:
+        _expect(types, 1, is_stringy, "a separator text", "join")
+    return STRING
+
+
+@_register("join", "join(list, sep=\"、\")", "The items of a list as one text.", _check_join)
+def fn_join(items: Sequence[Any], separator: str = "、") -> str:
+    text = separator.join(display(i) for i in items)
+    if len(text) > MAX_TEXT:
+        raise LimitExceeded("join() 的结果过长")
+    return text
+
+
+def _check_text(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "text")
+    return STRING
+
+
+@_register("text", "text(value)", "A value as text, as a message would show it.", _check_text)
+def fn_text(value: Any) -> str:
+    return display(value)
+
+
+def _check_section(types: Sequence[str]) -> str:
+    _arity(types, 1, 1, "section")
+    _expect(types, 0, is_number, "a section number 1–6", "section")
+    return "section"
+
+
+@_register("section", "section(n)", "Section n (1–6) of the report; `section(n) is missing` tests that the "
+           "report lacks it, anything else makes the rule not assessable.", _check_section, contextual=True)
+def fn_section(report: Any, number: Num) -> Any:
+    wanted = plain(number)
+    for section in report.sections:
+        if section.number == wanted:
+            return section
+    raise Missing(f"报告缺少第{display(number)}部分")
+
+
+# ---------------------------------------------------------------- regular expressions
+
+
+class RegexError(Exception):
+    pass
+
+
+def compile_regex(pattern: str, flags: str) -> Any:
+    """Compile with RE2 (never Python's ``re``); ``i`` ignores case, ``s`` lets ``.`` match newlines."""
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 8 << 20
+    options.case_sensitive = "i" not in flags
+    options.dot_nl = "s" in flags
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise RegexError(reason) from None

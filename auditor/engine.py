@@ -1,0 +1,307 @@
+"""Load rule packs and run them over reports: the API the audit command and plugins build on.
+
+``load_rules`` finds the standard packs, plugin packs and the caller's files, parses them
+(through an in-process cache and a content-addressed on-disk cache of syntax trees), compiles
+them to closures and returns a ``RuleSet``; ``RuleSet.evaluate`` gives one outcome per rule.
+Any problem with a rule file, or with a selection, is a ``RuleFileError`` raised before any
+report is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Union
+
+from auditor import __version__
+from auditor.dsl import ast
+from auditor.dsl.compiler import CompiledRule, RuleCompiler
+from auditor.dsl.errors import Diagnostic, RuleFileError, did_you_mean
+from auditor.dsl.runtime import Context
+from auditor.model import SEVERITIES, PackInfo, Report, RuleInfo, RuleOutcome
+
+__all__ = ["LoadedPack", "RuleFileError", "RuleSet", "load_rules", "rule_files", "standard_rules_dir"]
+
+RULE_SUFFIX = ".rules"
+PathLike = Union[str, Path]
+
+
+# ---------------------------------------------------------------- the rule set
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """One compiled rule file."""
+
+    info: PackInfo
+    path: Path
+    tree: ast.RuleFile
+    rules: tuple[CompiledRule, ...]
+    description: str = ""
+
+
+class RuleSet:
+    """Compiled rules, ready to evaluate any number of reports (compile once, run many)."""
+
+    def __init__(self, compiled: Sequence[CompiledRule], packs: Sequence[LoadedPack],
+                 severity_overrides: Optional[Mapping[str, str]] = None):
+        self._overrides = dict(severity_overrides or {})
+        self.compiled: tuple[CompiledRule, ...] = tuple(compiled)
+        self.loaded_packs: tuple[LoadedPack, ...] = tuple(packs)
+        self.rules: tuple[RuleInfo, ...] = tuple(
+            dataclasses.replace(c.info, severity=self._overrides[c.info.id]) if c.info.id in self._overrides
+            else c.info for c in self.compiled)
+        self.packs: tuple[PackInfo, ...] = tuple(p.info for p in packs)
+        self._plan = tuple((c, self._overrides.get(c.info.id)) for c in self.compiled)
+
+    def __len__(self) -> int:
+        return len(self.compiled)
+
+    def evaluate(self, report: Report) -> tuple[RuleOutcome, ...]:
+        """One outcome per rule, in rule order. Documents that are not reports run nothing."""
+        if report.kind == "other":
+            return tuple(RuleOutcome(info, "skipped", reason="不是政府信息公开工作年度报告") for info in self.rules)
+        ctx = Context(report)
+        return tuple(rule.evaluate(ctx, severity) for rule, severity in self._plan)
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        for compiled in self.compiled:
+            if compiled.info.id == rule_id:
+                return compiled
+        raise KeyError(rule_id)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def standard_rules_dir() -> Path:
+    from auditor.resources import data_path
+
+    return data_path("rules")
+
+
+def rule_files(path: PathLike) -> list[Path]:
+    """``path`` itself if it is a file, else every ``*.rules`` below it, in a stable order."""
+    p = Path(path)
+    if p.is_dir():
+        return sorted(f for f in p.rglob(f"*{RULE_SUFFIX}") if f.is_file())
+    return [p]
+
+
+def load_rules(paths: Sequence[PathLike] = (), *, standard: bool = True,
+               select: Sequence[str] = (), ignore: Sequence[str] = (),
+               severity_overrides: Optional[Mapping[str, str]] = None) -> RuleSet:
+    """Standard packs (unless ``standard=False``), plugin packs, then ``paths``.
+
+    ``select``/``ignore`` take rule ids or prefixes (``T3-``, ``META``); ignoring wins.
+    """
+    sources: list[Path] = []
+    if standard:
+        sources += rule_files(standard_rules_dir())
+        sources += [f for extra in _plugin_rule_paths() for f in rule_files(extra)]
+    diagnostics: list[Diagnostic] = []
+    for path in paths:
+        if not Path(path).exists():
+            diagnostics.append(Diagnostic(str(path), 0, 0, "no such rule file or folder"))
+            continue
+        sources += rule_files(path)
+    packs = _load_files(sources, diagnostics)
+    if diagnostics:
+        raise RuleFileError(diagnostics)
+
+    compiled = _check_unique([r for p in packs for r in p.rules])
+    every = [c.info.id for c in compiled]
+    problems: list[Diagnostic] = []
+    for option, selectors in (("select", select), ("ignore", ignore)):
+        for selector in selectors:
+            if not any(_selects(selector, rid) for rid in every):
+                problems.append(Diagnostic(f"--{option}", 0, 0, f"no rule matches '{selector}'"
+                                           + did_you_mean(selector, every)))
+    for rid, level in (severity_overrides or {}).items():
+        if rid not in every:
+            problems.append(Diagnostic("severity", 0, 0, f"unknown rule '{rid}'" + did_you_mean(rid, every)))
+        elif level not in SEVERITIES:
+            problems.append(Diagnostic("severity", 0, 0, f"unknown severity '{level}' for {rid}; "
+                                       "expected error, warning or info"))
+    if problems:
+        raise RuleFileError(problems)
+    chosen = [c for c in compiled
+              if (not select or any(_selects(s, c.info.id) for s in select))
+              and not any(_selects(s, c.info.id) for s in ignore)]
+    return RuleSet(chosen, packs, severity_overrides)
+
+
+def _selects(selector: str, rule_id: str) -> bool:
+    """``T3-BALANCE`` selects itself; ``T3-`` and ``T3`` select every ``T3-…`` rule."""
+    if selector == rule_id:
+        return True
+    prefix = selector if selector.endswith("-") else selector + "-"
+    return rule_id.startswith(prefix)
+
+
+def _plugin_rule_paths() -> list[Path]:
+    from auditor import plugins
+
+    return [Path(loaded.obj) for loaded in plugins.rule_paths()]
+
+
+def _check_unique(rules: list[CompiledRule]) -> list[CompiledRule]:
+    first: dict[str, CompiledRule] = {}
+    problems: list[Diagnostic] = []
+    for rule in rules:
+        if rule.info.id in first:
+            other = first[rule.info.id]
+            pos = rule.node.id_pos
+            line = rule.node.source.splitlines()[0] if rule.node.source else ""
+            problems.append(Diagnostic(rule.path, pos.line, pos.column,
+                                       f"duplicate rule id '{rule.info.id}' (also defined in "
+                                       f"{other.path}:{other.node.pos.line})", line if pos.line == rule.node.pos.line
+                                       else "", len(rule.info.id)))
+            continue
+        first[rule.info.id] = rule
+    if problems:
+        raise RuleFileError(problems)
+    return list(first.values())
+
+
+def _load_files(files: Iterable[Path], diagnostics: list[Diagnostic]) -> list[LoadedPack]:
+    """Each file once, followed by its includes (which stay inside the including folder)."""
+    packs: list[LoadedPack] = []
+    seen: set[Path] = set()
+    queue: list[tuple[Path, Optional[str]]] = [(f, None) for f in files]
+    while queue:
+        path, inherited = queue.pop(0)
+        resolved = path.resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        try:
+            text = _read(path)
+            pack = load_pack(path, text, inherited)
+        except RuleFileError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        packs.append(pack)
+        for include in pack.tree.includes:
+            target = _resolve_include(path, include, text, diagnostics)
+            if target is not None:
+                queue.append((target, pack.info.name))
+    return packs
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RuleFileError([Diagnostic(str(path), 0, 0, f"cannot read rule file: {exc.strerror or exc}")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RuleFileError([Diagnostic(str(path), line, 0, "rule files must be UTF-8")]) from None
+
+
+def _resolve_include(path: Path, include: ast.Include, text: str, diagnostics: list[Diagnostic]) -> Optional[Path]:
+    from auditor.dsl.errors import diagnostic
+
+    base = path.parent.resolve()
+    target = (base / include.path).resolve()
+    pos = include.pos
+    if Path(include.path).is_absolute() or base not in (target, *target.parents):
+        diagnostics.append(diagnostic(str(path), text, pos.line, pos.column,
+                                      "include must name a file in this folder or below it"))
+        return None
+    if target.suffix != RULE_SUFFIX or not target.is_file():
+        siblings = [str(f.relative_to(base)) for f in base.rglob(f"*{RULE_SUFFIX}")]
+        diagnostics.append(diagnostic(str(path), text, pos.line, pos.column,
+                                      f"included file '{include.path}' not found"
+                                      + did_you_mean(include.path, siblings)))
+        return None
+    return target
+
+
+def load_pack(path: PathLike, text: str, inherited_name: Optional[str] = None) -> LoadedPack:
+    """Parse (cached) and compile one rule file."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _compile_cached(str(path), digest, text, inherited_name)
+
+
+@lru_cache(maxsize=128)
+def _compile_cached(path: str, digest: str, text: str, inherited_name: Optional[str]) -> LoadedPack:
+    tree = parse_cached(path, text, digest)
+    header = tree.header
+    name = header.name if header else (inherited_name or Path(path).stem)
+    compiler = RuleCompiler(path, text, name)
+    rules = compiler.compile_rules(tree.rules)
+    compiler.raise_errors()
+    info = PackInfo(name=name, version=header.version if header else 1, path=path, sha256=digest,
+                    rules=tuple(r.info.id for r in rules))
+    return LoadedPack(info, Path(path), tree, tuple(rules), header.description if header else "")
+
+
+# ---------------------------------------------------------------- the on-disk tree cache
+
+
+def cache_dir() -> Optional[Path]:
+    """``$AUDITOR_CACHE_DIR`` (empty or ``off`` disables) or ``~/.cache/auditor``."""
+    configured = os.environ.get("AUDITOR_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip() in ("", "off", "0") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "auditor"
+
+
+@lru_cache(maxsize=1)
+def _cache_salt() -> str:
+    from auditor.dsl.parser import grammar_text
+
+    grammar = hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()[:16]
+    return f"{__version__}:{ast.AST_VERSION}:{grammar}"
+
+
+def parse_cached(path: str, text: str, digest: Optional[str] = None) -> ast.RuleFile:
+    """The syntax tree of ``text``: from the disk cache when this exact content (and this
+    auditor and grammar) was parsed before; a corrupt or foreign cache entry is ignored."""
+    from auditor.dsl.parser import parse
+
+    digest = digest or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    directory = cache_dir()
+    key = hashlib.sha256(f"{_cache_salt()}\0{digest}".encode()).hexdigest()
+    entry = directory / "rules" / f"{key}.pickle" if directory else None
+    if entry is not None:
+        try:
+            with open(entry, "rb") as handle:
+                tree = pickle.load(handle)
+            if isinstance(tree, ast.RuleFile):
+                return dataclasses.replace(tree, path=path)
+        except FileNotFoundError:
+            pass
+        except Exception:  # a truncated or foreign file: parse again and overwrite it
+            pass
+    tree = parse(text, path)
+    if entry is not None:
+        _store(entry, tree)
+    return tree
+
+
+def _store(entry: Path, tree: ast.RuleFile) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(tree, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass  # the cache is an optimisation; never fail a run over it
+
+
+def clear_memory_cache() -> None:
+    """Forget compiled packs (tests and benchmarks measuring cold starts)."""
+    _compile_cached.cache_clear()

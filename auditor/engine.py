@@ -9,6 +9,7 @@ report is read.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -184,7 +185,7 @@ def _load_files(files: Iterable[Path], diagnostics: list[Diagnostic]) -> list[Lo
         seen.add(resolved)
         try:
             text = _read(path)
-            pack = load_pack(path, text, inherited)
+            pack = load_pack(path, text, inherited, disk_cache=True)
         except RuleFileError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
@@ -227,15 +228,23 @@ def _resolve_include(path: Path, include: ast.Include, text: str, diagnostics: l
     return target
 
 
-def load_pack(path: PathLike, text: str, inherited_name: Optional[str] = None) -> LoadedPack:
-    """Parse (cached) and compile one rule file."""
+def load_pack(path: PathLike, text: str, inherited_name: Optional[str] = None, *,
+              disk_cache: bool = False) -> LoadedPack:
+    """Compile one rule file's text (memoised in-process; ``disk_cache`` also keeps its syntax
+    tree on disk — used for files, not for texts built on the fly)."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return _compile_cached(str(path), digest, text, inherited_name)
+    return _compile_cached(str(path), digest, text, inherited_name, disk_cache)
 
 
 @lru_cache(maxsize=128)
-def _compile_cached(path: str, digest: str, text: str, inherited_name: Optional[str]) -> LoadedPack:
-    tree = parse_cached(path, text, digest)
+def _compile_cached(path: str, digest: str, text: str, inherited_name: Optional[str],
+                    disk_cache: bool) -> LoadedPack:
+    if disk_cache:
+        tree = parse_cached(path, text, digest)
+    else:
+        from auditor.dsl.parser import parse
+
+        tree = parse(text, path)
     header = tree.header
     name = header.name if header else (inherited_name or Path(path).stem)
     compiler = RuleCompiler(path, text, name)
@@ -291,15 +300,36 @@ def parse_cached(path: str, text: str, digest: Optional[str] = None) -> ast.Rule
     return tree
 
 
+MAX_CACHE_ENTRIES = 256
+
+
 def _store(entry: Path, tree: ast.RuleFile) -> None:
+    tmp = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(tree, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)
+        tmp = None
+        _prune(entry.parent)
     except (OSError, pickle.PicklingError, RecursionError):
         pass  # the cache is an optimisation; never fail a run over it
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the newest entries: trees of old auditor versions and edited files pile up otherwise."""
+    entries = list(directory.glob("*.pickle"))
+    if len(entries) <= MAX_CACHE_ENTRIES:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime)
+    for old in entries[: len(entries) - MAX_CACHE_ENTRIES]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def clear_memory_cache() -> None:

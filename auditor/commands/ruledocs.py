@@ -69,14 +69,16 @@ CLAUSES = [
 
 def language_reference() -> list[str]:
     """Clauses, fields, tests and functions, from the compiler's own tables."""
-    from auditor.dsl.compiler import FIELDS, IS_TESTS
+    from auditor.dsl.compiler import IS_TESTS
+    from auditor.dsl.fields import FIELDS
     from auditor.dsl.functions import FUNCTIONS
 
     out = ["## Rule language reference", "", "| clause | meaning |", "|---|---|"]
     out += [f"| `{clause}` | {meaning} |" for clause, meaning in CLAUSES]
-    out += ["", "Names: `report`, `cells` (every cell of the report), `t2` `t3` `t4` (`.columns`, `.rows`, "
-            "`.name`, `.present`). Cells: `t3.new.natural`, `t3.new[col]`, `t3[row].total`, "
-            "`t3.denied.*[col]` (every row under a prefix, for `sum`/`count`).", "",
+    out += ["", "Names: `report`, `cells` (every cell of the report), `rows` (every row of tables 二/三/四, "
+            "with its `.cells`), `t2` `t3` `t4` (`.columns`, `.rows`, `.name`, `.present`). "
+            "Cells: `t3.new.natural`, `t3.new[col]`, `t3[row].total`, `t3.denied.*[col]` "
+            "(every row under a prefix, for `sum`/`count`).", "",
             "Operators: `+ - * /`, `== != < <= > >=` (rounded figures compare within their written "
             "precision; integers exactly), `and or not implies`, `in`, `not in`, `contains`, "
             "`matches /re/i` (RE2), `a ?? b` (b when a is missing), `if c then a else b`.", "",

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Callable, Optional
 
 from auditor import templates
 from auditor.dsl import ast
+from auditor.dsl.cellrefs import (
+    Slot,
+    cell_getter,
+    id_builder,
+    known_columns,
+    known_rows,
+    slot_reader,
+    star_getter,
+    value_getter,
+)
 from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean
+from auditor.dsl.execute import CompiledRule, MissingValue, make_runner
+from auditor.dsl.fields import CELL_VAR_FIELDS, PLAIN_REPORT_FIELDS, field_table
 from auditor.dsl.functions import (
     ABSENT,
     ANY,
@@ -42,8 +53,6 @@ from auditor.dsl.runtime import (
     LimitExceeded,
     Missing,
     axes,
-    cell_labels,
-    cell_number,
     display,
     num_add,
     num_div,
@@ -54,23 +63,23 @@ from auditor.dsl.runtime import (
     num_neg,
     num_sub,
     plain,
-    rows_under,
 )
-from auditor.model import SEVERITIES, Cell, CellRef, Finding, RuleInfo, RuleOutcome, Span
+from auditor.model import SEVERITIES, RuleInfo
 
 Fn = Callable[[Context], Any]
+
 TABLES = templates.TABLES
-BUILTIN_NAMES = ("report", "cells", *TABLES)
+BUILTIN_NAMES = ("report", "cells", "rows", *TABLES)
 IS_TESTS = ("blank", "placeholder", "text", "number", "missing", "empty")
 CELL_STATES = ("blank", "placeholder", "text", "number")
 TABLE_FIELDS = ("columns", "rows", "name", "present", "id")
 MAX_DEPTH = 120  # bounds compile and evaluation recursion far below Python's limit
 
-_STATE_WORDS = {"blank": "留空", "placeholder": "填写了占位符", "text": "填写了文字"}
-
 
 @dataclass(frozen=True)
 class Compiled:
+    """A compiled expression: its static type and the closure computing it."""
+
     type: str
     fn: Fn
     constant: Any = None  # the value, when the expression is a literal
@@ -80,150 +89,6 @@ class Compiled:
 
 class _Abort(Exception):
     """Stop compiling the current rule; its diagnostic is already recorded."""
-
-
-# ---------------------------------------------------------------- fields of the data model
-
-
-def _need(value: Any, what: str) -> Any:
-    if value is None:
-        raise Missing(f"报告缺少{what}")
-    return value
-
-
-def _cell_value(ctx: Context, cell: Cell) -> Any:
-    if cell.state != "number":
-        raise Missing(_unusable(cell))
-    return cell_number(cell)
-
-
-def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
-    return cell_labels(ctx.format or "", cell.id)
-
-
-FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
-    "report": {
-        "kind": (STRING, lambda c, r: r.kind),
-        "year": (NUMBER, lambda c, r: _need(r.year, "年度")),
-        "format": (STRING, lambda c, r: _need(r.format, "表格格式")),
-        "agency": (STRING, lambda c, r: _need(r.agency, "发布机关")),
-        "title": (STRING, lambda c, r: _need(r.title, "标题")),
-        "published": (STRING, lambda c, r: _need(r.published, "发布日期")),
-        "period": ("period", lambda c, r: _need(r.period, "统计期限说明")),
-        "contact": ("contact", lambda c, r: r.contact),
-        "sections": (list_of("section"), lambda c, r: r.sections),
-        "tables": (list_of(STRING), lambda c, r: r.tables),
-        "text": (STRING, lambda c, r: r.text),
-        "government_report": (BOOL, lambda c, r: r.government_report),
-        "path": (STRING, lambda c, r: r.source.path),
-        "notes": (list_of(STRING), lambda c, r: r.notes),
-    },
-    "period": {
-        "statement": (STRING, lambda c, p: p.statement),
-        "start": (STRING, lambda c, p: _need(p.start, "统计期限起始日期")),
-        "end": (STRING, lambda c, p: _need(p.end, "统计期限截止日期")),
-    },
-    "contact": {
-        "phones": (list_of(STRING), lambda c, k: k.phones),
-        "emails": (list_of(STRING), lambda c, k: k.emails),
-        "address": (STRING, lambda c, k: _need(k.address, "通信地址")),
-        "postcode": (STRING, lambda c, k: _need(k.postcode, "邮政编码")),
-    },
-    "section": {
-        "number": (NUMBER, lambda c, s: s.number),
-        "heading": (STRING, lambda c, s: s.heading),
-        "standard": (BOOL, lambda c, s: s.standard),
-        "text": (STRING, lambda c, s: s.text),
-        "expected_heading": (STRING, lambda c, s: s.expected_heading),
-    },
-    "cell": {
-        "id": (STRING, lambda c, x: x.id),
-        "table": (STRING, lambda c, x: x.id.partition(".")[0]),
-        "row": (STRING, lambda c, x: x.id.partition(".")[2].rpartition(".")[0]),
-        "column": (STRING, lambda c, x: x.id.rpartition(".")[2]),
-        "value": (NUMBER, _cell_value),
-        "raw": (STRING, lambda c, x: x.raw),
-        "state": (STRING, lambda c, x: x.state),
-        "unit": (STRING, lambda c, x: _need(x.unit, f"单元格 {x.id} 的单位")),
-        "decimals": (NUMBER, lambda c, x: x.decimals),
-        "table_name": (STRING, lambda c, x: _labels(c, x)[0]),
-        "row_label": (STRING, lambda c, x: _labels(c, x)[1]),
-        "column_label": (STRING, lambda c, x: _labels(c, x)[2]),
-    },
-    "axis": {
-        "id": (STRING, lambda c, a: str(a)),
-        "label": (STRING, lambda c, a: a.label),
-        "full_label": (STRING, lambda c, a: a.full_label),
-        "table": (STRING, lambda c, a: a.table),
-    },
-}
-
-
-_CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
-    "id": lambda slot: lambda ctx: ctx.vars[slot].id,
-    "table": lambda slot: lambda ctx: ctx.vars[slot].id.partition(".")[0],
-    "column": lambda slot: lambda ctx: ctx.vars[slot].id.rpartition(".")[2],
-    "raw": lambda slot: lambda ctx: ctx.vars[slot].raw,
-    "state": lambda slot: lambda ctx: ctx.vars[slot].state,
-}
-PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
-
-
-def _field_table(type_: str) -> Optional[dict[str, tuple[str, Callable[[Context, Any], Any]]]]:
-    if type_.startswith(("column<", "row<")):
-        return FIELDS["axis"]
-    return FIELDS.get(type_)
-
-
-# ---------------------------------------------------------------- cell ids known to the templates
-
-
-@cache
-def _known_rows(table: str) -> frozenset[str]:
-    return frozenset(r.id for fmt in templates.FORMATS for r in templates.load(fmt).rows(table))
-
-
-@cache
-def _known_columns(table: str) -> frozenset[str]:
-    return frozenset(c.id for fmt in templates.FORMATS for c in templates.load(fmt).columns(table))
-
-
-@cache
-def _valid_ids(format_id: str) -> frozenset[str]:
-    return frozenset(templates.load(format_id).cell_ids())
-
-
-def _absent(ctx: Context, cid: str) -> str:
-    table = cid.partition(".")[0]
-    if table not in ctx.report.tables:
-        return f"报告中没有{templates.TABLE_NAMES.get(table, table)}"
-    if ctx.format is not None and cid not in _valid_ids(ctx.format):
-        return f"{ctx.format}年版格式没有单元格 {cid}"
-    return f"报告中没有单元格 {cid}"
-
-
-def _unusable(cell: Cell) -> str:
-    word = _STATE_WORDS.get(cell.state, cell.state)
-    return f"单元格 {cell.id} {word}" + (f"「{cell.raw}」" if cell.raw.strip() else "")
-
-
-# ---------------------------------------------------------------- the compiled rule
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    """A rule ready to run: its metadata, its tree (for docs) and its closure."""
-
-    info: RuleInfo
-    node: ast.Rule
-    path: str
-    run: Callable[[Context, Optional[str]], RuleOutcome]
-
-    def evaluate(self, ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
-        return self.run(ctx, severity)
-
-
-Sink = tuple[list[Finding], list[str]]
 
 
 class RuleCompiler:
@@ -345,7 +210,7 @@ class RuleCompiler:
                           for c in severities if c.condition is not None]
         nslots = self._slots
         return CompiledRule(info, rule, self.path,
-                            _make_runner(info, guards, steps, check, rendered, severity_rules, nslots))
+                            make_runner(info, guards, steps, check, rendered, severity_rules, nslots))
 
     def bind(self, name: str, pos: ast.Pos, scope: dict[str, tuple[str, int]]) -> int:
         if name in BUILTIN_NAMES or name in FUNCTIONS:
@@ -463,6 +328,8 @@ class RuleCompiler:
             return Compiled("report", lambda ctx: ctx.report)
         if node.id == "cells":
             return Compiled(list_of("cell"), lambda ctx: list(ctx.cells.values()))
+        if node.id == "rows":
+            return Compiled(list_of("tablerow"), lambda ctx: ctx.table_rows())
         if node.id in TABLES:
             table = node.id
             return Compiled(f"table<{table}>", lambda ctx: table)
@@ -488,7 +355,7 @@ class RuleCompiler:
                 return self.table_field(table, node.name)
             return self.cell_ref(node, table, scope, "value")
         obj = self.expr(node.obj, scope)
-        fields = _field_table(obj.type)
+        fields = field_table(obj.type)
         if fields is None:
             raise self.error(node.name_pos, f"{describe(obj.type)} has no fields (no '.{node.name}')")
         if node.name not in fields:
@@ -505,7 +372,7 @@ class RuleCompiler:
         if obj.type == "cell":
             slot = self._plain_slot(node.obj, scope)
             if slot is not None:  # a loop variable: the loop cites it, and this runs for every cell
-                fast = _CELL_VAR_FIELDS.get(node.name)
+                fast = CELL_VAR_FIELDS.get(node.name)
                 if fast is not None:
                     return Compiled(type_, fast(slot))
                 return Compiled(type_, lambda ctx: getter(ctx, ctx.vars[slot]))
@@ -593,25 +460,25 @@ class RuleCompiler:
         row_star = any(p[0] == "star" for p in rows)
 
         # Static checks against every format's template.
-        if column[0] == "lit" and column[1] not in _known_columns(table):
+        if column[0] == "lit" and column[1] not in known_columns(table):
             if not row_dynamic and not row_star:
                 raise self._unknown_cell(f"{table}.{'.'.join(p[1] for p in parts)}", node.pos, column[2])
             else:
                 raise self.error(column[2], f"unknown column '{column[1]}' of {name}"
-                                 + did_you_mean(column[1], _known_columns(table)))
+                                 + did_you_mean(column[1], known_columns(table)))
         if not row_dynamic:
             literal = [p[1] for p in rows if p[0] == "lit"]
             row_id = ".".join(literal)
             if row_star:
                 prefix = row_id + "." if row_id else ""
-                if not any(r.startswith(prefix) for r in _known_rows(table)):
+                if not any(r.startswith(prefix) for r in known_rows(table)):
                     raise self.error(rows[0][2], f"no row of {name} starts with '{prefix}'"
-                                     + did_you_mean(row_id, {r.rpartition('.')[0] for r in _known_rows(table)}))
-            elif row_id not in _known_rows(table):
+                                     + did_you_mean(row_id, {r.rpartition('.')[0] for r in known_rows(table)}))
+            elif row_id not in known_rows(table):
                 if column[0] == "lit":
                     raise self._unknown_cell(f"{table}.{row_id}.{column[1]}", node.pos, rows[0][2])
                 raise self.error(rows[0][2], f"unknown cell '{table}.{row_id}'"
-                                 + did_you_mean(f"{table}.{row_id}", [f"{table}.{r}" for r in _known_rows(table)]))
+                                 + did_you_mean(f"{table}.{row_id}", [f"{table}.{r}" for r in known_rows(table)]))
             elif column[0] == "lit" and column[1] != "*":
                 full = f"{table}.{row_id}.{column[1]}"
                 if full not in templates.all_cell_ids():
@@ -635,17 +502,17 @@ class RuleCompiler:
                 if of != table:
                     raise self.error(pos, f"'{_source_text(self.source, pos)}' is a {kind_} of "
                                      f"{templates.TABLE_NAMES[of]}, not of {name}")
-            fns.append(_Slot(part.slot) if part.slot is not None else part.fn)
+            fns.append(Slot(part.slot) if part.slot is not None else part.fn)
         blank_zero = self._blank_zero
         if mode == "cell":
             if stars:
                 raise self.error(node.pos, "'is' tests one cell; '*' stands for several")
-            ident = _id_builder(table, fns)
-            return Compiled("cell", _cell_getter(ident))
+            ident = id_builder(table, fns)
+            return Compiled("cell", cell_getter(ident))
         if not stars:
-            return Compiled(NUMBER, _value_getter(_id_builder(table, fns), blank_zero))
-        readers = [_slot_reader(p) if isinstance(p, _Slot) else p for p in fns]
-        return Compiled(list_of(NUMBER), _star_getter(table, readers, column[0] == "star", blank_zero))
+            return Compiled(NUMBER, value_getter(table, fns, blank_zero))
+        readers = [slot_reader(p) if isinstance(p, Slot) else p for p in fns]
+        return Compiled(list_of(NUMBER), star_getter(table, readers, column[0] == "star", blank_zero))
 
     def _unknown_cell(self, full: str, pos: ast.Pos, at: Optional[ast.Pos] = None) -> _Abort:
         return self.error(at or pos, f"unknown cell '{full}'" + did_you_mean(full, templates.all_cell_ids()))
@@ -705,14 +572,38 @@ class RuleCompiler:
         type_ = self._check_call(func, [list_of(element.type)], node)
         items_fn, element_fn, impl = source.fn, element.fn, func.impl
 
+        cites = item_type == "cell"  # cells a generator keeps are the ones a finding is about
+        itself = element.slot == slot  # count(c for c in …): the element is the item
+        condition = node.condition
+        if itself and cites and isinstance(condition, ast.Is) and condition.test in CELL_STATES \
+                and isinstance(condition.operand, ast.Name) and condition.operand.id == node.var:
+            # count(c for c in row.cells where c is blank): a plain filter, no per-item closures
+            state, negated = condition.test, condition.negated
+
+            def filtered(ctx: Context) -> Any:
+                items = items_fn(ctx)
+                ctx.steps += len(items)
+                if ctx.steps > MAX_STEPS:
+                    ctx.tick()
+                kept = [c for c in items if (c.state == state) is not negated]
+                ctx.touched.extend(kept)
+                return impl(kept)
+            return Compiled(type_, filtered)
+
         def generate(ctx: Context) -> Any:
             out = []
-            for item in items_fn(ctx):
+            items = items_fn(ctx)
+            ctx.steps += len(items)
+            if ctx.steps > MAX_STEPS:
                 ctx.tick()
-                ctx.vars[slot] = item
+            variables = ctx.vars
+            for item in items:
+                variables[slot] = item
                 if where is not None and not where(ctx):
                     continue
-                out.append(element_fn(ctx))
+                if cites:
+                    ctx.touched.append(item)
+                out.append(item if itself else element_fn(ctx))
             return impl(out)
         return Compiled(type_, generate)
 
@@ -751,6 +642,12 @@ class RuleCompiler:
             for side, child in ((left, node.left), (right, node.right)):
                 if side.type not in (BOOL, ANY):
                     raise self.error(child.pos, f"'{op}' joins conditions, got {describe(side.type)}")
+            if ANY not in (left.type, right.type):  # both closures return real bools already
+                if op == "and":
+                    return Compiled(BOOL, lambda ctx: lf(ctx) and rf(ctx))
+                if op == "or":
+                    return Compiled(BOOL, lambda ctx: lf(ctx) or rf(ctx))
+                return Compiled(BOOL, lambda ctx: (not lf(ctx)) or rf(ctx))
             if op == "and":
                 return Compiled(BOOL, lambda ctx: bool(lf(ctx)) and bool(rf(ctx)))
             if op == "or":
@@ -933,297 +830,8 @@ def _source_text(source: str, pos: ast.Pos) -> str:
 def _scope_key(var: str, type_: str) -> str:
     if type_.startswith("column<"):
         return "column"
-    if type_.startswith("row<"):
+    if type_.startswith("row<") or type_ == "tablerow":
         return "row"
     if type_ in ("cell", "section"):
         return type_
     return var
-
-
-def _scope_value(value: Any) -> str:
-    if isinstance(value, Cell):
-        return value.id
-    if hasattr(value, "number") and hasattr(value, "heading"):
-        return str(value.number)
-    return display(value)
-
-
-class _Slot(int):
-    """A cell-id part that is a loop variable: read from its slot without a call."""
-
-
-def _id_builder(table: str, parts: list[Any]) -> Fn:
-    """A closure building the cell id; the common shapes get a fast path."""
-    if len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], _Slot):
-        prefix, slot = f"{table}.{parts[0]}.", int(parts[1])
-        return lambda ctx: prefix + ctx.vars[slot]
-    if len(parts) == 2 and isinstance(parts[0], _Slot) and isinstance(parts[1], _Slot):
-        head, row, column = f"{table}.", int(parts[0]), int(parts[1])
-        return lambda ctx: head + ctx.vars[row] + "." + ctx.vars[column]
-    if len(parts) == 2 and isinstance(parts[0], _Slot) and isinstance(parts[1], str):
-        head, row, suffix = f"{table}.", int(parts[0]), "." + parts[1]
-        return lambda ctx: head + ctx.vars[row] + suffix
-    parts = [p if isinstance(p, str) else _slot_reader(p) if isinstance(p, _Slot) else p for p in parts]
-    if all(isinstance(p, str) for p in parts):
-        constant = f"{table}." + ".".join(parts)
-        return lambda ctx: constant
-    if all(isinstance(p, str) for p in parts[:-1]):
-        prefix = f"{table}." + "".join(p + "." for p in parts[:-1])
-        last = parts[-1]
-        return lambda ctx: prefix + last(ctx)
-    if len(parts) == 2 and isinstance(parts[1], str):
-        first, suffix = parts[0], "." + parts[1]
-        head = f"{table}."
-        return lambda ctx: head + first(ctx) + suffix
-    if len(parts) == 2:
-        row, column = parts
-        head = f"{table}."
-        return lambda ctx: head + row(ctx) + "." + column(ctx)
-    return lambda ctx: f"{table}." + ".".join(p if isinstance(p, str) else p(ctx) for p in parts)
-
-
-def _slot_reader(slot: int) -> Fn:
-    index = int(slot)
-    return lambda ctx: ctx.vars[index]
-
-
-def _cell_getter(ident: Fn) -> Fn:
-    def get(ctx: Context) -> Cell:
-        cid = ident(ctx)
-        cell = ctx.cells.get(cid)
-        if cell is None:
-            raise Missing(_absent(ctx, cid))
-        return cell
-    return get
-
-
-def _value_getter(ident: Fn, blank_zero: bool) -> Fn:
-    def value(ctx: Context) -> Any:
-        cid = ident(ctx)
-        cell = ctx.cells.get(cid)
-        if cell is None:
-            raise Missing(_absent(ctx, cid))
-        ctx.touched.append(cell)
-        state = cell.state
-        if state == "number":
-            return cell.value if not cell.decimals else cell_number(cell)
-        if blank_zero and (state == "blank" or state == "placeholder"):
-            return 0
-        raise Missing(_unusable(cell))
-    return value
-
-
-def _star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: bool) -> Fn:
-    """Every cell a ``*`` stands for, in the report's format, as a list of values."""
-    row_parts = parts[:-1]
-    star_in_row = "*" in row_parts
-    literal_prefix = [p for p in row_parts if p != "*"]
-
-    ids_cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
-
-    def ids(fmt: str, row_text: str, column: str) -> tuple[str, ...]:
-        """The cell ids a reference stands for in one format (computed once per shape)."""
-        if star_in_row:
-            prefix = row_text + "." if row_text else ""
-            rows: tuple[str, ...] = rows_under(fmt, table, prefix)
-        else:
-            rows = (row_text,)
-        cols: tuple[str, ...] = axes(fmt, table, "column") if column_star else (column,)
-        valid = _valid_ids(fmt)
-        return tuple(cid for cid in (f"{table}.{r}.{c}" for r in rows for c in cols) if cid in valid)
-
-    last = parts[-1]
-
-    def values(ctx: Context) -> list[Any]:
-        fmt = ctx.format or ctx.need_format(f"{templates.TABLE_NAMES[table]}的行列")
-        row_text = ".".join(p if isinstance(p, str) else p(ctx) for p in literal_prefix)
-        column = "*" if column_star else last if isinstance(last, str) else last(ctx)
-        key = (fmt, row_text, column)
-        wanted = ids_cache.get(key)
-        if wanted is None:
-            if len(ids_cache) > 4096:  # dynamic parts are rows and columns: this never grows far
-                ids_cache.clear()
-            wanted = ids_cache[key] = ids(fmt, row_text, column)
-        ctx.steps += len(wanted)
-        if ctx.steps > MAX_STEPS:
-            ctx.tick()
-        cells = ctx.cells
-        touched = ctx.touched
-        out = []
-        for cid in wanted:
-            cell = cells.get(cid)
-            if cell is None:
-                raise Missing(_absent(ctx, cid))
-            touched.append(cell)
-            state = cell.state
-            if state == "number":
-                out.append(cell.value if not cell.decimals else cell_number(cell))
-            elif blank_zero and (state == "blank" or state == "placeholder"):
-                out.append(0)
-            else:
-                raise Missing(_unusable(cell))
-        return out
-    return values
-
-
-def _make_runner(info: RuleInfo, guards: list[Fn], steps: list[tuple[str, Any, Optional[Fn], int, str]],
-                 check: Fn, messages: list[tuple[Optional[Fn], Callable[[Context], str]]],
-                 severity_rules: list[tuple[Fn, str]], nslots: int
-                 ) -> Callable[[Context, Optional[str]], RuleOutcome]:
-    """The rule as one closure: guard, loops and lets in order, asserts, findings."""
-
-    def finding(ctx: Context, scope: tuple[tuple[str, str], ...], severity: Optional[str]) -> Finding:
-        touched = ctx.touched
-        spans = ctx.spans
-        seen: dict[str, Cell] = {}
-        for cell in touched:
-            seen.setdefault(cell.id, cell)
-        level = severity
-        if level is None:
-            level = info.severity
-            for condition, alternative in severity_rules:
-                try:
-                    if condition(ctx):
-                        level = alternative
-                        break
-                except Missing:
-                    continue
-        text = ""
-        for condition, render in messages:
-            try:
-                if condition is None or condition(ctx):
-                    text = render(ctx)
-                    break
-            except Missing:
-                continue
-        cells = tuple(CellRef(c.id, plain(cell_number(c)) if c.state == "number" else None, c.raw, c.span)
-                      for c in seen.values())
-        return Finding(rule=info.id, severity=level, message=text, scope={k: _scope_value(v) for k, v in scope},
-                       cells=cells,  # type: ignore[arg-type]
-                       span=spans[0] if spans else Span())
-
-    def final(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
-        try:
-            ok = check(ctx)
-        except Missing as exc:
-            sink[1].append(exc.reason)
-            return
-        if not ok:
-            sink[0].append(finding(ctx, scope, severity))
-
-    chain: Callable[[Context, tuple, Sink, Optional[str]], None] = final
-    for kind, source, where, slot, key in reversed(steps):
-        if kind == "loop":
-            chain = _loop_step(source, where, slot, key, chain, (check, finding) if chain is final else None)
-        elif kind == "let":
-            chain = _let_step(source, slot, chain)
-        else:
-            chain = _require_step(source, key, chain)
-
-    def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
-        rule = info if severity is None else RuleInfo(info.id, info.title, severity, info.pack,  # type: ignore[arg-type]
-                                                      info.description, info.version)
-        ctx.vars = [None] * nslots
-        ctx.steps = 0
-        ctx.touched = []
-        ctx.spans = []
-        try:
-            for guard in guards:
-                if not guard(ctx):
-                    return RuleOutcome(rule, "skipped", reason="条件不适用")
-            sink: Sink = ([], [])
-            chain(ctx, (), sink, severity)
-        except Missing as exc:
-            return RuleOutcome(rule, "not_assessable", reason=exc.reason)
-        except LimitExceeded as exc:
-            return RuleOutcome(rule, "not_assessable", reason=str(exc))
-        except (ArithmeticError, ValueError) as exc:  # e.g. a float overflow on absurd figures
-            return RuleOutcome(rule, "not_assessable", reason=f"无法计算：{exc}")
-        findings, reasons = sink
-        reason = "；".join(dict.fromkeys(reasons))
-        if findings:
-            return RuleOutcome(rule, "fail", tuple(findings), reason=reason)
-        if reasons:
-            return RuleOutcome(rule, "not_assessable", reason=reason)
-        return RuleOutcome(rule, "pass")
-    return run
-
-
-def _loop_step(source: Fn, where: Optional[Fn], slot: int, key: str,
-               then: Callable[[Context, tuple, Sink, Optional[str]], None],
-               last: Optional[tuple[Fn, Callable[..., Finding]]] = None
-               ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
-    """Go through a list; ``last`` (check, finding) fuses the assert into the loop body, which
-    saves a call per item in the common one-loop rule."""
-    check, make_finding = last if last is not None else (None, None)
-    cites_item = key == "cell"
-
-    def loop(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
-        try:
-            items = source(ctx)
-        except Missing as exc:
-            sink[1].append(exc.reason)
-            return
-        found, reasons = sink
-        for item in items:
-            ctx.steps += 1
-            if ctx.steps > MAX_STEPS:
-                ctx.tick()
-            ctx.vars[slot] = item
-            if where is not None:
-                try:
-                    if not where(ctx):
-                        continue
-                except Missing as exc:
-                    reasons.append(exc.reason)
-                    continue
-            # What a finding cites is what this iteration touched (its lets included).
-            ctx.touched = [item] if cites_item else []
-            ctx.spans = []
-            if check is None:
-                then(ctx, (*scope, (key, item)), sink, severity)
-                continue
-            try:
-                ok = check(ctx)
-            except Missing as exc:
-                reasons.append(exc.reason)
-                continue
-            if not ok:
-                found.append(make_finding(ctx, (*scope, (key, item)), severity))
-    return loop
-
-
-class MissingValue:
-    """What a ``let`` holds when the report lacks its ingredients: only using it makes the
-    rule not assessable (a lenient function such as ``same()`` simply leaves it out)."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-def _let_step(source: Fn, slot: int, then: Callable[[Context, tuple, Sink, Optional[str]], None]
-              ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
-    def let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
-        try:
-            ctx.vars[slot] = source(ctx)
-        except Missing as exc:
-            ctx.vars[slot] = MissingValue(exc.reason)
-        then(ctx, scope, sink, severity)
-    return let
-
-
-def _require_step(condition: Fn, reason: str, then: Callable[[Context, tuple, Sink, Optional[str]], None]
-                  ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
-    def require(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
-        try:
-            ok = condition(ctx)
-        except Missing as exc:
-            sink[1].append(exc.reason)
-            return
-        if not ok:
-            sink[1].append(reason)
-            return
-        then(ctx, scope, sink, severity)
-    return require

@@ -151,10 +151,14 @@ def _flatten(values: Sequence[Any]) -> list[Num]:
 @_register("sum", "sum(numbers…)", "Sum of numbers or of a list (rounded figures keep their tolerance).",
            _numbers_or_list("sum"), aggregate=True)
 def fn_sum(*values: Any) -> Num:
-    total: Num = 0
-    for v in _flatten(values):
-        total = num_add(total, v)
-    return total
+    items = values[0] if len(values) == 1 and isinstance(values[0], (list, tuple)) else _flatten(values)
+    try:
+        return sum(items)  # exact figures: Python's own sum
+    except TypeError:  # a rounded figure (Approx) among them: add with tolerance
+        total: Num = 0
+        for v in items:
+            total = num_add(total, v)
+        return total
 
 
 @_register("min", "min(numbers…)", "Smallest of numbers or of a list.", _numbers_or_list("min"), aggregate=True)
@@ -386,7 +390,8 @@ def _check_join(types: Sequence[str]) -> str:
     return STRING
 
 
-@_register("join", "join(list, sep=\"、\")", "The items of a list as one text.", _check_join)
+@_register("join", "join(list, sep=\"、\")", "The items of a list (or of a generator) as one text.", _check_join,
+           aggregate=True)
 def fn_join(items: Sequence[Any], separator: str = "、") -> str:
     text = separator.join(display(i) for i in items)
     if len(text) > MAX_TEXT:

@@ -215,10 +215,36 @@ def cell_labels(format_id: str, cell_id: str) -> tuple[str, str, str]:
     return name, template.row_label(table, row), template.column_label(table, column)
 
 
+class TableRow:
+    """A printed row of one of the tables, with the cells the report has for it."""
+
+    __slots__ = ("axis", "cells", "table")
+
+    def __init__(self, table: str, axis: Axis, cells: tuple[Cell, ...]):
+        self.table, self.axis, self.cells = table, axis, cells
+
+    @property
+    def id(self) -> str:
+        return f"{self.table}.{self.axis}"
+
+
+@cache
+def row_cell_ids(format_id: str) -> tuple[tuple[str, Axis, tuple[str, ...]], ...]:
+    """Every row of tables 二/三/四 in a format, with its cell ids in printed order."""
+    template = templates.load(format_id)
+    out = []
+    for table in templates.TABLES:
+        ids = template.cell_ids(table)
+        for axis in axes(format_id, table, "row"):
+            prefix = f"{table}.{axis}."
+            out.append((table, axis, tuple(c for c in ids if c.startswith(prefix) and "." not in c[len(prefix):])))
+    return tuple(out)
+
+
 class Context:
     """One report under evaluation, shared by every rule run on it."""
 
-    __slots__ = ("cells", "format", "report", "spans", "steps", "touched", "vars")
+    __slots__ = ("_rows", "cells", "format", "report", "spans", "steps", "touched", "vars")
 
     def __init__(self, report: Report):
         self.report = report
@@ -228,6 +254,16 @@ class Context:
         self.touched: list[Cell] = []
         self.spans: list[Span] = []
         self.steps = 0
+        self._rows: Optional[tuple[TableRow, ...]] = None
+
+    def table_rows(self) -> tuple[TableRow, ...]:
+        """The rows of every table of the report's format (computed once per report)."""
+        if self._rows is None:
+            fmt = self.need_format("表格的行")
+            cells = self.cells
+            self._rows = tuple(TableRow(table, axis, tuple(cells[c] for c in ids if c in cells))
+                               for table, axis, ids in row_cell_ids(fmt))
+        return self._rows
 
     def tick(self) -> None:
         self.steps += 1

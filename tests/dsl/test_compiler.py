@@ -226,3 +226,14 @@ def test_string_growth_is_bounded() -> None:
 def test_absurd_figures_make_the_rule_not_assessable_not_crash() -> None:
     result = outcome(rule(f'assert round({"9" * 400}.0) > 0\nmessage "m"'))
     assert result.status == "not_assessable" and result.reason.startswith("无法计算")
+
+
+def test_rows_group_cells_and_generators_cite_the_cells_they_keep() -> None:
+    text = rule('for row in rows where row.table == "t4"\n'
+                'assert count(c for c in row.cells where c is blank) == 0\n'
+                'message "{row.table_name}「{row.label}」：{join(c.column_label for c in row.cells where c is blank)}"')
+    result = outcome(text, {"cells": {"t4.review.upheld": "", "t4.review.total": "", "t3.new.natural": ""}})
+    (finding,) = result.findings
+    assert finding.message == "表四「行政复议」：结果维持、总计"
+    assert finding.scope == {"row": "t4.review"}
+    assert [c.id for c in finding.cells] == ["t4.review.upheld", "t4.review.total"]

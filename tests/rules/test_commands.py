@@ -64,3 +64,19 @@ def test_check_stops_on_a_bad_rule_file_before_reading_reports(tmp_path: Path) -
     result = CliRunner().invoke(cli, ["check", "--rules", str(bad), str(tmp_path / "missing.txt")])
     assert result.exit_code == 2
     assert "unknown function 'summ'" in result.stderr and "无法读取" not in result.stderr
+
+
+def test_rules_test_rejects_a_bad_case_file(tmp_path: Path) -> None:
+    (tmp_path / "p.rules").write_text('rule P-1 "t" severity error\n  assert true\n  message "m"\n', encoding="utf-8")
+    (tmp_path / "p.cases.toml").write_text('[[case]]\nname = "x"\nreport.yaer = 2021\npass = ["P-1"]\n',
+                                           encoding="utf-8")
+    result = run("rules", "test", str(tmp_path))
+    assert result.exit_code == 2
+    assert "case 'x': unknown report key 'yaer'" in result.stderr
+
+
+def test_check_prints_findings_in_chinese_and_exits_1() -> None:
+    result = run("check", str(ROOT / "examples" / "reports" / "003_199c53d3d7ac26c8.txt"))
+    assert result.exit_code == 1
+    assert "错误 T3-BALANCE  表三「自然人」列：本年新收3 + 上年结转0 = 3，但办理结果总计0 + 结转下年度0 = 0" in result.output
+    assert "共1份文档：错误4条" in result.output

@@ -1,0 +1,122 @@
+"""Fields of the data model as the rule language sees them: name → (type, getter).
+
+A getter returns the value or raises ``Missing`` with what the report lacks, in Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from auditor.dsl.functions import BOOL, NUMBER, STRING, list_of
+from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
+from auditor.model import Cell
+from auditor.templates import TABLE_NAMES
+
+Fn = Callable[[Context], Any]
+STATE_WORDS = {"blank": "留空", "placeholder": "填写了占位符", "text": "填写了文字"}
+
+
+def unusable_reason(cell: Cell) -> str:
+    """Why a cell cannot be read as a number."""
+    word = STATE_WORDS.get(cell.state, cell.state)
+    return f"单元格 {cell.id} {word}" + (f"「{cell.raw}」" if cell.raw.strip() else "")
+
+
+
+def _need(value: Any, what: str) -> Any:
+    if value is None:
+        raise Missing(f"报告缺少{what}")
+    return value
+
+
+def _cell_value(ctx: Context, cell: Cell) -> Any:
+    if cell.state != "number":
+        raise Missing(unusable_reason(cell))
+    return cell_number(cell)
+
+
+def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
+    return cell_labels(ctx.format or "", cell.id)
+
+
+FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
+    "report": {
+        "kind": (STRING, lambda c, r: r.kind),
+        "year": (NUMBER, lambda c, r: _need(r.year, "年度")),
+        "format": (STRING, lambda c, r: _need(r.format, "表格格式")),
+        "agency": (STRING, lambda c, r: _need(r.agency, "发布机关")),
+        "title": (STRING, lambda c, r: _need(r.title, "标题")),
+        "published": (STRING, lambda c, r: _need(r.published, "发布日期")),
+        "period": ("period", lambda c, r: _need(r.period, "统计期限说明")),
+        "contact": ("contact", lambda c, r: r.contact),
+        "sections": (list_of("section"), lambda c, r: r.sections),
+        "tables": (list_of(STRING), lambda c, r: r.tables),
+        "text": (STRING, lambda c, r: r.text),
+        "government_report": (BOOL, lambda c, r: r.government_report),
+        "path": (STRING, lambda c, r: r.source.path),
+        "notes": (list_of(STRING), lambda c, r: r.notes),
+    },
+    "period": {
+        "statement": (STRING, lambda c, p: p.statement),
+        "start": (STRING, lambda c, p: _need(p.start, "统计期限起始日期")),
+        "end": (STRING, lambda c, p: _need(p.end, "统计期限截止日期")),
+    },
+    "contact": {
+        "phones": (list_of(STRING), lambda c, k: k.phones),
+        "emails": (list_of(STRING), lambda c, k: k.emails),
+        "address": (STRING, lambda c, k: _need(k.address, "通信地址")),
+        "postcode": (STRING, lambda c, k: _need(k.postcode, "邮政编码")),
+    },
+    "section": {
+        "number": (NUMBER, lambda c, s: s.number),
+        "heading": (STRING, lambda c, s: s.heading),
+        "standard": (BOOL, lambda c, s: s.standard),
+        "text": (STRING, lambda c, s: s.text),
+        "expected_heading": (STRING, lambda c, s: s.expected_heading),
+    },
+    "cell": {
+        "id": (STRING, lambda c, x: x.id),
+        "table": (STRING, lambda c, x: x.id.partition(".")[0]),
+        "row": (STRING, lambda c, x: x.id.partition(".")[2].rpartition(".")[0]),
+        "column": (STRING, lambda c, x: x.id.rpartition(".")[2]),
+        "value": (NUMBER, _cell_value),
+        "raw": (STRING, lambda c, x: x.raw),
+        "state": (STRING, lambda c, x: x.state),
+        "unit": (STRING, lambda c, x: _need(x.unit, f"单元格 {x.id} 的单位")),
+        "decimals": (NUMBER, lambda c, x: x.decimals),
+        "table_name": (STRING, lambda c, x: _labels(c, x)[0]),
+        "row_label": (STRING, lambda c, x: _labels(c, x)[1]),
+        "column_label": (STRING, lambda c, x: _labels(c, x)[2]),
+    },
+    "tablerow": {
+        "id": (STRING, lambda c, r: str(r.axis)),
+        "table": (STRING, lambda c, r: r.table),
+        "label": (STRING, lambda c, r: r.axis.label),
+        "full_label": (STRING, lambda c, r: r.axis.full_label),
+        "table_name": (STRING, lambda c, r: TABLE_NAMES[r.table]),
+        "cells": (list_of("cell"), lambda c, r: r.cells),
+    },
+    "axis": {
+        "id": (STRING, lambda c, a: str(a)),
+        "label": (STRING, lambda c, a: a.label),
+        "full_label": (STRING, lambda c, a: a.full_label),
+        "table": (STRING, lambda c, a: a.table),
+    },
+}
+
+
+CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
+    "id": lambda slot: lambda ctx: ctx.vars[slot].id,
+    "table": lambda slot: lambda ctx: ctx.vars[slot].id.partition(".")[0],
+    "column": lambda slot: lambda ctx: ctx.vars[slot].id.rpartition(".")[2],
+    "raw": lambda slot: lambda ctx: ctx.vars[slot].raw,
+    "value": lambda slot: lambda ctx: _cell_value(ctx, ctx.vars[slot]),
+    "state": lambda slot: lambda ctx: ctx.vars[slot].state,
+}
+PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
+
+
+def field_table(type_: str) -> Optional[dict[str, tuple[str, Callable[[Context, Any], Any]]]]:
+    if type_.startswith(("column<", "row<")):
+        return FIELDS["axis"]
+    return FIELDS.get(type_)

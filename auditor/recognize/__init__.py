@@ -7,7 +7,7 @@ stated in prose (agency, year, period, contact, publication date) → classify t
 
 from __future__ import annotations
 
-from auditor.model import Document, Report, Source, Span
+from auditor.model import Document, Report, Section, Source, Span
 from auditor.recognize.items import Item, items_from_blocks
 from auditor.recognize.metadata import (
     agency_from_body,
@@ -26,7 +26,7 @@ from auditor.templates import format_for_year, load
 
 __all__ = ["recognize", "recognize_items"]
 
-TABLE_SECTIONS = {"t2": 2, "t3": 3, "t4": 4}
+SECTIONS = load("2021")  # section headings are the same in both formats
 
 
 def recognize(document: Document) -> list[Report]:
@@ -61,8 +61,7 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     """Recognize one document's items."""
     text = "\n".join(i.text for i in items if i.grid is None)
     title, title_year, title_item = title_of(items)
-    probe = load("2021")  # section headings are the same in both formats
-    hits = find_sections(items, probe)
+    hits = find_sections(items, SECTIONS)
     table_items = [i for n in (2, 3, 4) for i in _region(items, hits, n)] if hits else items
     detected = detect_format(table_items)
     period = statistic_period(items)
@@ -137,15 +136,12 @@ def _kind(title, hits, tables, year) -> str:
     return "annual-report"
 
 
-def _section(items: list[Item], hits: list[SectionHit], pos: int):
-    from auditor.model import Section
-
+def _section(items: list[Item], hits: list[SectionHit], pos: int) -> Section:
     hit = hits[pos]
     end = hits[pos + 1].index if pos + 1 < len(hits) else len(items)
     body = [i for i in items[hit.index + 1:end] if i.grid is None]
     text = "\n".join(filter(None, [hit.rest, *(i.text.strip() for i in body)])).strip()
     last = items[end - 1] if end - 1 > hit.index else items[hit.index]
-    probe = load("2021")
     return Section(number=hit.number, heading=hit.heading, standard=hit.standard, text=text,
                    span=Span.cover(items[hit.index].span, last.span),
-                   expected_heading=probe.section(hit.number).heading)
+                   expected_heading=SECTIONS.section(hit.number).heading)

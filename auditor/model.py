@@ -74,6 +74,8 @@ class RawCell:
 
     text: str
     span: Span = field(default_factory=Span)
+    # Set by an OCR route: how sure the recogniser was of this text (0–1).
+    confidence: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,10 @@ class AdapterError(Exception):
 # --------------------------------------------------------------------------------------------
 
 CellState = Literal["number", "blank", "placeholder", "text"]
+# How a cell's value was obtained when not simply read as printed: ``inferred`` — cells run
+# together with no separator, split where the table's identities make the split unique;
+# ``ocr`` — read from an image (``confidence`` says how sure the OCR engine was).
+CellOrigin = Literal["inferred", "ocr"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,8 @@ class Cell:
     span: Span = field(default_factory=Span)
     unit: Optional[str] = None
     decimals: int = 0
+    origin: Optional[CellOrigin] = None
+    confidence: Optional[float] = None
 
     @property
     def is_blank(self) -> bool:
@@ -145,6 +153,10 @@ class Cell:
             data["unit"] = self.unit
         if self.decimals:
             data["decimals"] = self.decimals
+        if self.origin:
+            data["origin"] = self.origin
+        if self.confidence is not None:
+            data["confidence"] = self.confidence
         return data
 
 

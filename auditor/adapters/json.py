@@ -42,7 +42,8 @@ def _cells(document: dict[str, Any]) -> dict[str, Cell]:
         for cell_id, cell in details.items():
             cells[cell_id] = Cell(id=cell_id, raw=cell["raw"], value=cell["value"], state=cell["state"],
                                   span=_span(cell.get("span")), unit=cell.get("unit"),
-                                  decimals=cell.get("decimals", 0))
+                                  decimals=cell.get("decimals", 0), origin=cell.get("origin"),
+                                  confidence=cell.get("confidence"))
     for cell_id, value in document["cells"].items():
         if cell_id in cells:
             continue

@@ -161,6 +161,39 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Unplaced:
+    """A value the recognizer found in a table but could not put under a cell id."""
+
+    text: str
+    reason: str  # in Chinese, for users: 未知的行「…」, 多余的数值…
+    span: Span = field(default_factory=Span)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "reason": self.reason, "span": self.span.to_json()}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one table was read: rows not found, rows printed undivided where the format divides
+    them, digits run together that no identity splits uniquely, cells inferred from a split,
+    and values that could not be placed. Rules report these instead of guessing."""
+
+    table: str
+    missing_rows: tuple[str, ...] = ()  # row ids of the format that were not found
+    undivided_rows: tuple[str, ...] = ()  # row ids covered by one printed row (（六）其他处理)
+    ambiguous_rows: tuple[str, ...] = ()  # digits run together, no unique split
+    inferred_rows: tuple[str, ...] = ()  # cells split from digits run together
+    identities: tuple[str, ...] = ()  # sums the split relied on: row_total, column_sum, column_balance
+    unplaced: tuple[Unplaced, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "missing_rows": list(self.missing_rows),
+                "undivided_rows": list(self.undivided_rows), "ambiguous_rows": list(self.ambiguous_rows),
+                "inferred_rows": list(self.inferred_rows), "identities": list(self.identities),
+                "unplaced": [u.to_json() for u in self.unplaced]}
+
+
+@dataclass(frozen=True)
 class Section:
     """One of the six numbered sections as found in the report."""
 
@@ -238,9 +271,13 @@ class Report:
     text: str = ""
     government_report: bool = False  # a people's government's own report (deadline 31 March)
     notes: tuple[str, ...] = ()  # recognizer remarks: unknown rows, ambiguous placement…
+    readings: tuple[Reading, ...] = ()  # per table found: what could not be read as printed
 
     def section(self, number: int) -> Optional[Section]:
         return next((s for s in self.sections if s.number == number), None)
+
+    def reading(self, table: str) -> Optional[Reading]:
+        return next((r for r in self.readings if r.table == table), None)
 
     def cell_values(self) -> dict[str, Optional[Number]]:
         return {cid: cell.value for cid, cell in self.cells.items()}
@@ -269,6 +306,7 @@ class Report:
                 "section_details": [s.to_json() for s in self.sections],
                 "cell_details": {cid: cell.to_json() for cid, cell in self.cells.items()},
                 "notes": list(self.notes),
+                "readings": [r.to_json() for r in self.readings],
             })
         return data
 

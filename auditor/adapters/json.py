@@ -20,10 +20,12 @@ from auditor.model import (
     Contact,
     Document,
     Period,
+    Reading,
     Report,
     Section,
     Source,
     Span,
+    Unplaced,
 )
 
 _SPAN_KEYS = ("line", "end_line", "column", "page", "locator")
@@ -85,7 +87,17 @@ def report_from_json(document: dict[str, Any], path: str) -> Report:
         text="\n".join(section.text for section in sections if section.text),
         government_report=bool(document.get("government_report", False)),
         notes=tuple(document.get("notes", ())),
+        readings=tuple(_reading(r) for r in document.get("readings", ())),
     )
+
+
+def _reading(data: dict[str, Any]) -> Reading:
+    return Reading(table=data["table"], missing_rows=tuple(data.get("missing_rows", ())),
+                   undivided_rows=tuple(data.get("undivided_rows", ())),
+                   ambiguous_rows=tuple(data.get("ambiguous_rows", ())),
+                   inferred_rows=tuple(data.get("inferred_rows", ())), identities=tuple(data.get("identities", ())),
+                   unplaced=tuple(Unplaced(u["text"], u["reason"], _span(u.get("span")))
+                                  for u in data.get("unplaced", ())))
 
 
 def _json_path(prefix: str, error: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.model import Document, Report, Section, Source, Span
 from auditor.recognize.items import Item, items_from_blocks
+from auditor.recognize.lines import restore_lines
 from auditor.recognize.metadata import (
     agency_from_body,
     agency_from_title,
@@ -21,8 +22,10 @@ from auditor.recognize.metadata import (
 )
 from auditor.recognize.sections import SectionHit, find_sections
 from auditor.recognize.split import Segment, split_documents
-from auditor.recognize.tables import TableResult, detect_format, read_rows_table, read_t4
-from auditor.templates import format_for_year, load
+from auditor.recognize.tables import TableResult, read_table
+from auditor.recognize.tokens import RawRow, region_rows
+from auditor.recognize.vocab import format_votes
+from auditor.templates import FORMATS, format_for_year, load
 
 __all__ = ["recognize", "recognize_items"]
 
@@ -33,7 +36,7 @@ def recognize(document: Document) -> list[Report]:
     """Every document found in one adapter output, in file order."""
     if document.reports:
         return list(document.reports)
-    items = items_from_blocks(document.blocks)
+    items = restore_lines(items_from_blocks(document.blocks))
     reports = []
     for index, segment in enumerate(split_documents(items)):
         source = Source(path=document.path, index=index,
@@ -62,30 +65,28 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     text = "\n".join(i.text for i in items if i.grid is None)
     title, title_year, title_item = title_of(items)
     hits = find_sections(items, SECTIONS)
-    table_items = [i for n in (2, 3, 4) for i in _region(items, hits, n)] if hits else items
-    detected = detect_format(table_items)
+    # Each section that holds a table is tokenised once; format detection and reading share it.
+    regions = {n: region_rows(_region(items, hits, n)) for n in _table_sections()} if hits else {}
+    detected = _detect_format([row for rows in regions.values() for row in rows] if hits else region_rows(items))
     period = statistic_period(items)
     year = _report_year(title_year, period, text, detected)
-    template = load(detected or (format_for_year(year) if format_for_year(year) in ("2019", "2021") else "2019"))
+    default = format_for_year(year)
+    template = load(detected or (default if default in FORMATS else FORMATS[0]))
 
     results: dict[str, TableResult] = {}
-    if hits:
-        results["t2"] = read_rows_table("t2", template, _region(items, hits, 2))
-        results["t3"] = read_rows_table("t3", template, _region(items, hits, 3))
-        results["t4"] = read_t4(template, _region(items, hits, 4))
+    for spec in template.tables:
+        if spec.section in regions:
+            results[spec.id] = read_table(spec.id, template, regions[spec.section])
     cells = {}
     notes: list[str] = []
     tables = []
+    readings = []
     for table, result in results.items():
         if result.present:
             tables.append(table)
-            for cell_id in template.cell_ids(table):
-                if cell_id in result.cells:
-                    cells[cell_id] = result.cells[cell_id]
-            missing_rows = sorted({cid.rsplit(".", 1)[0] for cid in template.cell_ids(table)} -
-                                  {cid.rsplit(".", 1)[0] for cid in result.cells})
-            if missing_rows:
-                notes.append(f"{table}: rows not found: {', '.join(missing_rows)}")
+            cells.update(result.cells)
+            if result.reading is not None:
+                readings.append(result.reading)
         notes.extend(result.notes)
 
     agency = None
@@ -106,8 +107,20 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
         sections=sections if kind != "other" else (),
         cells=cells, tables=tuple(tables), text=text,
         government_report=is_government_report(agency, text),
-        notes=tuple(notes),
+        notes=tuple(notes), readings=tuple(readings) if kind != "other" else (),
     )
+
+
+def _table_sections() -> tuple[int, ...]:
+    return tuple(sorted({t.section for fmt in FORMATS for t in load(fmt).tables}))
+
+
+def _detect_format(rows: list[RawRow | None]) -> str | None:
+    """The format whose own wordings the tables print most; None when no table says."""
+    votes = format_votes([token.text for row in rows if row is not None for token in row.cells])
+    if not any(votes.values()):
+        return None
+    return max(votes, key=lambda f: (votes[f], f))
 
 
 def _report_year(title_year, period, text, detected) -> int | None:

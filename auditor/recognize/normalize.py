@@ -15,7 +15,7 @@ from typing import Optional, Union
 
 Number = Union[int, float]
 
-_PUNCT_MAP = str.maketrans({
+PUNCT_MAP = str.maketrans({
     "〔": "(", "〕": ")", "【": "(", "】": ")", "［": "(", "］": ")", "﹙": "(", "﹚": ")",
     "、": ".", "．": ".", "，": ",", "：": ":", "；": ";", "。": "", "·": "",
     "—": "-", "–": "-", "－": "-", "─": "-", "‐": "-",
@@ -28,7 +28,7 @@ _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 def norm_label(text: str) -> str:
     """Canonical form of a label for matching: NFKC, unified brackets/punctuation, no spaces,
     no trailing colon or full stop. `（一）予以公开：` and `(一) 予以公开` compare equal."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    text = unicodedata.normalize("NFKC", text).translate(PUNCT_MAP)
     text = _SPACE.sub("", text)
     text = text.replace("“", "").replace("”", "").replace("'", "")
     return text.rstrip(":;.,|")
@@ -62,7 +62,7 @@ class ParsedValue:
 
 
 def _half_width(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    return unicodedata.normalize("NFKC", text).translate(PUNCT_MAP)
 
 
 @lru_cache(maxsize=16384)

@@ -1,56 +1,51 @@
-"""Map table rows onto the template's canonical cell ids.
+"""Map a region's rows onto the template's canonical cell ids, saying what could not be read.
 
-Input is a region of items (the lines or grids of one section). Whatever the layout, a table
-arrives as a run of *rows* made of cells:
+One reader for every table and layout (see ``tokens`` for what a row is):
 
-- positional rows keep every cell in place (a `|`-split line, a grid row from HTML/DOCX/PDF):
-  the label cells come first, then exactly as many value cells as the template row has columns,
-  then padding;
-- flat tokens (one cell per line, blank cells dropped by the scraper) carry no positions: a row
-  label starts a row, the values that follow fill it. When fewer values than columns arrive, the
-  placement is inferred (table 三 rows filled only in 自然人 and 总计) and noted.
-
-Labels are matched after normalisation, exactly first, then by known variants, then fuzzily,
-so typos (本年度办反办理结果, 属于三类内容事务信息) still land on the right row.
+1. *records*: walk the rows and gather each printed row — its label (a known row, a subgroup
+   heading, or an unknown label) and the values after it; a label printed alone with its numbers
+   on the next row is joined to them;
+2. *placement*: positional rows keep their columns (a value cell merged over two grid columns is
+   read once); flat rows are placed by count, by the blank positions the layout kept, or — for
+   table 三 rows with two values — in 自然人 and 总计; digits run together are split where the
+   table's printed sums make the split unique (``splits``);
+3. *what is left*: rows of the format not found, rows printed undivided where the format
+   divides them, rows that could not be placed reliably and values under unknown labels are
+   recorded in a ``Reading`` for the rules to report — never dropped, never guessed.
 """
 
 from __future__ import annotations
 
-import difflib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
 from typing import Optional
 
-from auditor.model import Cell, Span
-from auditor.recognize.items import Item
-from auditor.recognize.normalize import is_value_token, norm_label, parse_value, split_value_run
-from auditor.templates import TABLE_NAMES, Label, Template
-
-NARRATIVE_MIN = 45  # a cell/line longer than this (and no known label) is prose, not a cell
-
-FORMAT_MARKERS = {
-    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
-             "申请人无正当理由逾期不补正", "申请人逾期未按收费通知要求缴纳费用"),
-    "2019": ("本年新制作数量", "本年新制作量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
-             "其他对外管理服务事项", "政府集中采购", "采购项目数量", "采购总金额"),
-}
-T3_HEADERS = ("申请人情况", "法人或其他组织", "勾稽关系", "自然人", "商业企业", "科研机构",
-              "社会公益组织", "法律服务机构", "总计", "其他")
-T2_HEADERS = ("信息内容",)
-T4_HEADERS = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计",
-              "未经复议直接起诉", "复议后起诉")
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-    span: Span
+from auditor.model import Cell, Reading, Span, Unplaced
+from auditor.recognize.normalize import parse_value
+from auditor.recognize.splits import choose, row_splits, run_splits
+from auditor.recognize.tokens import RawRow, Token
+from auditor.recognize.vocab import RowSpec, Vocabulary, classify, vocabulary
+from auditor.templates import Template
 
 
 @dataclass
-class RawRow:
-    cells: list[Token]
-    positional: bool
+class Record:
+    """One printed row: its label and the values that followed it."""
+
+    spec: Optional[RowSpec]
+    label: Optional[Token]
+    values: list[Token] = field(default_factory=list)
+    positional: bool = False
+    gaps: list[int] = field(default_factory=list)  # gap lines before each value (flat rows)
+    kind: str = "row"  # row | values (no label) | unknown | subgroup
+    subgroup: str = ""
+    after: Optional[str] = None  # the known row printed just before (to place unlabelled rows)
+    after_prose: bool = False  # prose came between this row and the one before
+
+    @property
+    def filled(self) -> list[Token]:
+        return [v for v in self.values if v.text.strip()]
 
 
 @dataclass
@@ -58,335 +53,476 @@ class TableResult:
     cells: dict[str, Cell] = field(default_factory=dict)
     present: bool = False
     notes: list[str] = field(default_factory=list)
+    reading: Optional[Reading] = None
+
+
+def read_table(table_id: str, template: Template, rows: list[Optional[RawRow]]) -> TableResult:
+    """Read one table from the rows of the region that holds it."""
+    reader = _Reader(vocabulary(template, table_id))
+    reader.collect(rows)
+    return reader.finish()
 
 
 # --------------------------------------------------------------------------------------------
-# Tokenising a region
+# Records
 # --------------------------------------------------------------------------------------------
 
 
-def region_rows(items: list[Item]) -> list[Optional[RawRow]]:
-    """Rows and flat tokens of a region in reading order; ``None`` marks prose (a row break)."""
-    rows: list[Optional[RawRow]] = []
-    for item in items:
-        if item.grid is not None:
-            for grid_row in item.grid:
-                rows.append(RawRow([Token(c.text.strip(), c.span) for c in grid_row], positional=True))
-            continue
-        text = item.text.strip()
-        if not text or set(text) <= {"|", " "}:
-            continue
-        if "|" in text:
-            parts = [p.strip() for p in text.split("|")]
-            if text.endswith("|"):
-                parts = parts[:-1]
-            filled = [p for p in parts if p]
-            if len(filled) >= 2:
-                rows.append(RawRow([Token(p, item.span) for p in parts], positional=True))
+class _Reader:
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.table = vocab.table
+        self.name = vocab.table.name
+        self.present = False
+        self.records: list[Record] = []
+        self.notes: list[str] = []
+        self.cells: dict[str, Cell] = {}
+        self.placed: dict[str, Record] = {}
+        self.missing: list[str] = []
+        self.undivided: list[str] = []
+        self.ambiguous: list[str] = []
+        self.inferred: list[str] = []
+        self.identities: set[str] = set()
+        self.unplaced: list[Unplaced] = []
+        self.last_known: Optional[str] = None
+        self.prose = False  # prose seen since the last record
+
+    # ---------------------------------------------------------------- walking the rows
+
+    def collect(self, rows: list[Optional[RawRow]]) -> None:
+        current: Optional[Record] = None
+        pending_gap = 0
+        for row in rows:
+            if row is None:
+                current, pending_gap, self.prose = None, 0, True
                 continue
-            text = filled[0] if filled else ""
-            if not text:
+            if row.is_gap:
+                pending_gap += 1
                 continue
-        run = split_value_run(text)
-        if run:
-            rows.extend(RawRow([Token(p, item.span)], positional=False) for p in run)
-        elif len(norm_label(text)) > NARRATIVE_MIN:
-            rows.append(None)
-        else:
-            rows.append(RawRow([Token(text, item.span)], positional=False))
-    return rows
+            if row.positional:
+                current, pending_gap = None, 0
+                self._positional(row)
+                continue
+            token = row.cells[0]
+            kind, spec = classify(token.text, self.vocab)
+            if kind in ("value", "blank"):
+                if current is None:
+                    if kind == "blank":
+                        continue
+                    current = self._open(Record(None, None, kind="values"))
+                current.values.append(token)
+                current.gaps.append(pending_gap)
+            elif kind == "row" and spec is not None:
+                current = self._open(Record(spec, token))
+            elif kind == "subgroup":
+                self.present = True
+                current = self._open(Record(None, token, kind="subgroup", subgroup=self.vocab.subgroups.get(
+                    _norm(token.text), "")))
+            elif kind in ("group", "header"):
+                self.present = self.present or kind == "group" or self.table.run
+                current = None
+            elif kind == "unknown":
+                current = self._open(Record(None, token, kind="unknown"))
+            pending_gap = 0
 
+    def _open(self, record: Record) -> Record:
+        record.after, record.after_prose, self.prose = self.last_known, self.prose, False
+        if record.spec is not None:
+            self.last_known = record.spec.id
+        self.records.append(record)
+        return record
 
-def detect_format(items: list[Item]) -> Optional[str]:
-    """``2019`` or ``2021`` from the table headers and rows; None when no table says."""
-    votes = {"2019": 0, "2021": 0}
-    for row in region_rows(items):
-        if row is None:
-            continue
-        for token in row.cells:
-            label = norm_label(token.text)
-            for fmt, markers in FORMAT_MARKERS.items():
-                if any(norm_label(m) in label for m in markers):
-                    votes[fmt] += 1
-    if not any(votes.values()):
-        return None
-    return max(votes, key=lambda f: (votes[f], f))
-
-
-# --------------------------------------------------------------------------------------------
-# Label classification
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowSpec:
-    table: str
-    id: str
-    label: str
-    columns: tuple[Label, ...]
-
-
-@dataclass(frozen=True, eq=False)  # hashed by identity: one cached instance per template/table
-class Vocabulary:
-    """Every wording a table may print, normalised, for one format."""
-
-    rows: dict[str, RowSpec]  # normalised wording -> row
-    groups: frozenset[str]
-    headers: tuple[str, ...]
-
-
-@cache
-def vocabulary(template: Template, table: str) -> Vocabulary:
-    rows: dict[str, RowSpec] = {}
-    groups: set[str] = set()
-    headers: list[str] = []
-    if table == "t2":
-        for group in template.t2_groups:
-            groups.add(norm_label(group.label))
-            for column in group.columns:
-                headers.extend(norm_label(w) for w in column.wordings)
-            for row in group.rows:
-                spec = RowSpec("t2", row.id, row.label, group.columns)
-                for wording in row.wordings:
-                    rows.setdefault(norm_label(wording), spec)
-        headers.extend(norm_label(h) for h in T2_HEADERS)
-    elif table == "t3":
-        for group in template.t3_groups:
-            groups.update(norm_label(w) for w in group.wordings)
-        for row in template.t3_rows:
-            for wording in row.wordings:
-                rows[norm_label(wording)] = RowSpec("t3", row.id, row.label, template.t3_columns)
-        headers.extend(norm_label(h) for h in T3_HEADERS)
-    else:
-        for row in template.t4_rows:
-            rows[norm_label(row.label)] = RowSpec("t4", row.id, row.label, template.t4_columns)
-        headers.extend(norm_label(h) for h in T4_HEADERS)
-    return Vocabulary(rows, frozenset(groups), tuple(headers))
-
-
-def classify(text: str, vocab: Vocabulary) -> tuple[str, Optional[RowSpec]]:
-    """``row`` / ``group`` / ``header`` / ``value`` / ``blank`` / ``unknown``."""
-    if not text.strip():
-        return "blank", None
-    label = norm_label(text)
-    if label in vocab.rows:
-        return "row", vocab.rows[label]
-    if label in vocab.groups:
-        return "group", None
-    if is_value_token(text):
-        return "value", None
-    if label in vocab.headers or "勾稽关系" in label:
-        return "header", None
-    return _fuzzy(label, vocab)
-
-
-@lru_cache(maxsize=8192)
-def _fuzzy(label: str, vocab: Vocabulary) -> tuple[str, Optional[RowSpec]]:
-    best, best_ratio = None, 0.0
-    for wording, spec in vocab.rows.items():
-        ratio = difflib.SequenceMatcher(None, label, wording).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = spec, ratio
-    if best is not None and best_ratio >= 0.8 and len(label) >= 4:
-        return "row", best
-    for group in vocab.groups:
-        if difflib.SequenceMatcher(None, label, group).ratio() >= 0.8:
-            return "group", None
-    if any(h in label or (len(label) >= 2 and label in h) for h in vocab.headers):
-        return "header", None
-    return "unknown", None
-
-
-# --------------------------------------------------------------------------------------------
-# Mapping
-# --------------------------------------------------------------------------------------------
-
-
-def _cell(cell_id: str, token: Optional[Token], fallback: Span, *, amount: bool) -> Cell:
-    if token is None or not token.text.strip():
-        return Cell(cell_id, "", None, "blank", token.span if token else fallback)
-    parsed = parse_value(token.text, amount=amount)
-    return Cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals)
-
-
-class _Table:
-    """Accumulates one table's cells and notes."""
-
-    def __init__(self, table: str, template: Template) -> None:
-        self.table = table
-        self.template = template
-        self.vocab = vocabulary(template, table)
-        self.result = TableResult()
-        self.filled: set[str] = set()
-
-    def place(self, spec: RowSpec, label: Token, values: list[Token], *, positional: bool) -> None:
-        """Put a row's values under their ids; infer placement when blanks were dropped."""
-        self.result.present = True
-        if spec.id in self.filled:
-            if any(v.text.strip() for v in values):
-                self.result.notes.append(
-                    f"{TABLE_NAMES[self.table]}「{spec.label}」appears twice (line {label.span.describe()}); "
-                    "the first is kept")
-            return
-        self.filled.add(spec.id)
-        columns = spec.columns
-        slots: list[Optional[Token]] = [None] * len(columns)
-        if positional or len(values) == len(columns):
-            for pos, token in enumerate(values[: len(columns)]):
-                slots[pos] = token
-        elif values:
-            if self.table == "t3" and len(values) == 2:
-                slots[0], slots[-1] = values  # only 自然人 and 总计 filled
+    def _positional(self, row: RawRow) -> None:
+        kinds = [classify(token.text, self.vocab) for token in row.cells]
+        if any(k == "group" for k, _ in kinds) or (self.table.run and any(k in ("header", "row") for k, _ in kinds)):
+            self.present = True
+        if not any(k == "value" for k, _ in kinds) and (
+                any(k in ("header", "group") for k, _ in kinds) or len({s.id for k, s in kinds if s is not None}) > 1):
+            return  # a header row, even one that names rows (表四's 未经复议直接起诉 | 复议后起诉)
+        spec: Optional[RowSpec] = None
+        label: Optional[Token] = None
+        subgroup: Optional[Token] = None
+        start = 0
+        for index, (token, (kind, found)) in enumerate(zip(row.cells, kinds)):
+            if kind == "row":
+                spec, label, start = found, token, index + 1
+            elif kind == "subgroup":
+                self.present = True
+                if spec is not None:
+                    break
+                subgroup, start = token, index + 1
+            elif kind in ("group", "header"):
+                if spec is not None:
+                    break
+                start = index + 1
+            elif kind == "blank" and spec is None:
+                continue
+            elif spec is not None or kind == "value":
+                break
             else:
-                for pos, token in enumerate(values[: len(columns)]):
-                    slots[pos] = token
-            self.result.notes.append(
-                f"{TABLE_NAMES[self.table]}「{spec.label}」: {len(values)} of {len(columns)} values "
-                f"(line {label.span.describe()}); placed in "
-                + "、".join(c.label for c, s in zip(columns, slots) if s is not None))
-        extras = [v for v in values[len(columns):] if v.text.strip()]
-        if positional and values[: len(columns)]:
+                label, start = token, index + 1  # an unknown label, unless a known one follows
+        values = row.cells[start:]
+        if spec is not None and label is not None:
+            self._open(Record(spec, label, values, positional=True))
+        elif subgroup is not None and label is None:
+            self._open(Record(None, subgroup, values, positional=True, kind="subgroup",
+                              subgroup=self.vocab.subgroups.get(_norm(subgroup.text), "")))
+        elif label is not None:
+            self._open(Record(None, label, values, positional=True, kind="unknown"))
+        elif any(v.text.strip() for v in values):
+            self._open(Record(None, None, values, positional=True, kind="values"))
+
+    # ---------------------------------------------------------------- finishing
+
+    def finish(self) -> TableResult:
+        records = self._join_split_rows(self.records)
+        if self.table.run and any(r.kind == "values" and r.filled for r in records):
+            # 表四's header block names its rows (行政复议 … 复议后起诉) above one run of values.
+            records = [r for r in records if not (r.kind == "row" and not r.filled)]
+        if any(r.kind in ("row", "subgroup") for r in records):
+            self.present = True
+        if not self.present and not any(r.kind == "values" for r in records if r.filled):
+            return TableResult(present=False)
+        glued = self._glued_mode(records)
+        baseline = _baseline_gaps(records, self.vocab)
+        split_rows: dict[str, Record] = {}
+        run: list[Record] = []
+        for position, record in enumerate(records):
+            if record.kind == "row":
+                assert record.spec is not None
+                if record.spec.id in self.placed:
+                    if record.filled:
+                        self.notes.append(f"{self.name}「{record.spec.label}」重复出现（{_where(record.label)}），取第一处")
+                    continue
+                self.placed[record.spec.id] = record
+                if glued and _is_glued(record):
+                    split_rows[record.spec.id] = record
+                else:
+                    self._place(record, baseline)
+            elif record.kind == "subgroup":
+                self._undivided(record)
+            elif record.kind == "values":
+                run.append(record)
+            elif record.kind == "unknown" and record.filled:
+                self._unknown(record, records[position + 1:])
+        if split_rows:
+            self._split(split_rows)
+        self._leftovers(run)
+        if self.table.run and not self.placed:
+            self._read_run([])  # 表四 printed with its header and no values at all
+        self.missing = [r.id for r in self.vocab.ordered
+                        if r.id not in self.placed and r.id not in self.undivided and r.id not in self.ambiguous]
+        return TableResult(self._cells_in_order(), True, self.notes, Reading(
+            table=self.table.id, missing_rows=tuple(self.missing), undivided_rows=tuple(self.undivided),
+            ambiguous_rows=tuple(self.ambiguous), inferred_rows=tuple(self.inferred),
+            identities=tuple(sorted(self.identities)), unplaced=tuple(self.unplaced)))
+
+    def _cells_in_order(self) -> dict[str, Cell]:
+        return {cid: self.cells[cid] for cid in self.table.cell_ids() if cid in self.cells}
+
+    def _join_split_rows(self, records: list[Record]) -> list[Record]:
+        """A row label printed alone (a markdown heading, a PDF line) with its numbers on the next
+        row: join them. Table 四 takes a following values row only when it holds one row's worth,
+        so its header block (行政复议 …) does not swallow the run of fifteen."""
+        out: list[Record] = []
+        for record in records:
+            prev = out[-1] if out else None
+            if (record.kind == "values" and prev is not None and prev.kind == "row" and not prev.filled
+                    and prev.spec is not None
+                    and (not self.table.run or len(record.filled) == len(prev.spec.columns))):
+                prev.values, prev.positional, prev.gaps = record.values, record.positional, record.gaps
+                continue
+            out.append(record)
+        return out
+
+    # ---------------------------------------------------------------- placing one row
+
+    def _place(self, record: Record, baseline: tuple[int, int]) -> None:
+        spec = record.spec
+        assert spec is not None and record.label is not None
+        width = len(spec.columns)
+        slots = self._positional_slots(record, width) if record.positional else self._flat_slots(record, width, baseline)
+        if slots is None:
+            return
+        for column, token in zip(spec.columns, slots):
+            cell_id = f"{self.table.id}.{spec.id}.{column.id}"
+            self.cells[cell_id] = _cell(cell_id, token, record.label.span, amount=column.amount)
+
+    def _positional_slots(self, record: Record, width: int) -> list[Optional[Token]]:
+        values = record.values
+        extras = [v for v in values[width:] if v.text.strip()]
+        if extras and values[:width]:
             # A value cell merged across the padding columns repeats into each (2021 form,
             # 本年处理决定数量 spans three columns): not an extra value.
-            extras = [v for v in extras if v.text.strip() != values[len(columns) - 1].text.strip()]
+            last = values[width - 1]
+            extras = [v for v in extras if not (v.source and v.source == last.source)
+                      and v.text.strip() != last.text.strip()]
         if extras:
-            self.result.notes.append(
-                f"{TABLE_NAMES[self.table]}「{spec.label}」: extra values ignored: " + " ".join(v.text for v in extras))
-        for column, token in zip(columns, slots):
-            cell_id = f"{self.table}.{spec.id}.{column.id}"
-            self.result.cells[cell_id] = _cell(cell_id, token, label.span, amount=column.amount)
+            distinct = _distinct(values)
+            if len([v for v in distinct if v.text.strip()]) <= width and len(distinct) >= width:
+                # A CMS row whose spans do not line up with the header: its distinct cells.
+                values, extras = distinct, [v for v in distinct[width:] if v.text.strip()]
+        slots: list[Optional[Token]] = list(values[:width]) + [None] * max(0, width - len(values))
+        if extras:
+            self._unplace(extras, f"{self.name}「{_short(record)}」行多出的数值")
+        return slots
 
-    def unknown_row(self, label: Token, values: list[Token]) -> None:
-        shown = " ".join(v.text for v in values if v.text.strip())
-        self.result.notes.append(
-            f"{TABLE_NAMES[self.table]}: unknown row '{label.text}' (line {label.span.describe()})"
-            + (f" with values {shown}" if shown else ""))
+    def _flat_slots(self, record: Record, width: int, baseline: tuple[int, int]) -> Optional[list[Optional[Token]]]:
+        values = record.values
+        filled = record.filled
+        spec = record.spec
+        assert spec is not None
+        if len(filled) == width and len(values) == width:
+            return list(values)
+        if len(values) == width and any(not v.text.strip() for v in values):
+            return list(values)  # a run with two spaces where a cell is blank
+        if len(filled) == width:
+            return list(filled)
+        if len(filled) > width:
+            self._unplace(filled[width:], f"{self.name}「{_short(record)}」行多出的数值")
+            return list(filled[:width])
+        if not filled:
+            return [None] * width
+        kept = _kept_blanks(record, width, baseline)
+        if kept is not None:
+            return kept
+        if self.table.row_total and width > 2 and len(filled) == 2:
+            # Only the first applicant column and 总计 filled, blanks dropped by the scraper.
+            slots: list[Optional[Token]] = [None] * width
+            slots[0], slots[-1] = filled
+            self.notes.append(f"{self.name}「{_short(record)}」：{width}列中只有2个数值（{_where(record.label)}），"
+                              f"按「{spec.columns[0].label}」和「{spec.columns[-1].label}」读取")
+            return slots
+        self.ambiguous.append(spec.id)
+        self.notes.append(f"{self.name}「{_short(record)}」：{width}列中只有{len(filled)}个数值"
+                          f"（{' '.join(v.text for v in filled)}，{_where(record.label)}），无法确定所在列")
+        return None
+
+    # ---------------------------------------------------------------- rows that are not rows
+
+    def _undivided(self, record: Record) -> None:
+        """A subgroup heading with values of its own: the format divides it into rows."""
+        if not record.filled:
+            return
+        rows = [r.id for r in self.vocab.ordered if _in_group(r.id, record.subgroup)]
+        if not rows:
+            self._unplace(record.filled, f"{self.name}「{record.label.text if record.label else ''}」不是应填数值的行")
+            return
+        self.undivided.extend(r for r in rows if r not in self.undivided)
+        self.notes.append(f"{self.name}「{record.label.text if record.label else ''}」作为一行填写（"
+                          f"{' '.join(v.text for v in record.filled)}），格式要求分为{len(rows)}行")
+
+    def _unknown(self, record: Record, later: list[Record]) -> None:
+        """An unknown label with values between the table's rows, or right after its last row, is
+        a row the format does not have (a province's addition, a misprint): its values are
+        reported. Before the table, or after prose that follows it, it is a sentence."""
+        label = record.label.text if record.label else ""
+        inside = record.after is not None and (any(r.kind == "row" for r in later) or not record.after_prose)
+        if not inside:
+            self.notes.append(f"{self.name}：表格外的未知行「{label}」（{_where(record.label)}）"
+                              f"及数值 {' '.join(v.text for v in record.filled)}")
+            return
+        self._unplace(record.filled, f"{self.name}未知的行「{label}」")
+
+    def _unplace(self, tokens: Iterable[Token], reason: str) -> None:
+        for token in tokens:
+            self.unplaced.append(Unplaced(token.text, reason, token.span))
+
+    def _leftovers(self, run: list[Record]) -> None:
+        """Values printed without a label: table 四's run of fifteen, or one row whose label cell
+        is empty (a PDF total row), placed where exactly one row is missing; else unplaced."""
+        if not run:
+            return
+        if self.table.run and not any(self.placed.get(s.id) for s in self.vocab.ordered):
+            self._read_run(run)
+            return
+        for record in run:
+            gap = self._single_gap(record)
+            if gap is not None and len(record.filled) == len(gap.columns):
+                record.spec, record.label, record.kind = gap, record.values[0], "row"
+                self.placed[gap.id] = record
+                self.notes.append(f"{self.name}：无行名的一行数值（{_where(record.values[0])}）位于「{gap.label}」的位置，按该行读取")
+                self._place(record, (0, 0))
+            elif record.filled:
+                self._unplace(record.filled, f"{self.name}中没有行名的数值")
+
+    def _single_gap(self, record: Record) -> Optional[RowSpec]:
+        ordered = self.vocab.ordered
+        ids = [s.id for s in ordered]
+        position = ids.index(record.after) + 1 if record.after in ids else 0
+        following = next((i for i in range(position, len(ids)) if ids[i] in self.placed), len(ids))
+        gaps = [s for s in ordered[position:following] if s.id not in self.placed and s.id not in self.undivided]
+        return gaps[0] if len(gaps) == 1 else None
+
+    def _read_run(self, run: list[Record]) -> None:
+        """Table 四 as one run of values (review ×5, direct ×5, after review ×5)."""
+        tokens: list[Token] = []
+        for record in run:
+            if record.positional:
+                tokens.extend(_strip_trailing_blanks(record.values) if len(record.values) < 15 else record.values[:15])
+            else:
+                tokens.extend(record.filled)
+        specs = self.vocab.ordered
+        widths = [len(s.columns) for s in specs]
+        anchor = tokens[0] if tokens else (run[0].values[0] if run else Token("", Span()))
+        if len(tokens) == 1 and tokens[0].text.strip().isdigit() and len(tokens[0].text.strip()) >= sum(widths):
+            splits = run_splits(tokens[0].text.strip(), widths, last_is_total=bool(self.table.row_total))
+            if len(splits) == 1:
+                for spec, values in zip(specs, splits[0]):
+                    self._inferred_row(spec, values, anchor)
+                self.identities.add("row_total")
+            else:
+                self.ambiguous.extend(s.id for s in specs)
+                self.notes.append(f"{self.name}：数字连写「{tokens[0].text}」无法唯一拆分为{sum(widths)}个数值")
+            for spec in specs:
+                self.placed.setdefault(spec.id, run[0])
+            return
+        if tokens and len([t for t in tokens if t.text.strip()]) not in (0, sum(widths)) and len(tokens) != sum(widths):
+            self.notes.append(f"{self.name}：{sum(widths)}个数值中读到{len(tokens)}个（{_where(anchor)}），按顺序填入")
+        position = 0
+        for spec in specs:
+            chunk = tokens[position:position + len(spec.columns)]
+            position += len(spec.columns)
+            chunk += [Token("", anchor.span)] * (len(spec.columns) - len(chunk))
+            record = Record(spec, anchor, chunk, positional=True)
+            self.placed[spec.id] = record
+            self._place(record, (0, 0))
+        if position < len(tokens):
+            self._unplace([t for t in tokens[position:] if t.text.strip()], f"{self.name}多出的数值")
+
+    # ---------------------------------------------------------------- digits run together
+
+    def _glued_mode(self, records: list[Record]) -> bool:
+        """Does this table print its rows as digits run together? Only when no row has separate
+        values and several rows hold one run of digits at least as long as the row is wide."""
+        rows = [r for r in records if r.kind == "row" and r.filled and r.spec is not None]
+        if any(len(r.filled) > 1 for r in rows):
+            return False
+        glued = [r for r in rows if _is_glued(r)]
+        return len(glued) >= 2 and len(glued) * 2 >= len(rows)
+
+    def _split(self, rows: dict[str, Record]) -> None:
+        row_total = bool(self.table.row_total)
+        candidates = {rid: row_splits(r.filled[0].text.strip(), len(r.spec.columns), last_is_total=row_total)  # type: ignore[union-attr]
+                      for rid, r in rows.items()}
+        if row_total:
+            self.identities.add("row_total")
+        chosen: dict[str, tuple[int, ...]] = {rid: c[0] for rid, c in candidates.items() if len(c) == 1}
+        open_rows = {rid: c for rid, c in candidates.items() if len(c) > 1}
+        if open_rows:
+            joint = choose(open_rows, lambda choice: self._identities_hold({**chosen, **choice}))
+            if joint is not None:
+                chosen.update(joint)
+                self.identities.update(self._column_identities())
+        for rid, record in rows.items():
+            spec = record.spec
+            assert spec is not None and record.label is not None
+            if rid in chosen:
+                self._inferred_row(spec, chosen[rid], record.filled[0])
+            else:
+                self.ambiguous.append(rid)
+                count = len(candidates[rid])
+                self.notes.append(f"{self.name}「{_short(record)}」：数字连写「{record.filled[0].text}」"
+                                  + ("无法拆分为" if count == 0 else f"有{count}种拆分方式，无法唯一拆分为")
+                                  + f"{len(spec.columns)}个数值")
+
+    def _inferred_row(self, spec: RowSpec, values: tuple[int, ...], token: Token) -> None:
+        for column, value in zip(spec.columns, values):
+            cell_id = f"{self.table.id}.{spec.id}.{column.id}"
+            self.cells[cell_id] = Cell(cell_id, str(value), value, "number", token.span, origin="inferred")
+        self.inferred.append(spec.id)
+
+    def _column_identities(self) -> set[str]:
+        return ({"column_sum"} if self.table.column_sums else set()) | \
+               ({"column_balance"} if self.table.column_balances else set())
+
+    def _identities_hold(self, choice: dict[str, tuple[int, ...]]) -> bool:
+        """Column sums and balances over the rows known so far plus ``choice`` (blank = 0; a sum
+        with a row not read cannot say no)."""
+        columns = self.table.columns
+
+        def value(row: str, col: int) -> Optional[int]:
+            if row in choice:
+                return choice[row][col]
+            cell = self.cells.get(f"{self.table.id}.{row}.{columns[col].id}")
+            if cell is None:
+                return None if row not in self.placed else 0
+            return cell.value if isinstance(cell.value, int) else 0
+
+        def total(rows: list[str], col: int) -> Optional[int]:
+            parts = [value(r, col) for r in rows]
+            return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
+
+        for col in range(len(columns)):
+            for rule in self.table.column_sums:
+                whole, parts = total([rule.total], col), total(self.table.expand(rule.parts), col)
+                if whole is not None and parts is not None and whole != parts:
+                    return False
+            for rule in self.table.column_balances:
+                left, right = total(list(rule.left), col), total(list(rule.right), col)
+                if left is not None and right is not None and left != right:
+                    return False
+        return True
 
 
-def read_rows_table(table: str, template: Template, items: list[Item]) -> TableResult:
-    """Table 二 or 三: rows identified by their labels."""
-    state = _Table(table, template)
-    vocab = state.vocab
-    current: Optional[tuple[RowSpec, Token, list[Token]]] = None
-    pending_unknown: Optional[tuple[Token, list[Token]]] = None
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
 
-    def flush() -> None:
-        nonlocal current, pending_unknown
-        if current is not None:
-            state.place(current[0], current[1], current[2], positional=False)
-        if pending_unknown is not None and pending_unknown[1]:
-            state.unknown_row(*pending_unknown)
-        current, pending_unknown = None, None
 
-    for row in region_rows(items):
-        if row is None:
-            flush()
+def _norm(text: str) -> str:
+    from auditor.recognize.normalize import norm_label
+
+    return norm_label(text)
+
+
+def _in_group(row_id: str, subgroup: str) -> bool:
+    return bool(subgroup) and row_id.startswith(subgroup + ".")
+
+
+def _is_glued(record: Record) -> bool:
+    filled = record.filled
+    width = len(record.spec.columns) if record.spec else 1
+    return (len(filled) == 1 and width > 1 and filled[0].text.strip().isdigit()
+            and len(filled[0].text.strip()) >= width)
+
+
+def _distinct(values: list[Token]) -> list[Token]:
+    """Consecutive slots of one merged grid cell read once."""
+    out: list[Token] = []
+    for token in values:
+        if out and token.source and token.source == out[-1].source:
             continue
-        if row.positional:
-            flush()
-            _positional_row(state, row)
+        out.append(token)
+    return out
+
+
+def _kept_blanks(record: Record, width: int, baseline: tuple[int, int]) -> Optional[list[Optional[Token]]]:
+    """Blank cells whose position the layout kept (an extra gap line between two values): the
+    values keep their columns when the blanks and values make exactly one row."""
+    label_gap, value_gap = baseline
+    slots: list[Optional[Token]] = []
+    for index, (token, gap) in enumerate(zip(record.values, record.gaps)):
+        normal = label_gap if index == 0 else value_gap
+        slots.extend([None] * max(0, gap - normal))
+        slots.append(token if token.text.strip() else None)
+    if len(slots) == width and len(slots) > len(record.filled):
+        return slots
+    return None
+
+
+def _baseline_gaps(records: list[Record], vocab: Vocabulary) -> tuple[int, int]:
+    """How many gap lines a layout puts after a label and between two values of a full row."""
+    after_label: Counter[int] = Counter()
+    between: Counter[int] = Counter()
+    for record in records:
+        if record.positional or record.spec is None or len(record.filled) != len(record.spec.columns):
             continue
-        token = row.cells[0]
-        kind, spec = classify(token.text, vocab)
-        if kind == "row" and spec is not None:
-            flush()
-            current = (spec, token, [])
-        elif kind == "value":
-            if current is not None and len(current[2]) < len(current[0].columns):
-                current[2].append(token)
-            elif pending_unknown is not None:
-                pending_unknown[1].append(token)
-            elif current is not None:
-                current[2].append(token)  # reported as extra values
-        elif kind in ("group", "header"):
-            flush()
-            state.result.present = state.result.present or kind == "group"
-        else:
-            flush()
-            pending_unknown = (token, [])
-    flush()
-    return state.result
-
-
-def _positional_row(state: _Table, row: RawRow) -> None:
-    spec: Optional[RowSpec] = None
-    label: Optional[Token] = None
-    start = 0
-    for index, token in enumerate(row.cells):
-        kind, found = classify(token.text, state.vocab)
-        if kind == "row":
-            spec, label, start = found, token, index + 1
-        elif kind in ("group", "header"):
-            if spec is not None:
-                break
-            if kind == "group":
-                state.result.present = True
-        elif kind == "blank" and spec is None:
-            continue
-        elif spec is not None or kind == "value":
-            break
-        else:
-            label, start = token, index + 1  # an unknown label, unless a known one follows
-    values = row.cells[start:]
-    if spec is not None and label is not None:
-        state.place(spec, label, values, positional=True)
-    elif label is not None and any(is_value_token(v.text) for v in values):
-        state.unknown_row(label, values)
-
-
-def read_t4(template: Template, items: list[Item]) -> TableResult:
-    """Table 四: a header block, then 15 numbers (review ×5, direct ×5, after review ×5); a
-    layout with a label before each run of five is read row by row."""
-    state = _Table("t4", template)
-    vocab = state.vocab
-    slots: list[Token] = []
-    labelled: dict[str, tuple[Token, list[Token]]] = {}
-    rows = [r for r in region_rows(items) if r is not None]
-    for pos, row in enumerate(rows):
-        kinds = [classify(t.text, vocab) for t in row.cells]
-        if any(k in ("header", "row", "group") for k, _ in kinds):
-            state.result.present = True
-        if row.positional:
-            first_value = next((i for i, (k, _) in enumerate(kinds) if k == "value"), None)
-            row_label = next(((t, s) for t, (k, s) in zip(row.cells, kinds) if k == "row"), None)
-            if row_label and first_value is not None and all(k != "header" for k, _ in kinds):
-                labelled[row_label[1].id] = (row_label[0], row.cells[first_value:first_value + 5])
-                continue
-            if all(k in ("value", "blank") for k, _ in kinds) and first_value is not None:
-                cells = row.cells[:15] if len(row.cells) >= 15 else _strip_trailing_blanks(row.cells)
-                slots.extend(cells)
-            continue
-        kind, spec = kinds[0]
-        if kind == "value":
-            slots.append(row.cells[0])
-        elif kind == "row" and spec is not None and pos + 1 < len(rows):
-            nxt = rows[pos + 1]
-            if not nxt.positional and classify(nxt.cells[0].text, vocab)[0] == "value":
-                run = []
-                for follower in rows[pos + 1: pos + 6]:
-                    if follower.positional or classify(follower.cells[0].text, vocab)[0] != "value":
-                        break
-                    run.append(follower.cells[0])
-                labelled[spec.id] = (row.cells[0], run)
-    if not state.result.present and not slots and not labelled:
-        return state.result
-    state.result.present = True
-    row_specs = [vocab.rows[norm_label(r.label)] for r in template.t4_rows]
-    if labelled:
-        for spec in row_specs:
-            label, values = labelled.get(spec.id, (Token(spec.label, Span()), []))
-            state.place(spec, label, values, positional=len(values) == 5)
-        return state.result
-    anchor = slots[0] if slots else Token("", items[0].span if items else Span())
-    if slots and len([s for s in slots if s.text.strip()]) not in (0, 15) and len(slots) != 15:
-        state.result.notes.append(f"表四: {len(slots)} of 15 values (line {anchor.span.describe()}); "
-                                  "placed in order")
-    for index, spec in enumerate(row_specs):
-        chunk = slots[index * 5: index * 5 + 5]
-        chunk += [Token("", anchor.span)] * (5 - len(chunk))
-        state.filled.discard(spec.id)
-        state.place(spec, anchor, chunk, positional=True)
-    return state.result
+        if record.gaps:
+            after_label[record.gaps[0]] += 1
+            between.update(record.gaps[1:])
+    return (after_label.most_common(1)[0][0] if after_label else 0,
+            between.most_common(1)[0][0] if between else 0)
 
 
 def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:
@@ -394,3 +530,23 @@ def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:
     while end and not cells[end - 1].text.strip():
         end -= 1
     return cells[:end]
+
+
+def _cell(cell_id: str, token: Optional[Token], fallback: Span, *, amount: bool) -> Cell:
+    if token is None or not token.text.strip():
+        return Cell(cell_id, "", None, "blank", token.span if token else fallback)
+    parsed = parse_value(token.text, amount=amount)
+    origin = "ocr" if token.confidence is not None else None
+    return Cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals,
+                origin=origin, confidence=token.confidence)
+
+
+def _short(record: Record) -> str:
+    return record.spec.label if record.spec else (record.label.text if record.label else "")
+
+
+def _where(token: Optional[Token]) -> str:
+    if token is None:
+        return ""
+    where = token.span.describe()
+    return f"第{where}行" if token.span.line is not None and where.isdigit() else where

@@ -1,0 +1,233 @@
+"""Give back the line structure that scrapers and converters lost or garbled.
+
+Real reports reach us in shapes the recognizer's later steps should not have to know about:
+
+- a scraper's archive: a header block (``标题: …``, ``发布时间: …``, ``栏目: …``, ``原文链接: …``)
+  closed by a ``==== 正文 ====`` rule, then the page's text — sometimes on one single line, with
+  headings run into paragraphs (``…邮箱：x@y.cn。一、总体情况2020年…``) and table cells separated by
+  spaces or by nothing at all;
+- PDF- and OCR-to-markdown conversions: ``#`` headings, ``**bold**``, ``|---|`` rules under pipe
+  table headers, page footers (``— 3 —``) between table rows.
+
+This step rewrites the items before anything else looks at them: the header becomes a title line
+and a publication-date line, markdown decoration goes, footers go, and a long line that holds
+several section headings or table labels is cut at them. Every piece keeps its source line and
+the column where it started, so findings still point into the original file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Optional
+
+import re2
+
+from auditor.model import Span
+from auditor.recognize.items import Item
+from auditor.recognize.normalize import PUNCT_MAP
+from auditor.templates import FORMATS, load
+
+NUMERALS = "一二三四五六"
+
+# ``标题: …`` and its neighbours: the keys scrapers write above the page body.
+_HEADER_KEY = re.compile(r"^\s*(标题|题目|名称|发布时间|发布日期|时间|日期|栏目|来源|原文链接|链接|网址|url|URL|索引号|"
+                         r"发文机关|发布机构|发布机关|信息来源|作者|分类)\s*[:：]\s*(.*)$")
+_BODY_RULE = re.compile(r"^\s*[=\-—#*~]{2,}\s*(正文|内容|原文|body)?\s*[=\-—#*~]*\s*$", re.IGNORECASE)
+_TITLE_KEYS = {"标题", "题目", "名称"}
+_DATE_KEYS = {"发布时间", "发布日期", "时间", "日期"}
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Page footers and headers a PDF conversion leaves between rows: ``— 3 —``, ``- 12 -``, ``第3页``,
+# ``第 3 页 共 10 页``, ``3/10``. A bare number is a table value and is never dropped.
+_FOOTER = re.compile(r"^\s*(?:[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
+                     r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d{1,3})\s*$", re.IGNORECASE)
+
+LONG_LINE = 160  # a line longer than this may be a whole page run together
+MIN_TABLE_MARKERS = 3  # strong table labels a line must hold before it is cut at table labels
+
+
+@dataclass(frozen=True)
+class ScrapeHeader:
+    """What a scraper wrote above the page body."""
+
+    title: Optional[str] = None
+    published: Optional[str] = None  # as written
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def restore_lines(items: list[Item]) -> list[Item]:
+    """The items with scraper headers, markdown decoration and footers handled and long lines
+    cut at section headings and table labels."""
+    items = _scrape_header(items)
+    out: list[Item] = []
+    for item in items:
+        if item.grid is not None:
+            out.append(item)
+            continue
+        text = item.text
+        if _MD_RULE.match(text) and "-" in text:
+            continue
+        if _FOOTER.match(text):
+            continue
+        if "#" in text[:8] or "**" in text or "__" in text:
+            text = _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
+            item = replace(item, text=text)
+        if len(text) > LONG_LINE:
+            out.extend(_cut(item))
+        else:
+            out.append(item)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The scraper header
+# --------------------------------------------------------------------------------------------
+
+
+def _scrape_header(items: list[Item]) -> list[Item]:
+    """Replace a leading ``key: value`` block (closed by a rule line or by the body) with a title
+    line and a ``发布时间：…`` line the metadata step reads like any other."""
+    keys: list[tuple[int, str, str]] = []
+    end = 0
+    for index, item in enumerate(items[:30]):
+        if item.grid is not None:
+            break
+        if not item.stripped:
+            continue
+        match = _HEADER_KEY.match(item.text)
+        if match:
+            keys.append((index, match.group(1), match.group(2).strip()))
+            end = index + 1
+            continue
+        if keys and _BODY_RULE.match(item.text):
+            end = index + 1
+        break
+    if len(keys) < 2 or not any(k in _TITLE_KEYS | _DATE_KEYS for _, k, _ in keys):
+        return items
+    header: list[Item] = []
+    for index, key, value in keys:
+        if key in _TITLE_KEYS and value:
+            header.append(Item(value, _at(items[index].span, items[index].text.find(value))))
+        elif key in _DATE_KEYS and value:
+            header.append(Item(f"发布时间：{value}", items[index].span))
+    return header + items[end:]
+
+
+def _at(span: Span, offset: int) -> Span:
+    """``span`` moved to ``offset`` characters into its line (columns are 1-based)."""
+    if span.line is None or offset <= 0:
+        return span
+    return Span(line=span.line, column=(span.column or 1) + offset, page=span.page, locator=span.locator)
+
+
+# --------------------------------------------------------------------------------------------
+# Cutting long lines
+# --------------------------------------------------------------------------------------------
+
+
+def compact(text: str) -> tuple[str, list[int]]:
+    """``text`` normalised like labels (NFKC, unified punctuation, no spaces or quotes), with the
+    offset in ``text`` of every character kept, so a match maps back to the source."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        if ch.isspace() or ch in "\u200b\ufeff":
+            continue
+        mapped = unicodedata.normalize("NFKC", ch).translate(PUNCT_MAP) if ord(ch) > 127 else ch
+        for out in mapped:
+            if out in "“”'\"":
+                continue
+            chars.append(out)
+            offsets.append(index)
+    return "".join(chars), offsets
+
+
+@dataclass(frozen=True)
+class _Markers:
+    headings: re2._Regexp  # a numbered section heading in its standard or variant wording
+    strong: re2._Regexp  # table labels that never occur in prose
+    every: re2._Regexp  # every table label, header word and group label
+
+
+def _alternation(words: Iterable[str]) -> str:
+    unique = sorted({w for w in words if w}, key=len, reverse=True)
+    return "|".join(re2.escape(w) for w in unique)
+
+
+@cache
+def markers() -> _Markers:
+    """Patterns over ``compact`` text, built from every format's template."""
+    from auditor.recognize.normalize import norm_label
+
+    headings: set[str] = set()
+    strong: set[str] = set()
+    every: set[str] = set()
+    for fmt in FORMATS:
+        template = load(fmt)
+        for section in template.sections:
+            for wording in (section.heading, *section.variants):
+                headings.add(norm_label(wording))
+        for table in template.tables:
+            labels = [w for row in table.rows for w in row.wordings] + \
+                     [w for sub in table.subgroups for w in sub.wordings] + [g.label for g in table.groups]
+            for group in table.groups:
+                labels += [w for col in group.columns for w in col.wordings]
+            labels += list(table.headers)
+            for label in labels:
+                norm = norm_label(label)
+                every.add(norm)
+                # Numbered labels (一、本年新收…, (三)不予公开, 1.属于国家秘密) and long ones are
+                # table structure; 规章, 其他, 总计 also occur in sentences.
+                if re.match(r"^(\(?[一二三四五六七八九十]+[).]|\d+\.|第二十条)", norm) or len(norm) >= 8:
+                    strong.add(norm)
+    options = re2.Options()
+    options.longest_match = True
+    return _Markers(
+        headings=re2.compile(f"[{NUMERALS}]\\.(?:{_alternation(headings)})", options),
+        strong=re2.compile(_alternation(strong), options),
+        every=re2.compile(_alternation(every), options),
+    )
+
+
+def _cut(item: Item) -> list[Item]:
+    """A long line cut before and after each section heading; then each piece that holds a table
+    cut at every table label from the first one on, so each label and each run of values
+    becomes a line of its own. Prose before a table stays whole."""
+    text = item.text
+    squeezed, offsets = compact(text)
+    found = markers()
+
+    def at(position: int) -> int:
+        return offsets[position] if position < len(offsets) else len(text)
+
+    cuts: set[int] = set()
+    headings = list(found.headings.finditer(squeezed))
+    if len(headings) >= 2 or (headings and headings[0].start() > 0):
+        for match in headings:
+            cuts.update((at(match.start()), at(match.end())))
+    bounds = sorted(cuts | {0, len(text)})
+    for start, end in zip(bounds, bounds[1:]):
+        piece, piece_offsets = compact(text[start:end])
+        strong = list(found.strong.finditer(piece))
+        labels = list(found.every.finditer(piece, strong[0].start())) if strong else []
+        if len({m.group(0) for m in strong}) >= MIN_TABLE_MARKERS or (strong and len({m.group(0) for m in labels}) >= 5):
+            for match in labels:
+                cuts.add(start + piece_offsets[match.start()])
+                if match.end() < len(piece_offsets):
+                    cuts.add(start + piece_offsets[match.end()])
+    if not cuts:
+        return [item]
+    pieces: list[Item] = []
+    bounds = sorted(cuts | {0, len(text)})
+    for start, end in zip(bounds, bounds[1:]):
+        chunk = text[start:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            pieces.append(Item(chunk.strip(), _at(item.span, start + lead)))
+    return pieces

@@ -1,0 +1,134 @@
+"""A region's lines and grids as rows of cell tokens, tokenised once.
+
+Whatever the layout, a table arrives as a run of *rows*:
+
+- positional rows keep every cell in place: a `|`-split line (markdown tables included), a grid
+  row from HTML/DOCX/PDF. The slots of a merged grid cell share their ``source``, so a value
+  cell spanning two columns can be read once;
+- flat tokens carry no positions: one cell per line (blank cells dropped by the scraper), a
+  label followed by a run of values on one line (``行政许可 1234``,
+  ``一、本年新收… 35 1 0 2 0 0 38``), or values run together with no separator at all;
+- gap rows: lines with nothing but whitespace or pipes between flat tokens. Some layouts keep a
+  blank cell's position this way (a line that is only ``|``, a tab-only line, an extra empty
+  line); the table reader decides from the region as a whole whether they mean blanks;
+- ``None``: prose, which ends a row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from auditor.model import Span
+from auditor.recognize.items import Item
+from auditor.recognize.normalize import is_value_token, norm_label
+
+NARRATIVE_MIN = 45  # a cell/line longer than this (and no known label) is prose, not a cell
+_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+)$")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    span: Span
+    confidence: Optional[float] = None  # OCR confidence of the grid cell it came from
+    source: int = 0  # grid cells: one id per source cell, shared by the slots of a merged cell
+
+
+@dataclass
+class RawRow:
+    cells: list[Token]
+    positional: bool
+    gap: str = ""  # for gap rows: what the line held (``|``, ``\t\t``, ``""``)
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.cells
+
+
+def region_rows(items: list[Item]) -> list[Optional[RawRow]]:
+    """Rows, flat tokens and gaps of a region in reading order; ``None`` marks prose."""
+    rows: list[Optional[RawRow]] = []
+    for item in items:
+        if item.grid is not None:
+            for grid_row in item.grid:
+                rows.append(RawRow([Token(c.text.strip(), c.span, c.confidence, id(c)) for c in grid_row],
+                                   positional=True))
+            continue
+        rows.extend(line_rows(item.text, item.span))
+    return rows
+
+
+def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
+    """The rows one text line contributes."""
+    text = line.strip()
+    if not text or set(text) <= {"|", " ", "\t", "\u3000"}:
+        return [RawRow([], positional=False, gap=line.strip(" \u3000") or line)]
+    leading = 0
+    if "|" in text:
+        parts = [p.strip() for p in text.split("|")]
+        if text.startswith("|"):  # markdown: | a | b |
+            parts = parts[1:]
+        if text.endswith("|"):
+            parts = parts[:-1]
+        filled = [p for p in parts if p]
+        if len(filled) >= 2:
+            return [RawRow([Token(p, span) for p in parts], positional=True)]
+        if not filled:
+            return [RawRow([], positional=False, gap="|")]
+        leading = 0 if text.startswith("|") and len(parts) == 1 else parts.index(filled[0])
+        text = filled[0]
+    out: list[Optional[RawRow]] = [RawRow([], positional=False, gap="|") for _ in range(leading)]
+    run = value_run(text)
+    if run is not None:
+        out.extend(RawRow([Token(p, span)], positional=False) for p in run)
+        return out
+    split = None if is_value_token(text) else label_and_values(text)
+    if split is not None:
+        label, values = split
+        out.append(RawRow([Token(label, span)], positional=False))
+        out.extend(RawRow([Token(v, span)], positional=False) for v in values)
+        return out
+    if len(norm_label(text)) > NARRATIVE_MIN:
+        out.append(None)
+    else:
+        out.append(RawRow([Token(text, span)], positional=False))
+    return out
+
+
+def value_run(text: str) -> Optional[list[str]]:
+    """``7 7 7`` → ``['7', '7', '7']``; ``35  0 2`` (two spaces where a cell is blank, in a line
+    that otherwise uses single spaces) → ``['35', '', '0', '2']``; None unless every part is a
+    value."""
+    stripped = text.strip()
+    parts = stripped.split()
+    if len(parts) < 2 or not all(is_value_token(p) for p in parts):
+        return None
+    gaps = [len(g) for g in re.findall(r" +", stripped)] if "\t" not in stripped else []
+    if gaps and set(gaps) == {1, 2} and gaps.count(1) > gaps.count(2):
+        return stripped.replace("  ", " \0 ").replace("\0", "").split(" ")
+    return parts
+
+
+def label_and_values(text: str) -> Optional[tuple[str, list[str]]]:
+    """``行政许可 1234`` → (行政许可, [1234]); ``一、本年新收…数量 35 1 0`` → label and three values;
+    ``行政许可 5 新增11 3`` keeps the sign word. Values run together with the label
+    (``…数量351020038``) come back as one value for the table reader to split."""
+    stripped = text.strip()
+    parts = stripped.split()
+    first_value = len(parts)
+    while first_value > 0 and is_value_token(parts[first_value - 1]):
+        first_value -= 1
+    if 0 < first_value < len(parts):
+        label = " ".join(parts[:first_value])
+        tail = stripped[stripped.index(parts[first_value], len(label)):]
+        values = value_run(tail) or [tail]
+    else:
+        match = _GLUED.match(stripped)
+        if not match:
+            return None
+        label, values = match.group(1), [match.group(2)]
+    if len(norm_label(label)) > NARRATIVE_MIN or label[-1] in "第至年月日号:：" or is_value_token(label):
+        return None
+    return label, values

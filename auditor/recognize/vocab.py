@@ -1,0 +1,121 @@
+"""What a table may print, per format and table, normalised once: row labels, group headings,
+header words — and the classification of a cell's text against them.
+
+Labels are matched after normalisation, exactly first, then by known variants, then fuzzily, so
+typos (本年度办反办理结果, 属于三类内容事务信息) still land on the right row.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Literal, Optional
+
+from auditor.recognize.normalize import is_value_token, norm_label
+from auditor.templates import FORMATS, Label, TableSpec, Template, load
+
+Kind = Literal["row", "group", "subgroup", "header", "value", "blank", "unknown"]
+FUZZY_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    table: str
+    id: str
+    label: str
+    columns: tuple[Label, ...]
+    position: int  # printed order within the table
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one cached instance per template/table
+class Vocabulary:
+    """Every wording one table of one format may print, normalised."""
+
+    table: TableSpec
+    rows: dict[str, RowSpec]  # normalised wording -> row
+    subgroups: dict[str, str]  # normalised heading -> subgroup id (三、本年度办理结果, (三)不予公开)
+    groups: frozenset[str]  # 表二's 第二十条第(一)项 …
+    headers: tuple[str, ...]
+
+    def row(self, row_id: str) -> RowSpec:
+        return next(spec for spec in self.rows.values() if spec.id == row_id)
+
+    @property
+    def ordered(self) -> list[RowSpec]:
+        """One spec per row, in printed order."""
+        return sorted({spec.id: spec for spec in self.rows.values()}.values(), key=lambda s: s.position)
+
+
+@cache
+def vocabulary(template: Template, table_id: str) -> Vocabulary:
+    table = template.table(table_id)
+    rows: dict[str, RowSpec] = {}
+    headers = [norm_label(h) for h in table.headers]
+    position = 0
+    for group in table.groups:
+        for column in group.columns:
+            headers.extend(norm_label(w) for w in column.wordings)
+        for row in group.rows:
+            spec = RowSpec(table_id, row.id, row.label, group.columns, position)
+            position += 1
+            for wording in row.wordings:
+                rows.setdefault(norm_label(wording), spec)
+    subgroups = {norm_label(w): sub.id for sub in table.subgroups for w in sub.wordings}
+    groups = frozenset(norm_label(g.label) for g in table.groups if g.label)
+    return Vocabulary(table, rows, subgroups, groups, tuple(dict.fromkeys(headers)))
+
+
+def classify(text: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
+    """What a cell's text is in this table: a row label, a group or subgroup heading, a header
+    word, a value, a blank or something unknown."""
+    if not text.strip():
+        return "blank", None
+    label = norm_label(text)
+    spec = vocab.rows.get(label)
+    if spec is not None:
+        return "row", spec
+    if label in vocab.subgroups:
+        return "subgroup", None
+    if label in vocab.groups:
+        return "group", None
+    if is_value_token(text):
+        return "value", None
+    if label in vocab.headers or "勾稽关系" in label:
+        return "header", None
+    return _fuzzy(label, vocab)
+
+
+@lru_cache(maxsize=16384)
+def _fuzzy(label: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
+    if len(label) >= 4:
+        best, best_ratio = None, 0.0
+        for wording, spec in vocab.rows.items():
+            ratio = difflib.SequenceMatcher(None, label, wording).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = spec, ratio
+        if best is not None and best_ratio >= FUZZY_RATIO:
+            return "row", best
+    for heading in (*vocab.subgroups, *vocab.groups):
+        if difflib.SequenceMatcher(None, label, heading).ratio() >= FUZZY_RATIO:
+            return ("subgroup" if heading in vocab.subgroups else "group"), None
+    if any(h in label or (len(label) >= 2 and label in h) for h in vocab.headers):
+        return "header", None
+    return "unknown", None
+
+
+@cache
+def _format_markers() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((fmt, tuple(norm_label(m) for t in load(fmt).tables for m in t.markers)) for fmt in FORMATS)
+
+
+def format_votes(texts: list[str]) -> dict[str, int]:
+    """How many cell texts carry a wording only one format prints, per format."""
+    votes = dict.fromkeys(FORMATS, 0)
+    markers = _format_markers()
+    for text in texts:
+        label = norm_label(text)
+        for fmt, words in markers:
+            if any(m in label for m in words):
+                votes[fmt] += 1
+    return votes

@@ -219,7 +219,10 @@ def _cut(item: Item) -> list[Item]:
         if len({m.group(0) for m in strong}) >= MIN_TABLE_MARKERS or (strong and len({m.group(0) for m in labels}) >= 5):
             for match in labels:
                 cuts.add(start + piece_offsets[match.start()])
-                if match.end() < len(piece_offsets):
+                # Digits right after a label stay with it: that they touch is what tells the
+                # table reader they ran together (规章000, 一、本年新收…351020038).
+                if match.end() < len(piece_offsets) and not piece[match.end()].isdigit() \
+                        and piece[match.end()] not in "+-":
                     cuts.add(start + piece_offsets[match.end()])
     if not cuts:
         return [item]

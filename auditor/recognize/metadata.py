@@ -27,7 +27,7 @@ TITLE_HEAD_RE = re.compile(rf"{_YEAR}\s*年\s*度?.*信息公开.*工作$")  # f
 _DATE = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
 PUBLISHED_LINE_RE = re.compile(
     rf"^(?:(?:发布|公开|成文|印发)?(?:日期|时间)\s*[:：]?\s*)?{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
-PERIOD_KEY_RE = re.compile(r"统计期限|统计时限|统计期间|统计时间|统计区间|数据统计|所列数据|统计截止|数据期限")
+PERIOD_KEY_RE = re.compile(r"统计期限|统计时限|统计期间|统计周期|统计时段|统计时间|统计区间|数据统计|所列数据|统计截止|数据期限")
 PERIOD_RANGE_RE = re.compile(
     r"(?:自|从)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~|～)\s*"
     r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -50,8 +50,14 @@ _DEPARTMENT_END = re.compile(
 _GOVERNMENT_MARK = re.compile(r"本级|人民政府$|政府$")
 
 
+_TITLE_KEY = re.compile(r"^\s*(?:标题|题目|名称)\s*[:：]\s*")
+_AGENCY_TAIL = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}$")
+
+
 def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[Item]]:
-    """The annual-report title among the first lines, joined when split over two lines."""
+    """The annual-report title among the first lines, joined when a PDF or a page wrapped it
+    (``白银市平川区2020年政府信息公开工作`` + ``年度报告``; ``淮安市人民政府`` +
+    ``2024年政府信息公开工作年度报告``; an agency name broken inside the title)."""
     lines = [i for i in items[:12] if i.grid is None and i.stripped]
     for pos, item in enumerate(lines):
         text = _title_text(item.stripped)
@@ -61,13 +67,17 @@ def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[
                 text = text + follower
         if is_title_line(text):
             match = TITLE_RE.match(text)
+            if match and pos > 0 and len(match.group("agency").strip()) <= 3:
+                before = _title_text(lines[pos - 1].stripped)
+                if _AGENCY_TAIL.match(before) and not is_title_line(before) and len(before + text) <= 70:
+                    text, match = before + text, TITLE_RE.match(before + text)
             year = chinese_year(match.group(2)) if match else None
             return text.rstrip("。."), year, item
     return None, None, None
 
 
 def _title_text(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().rstrip("。.")
+    return _TITLE_KEY.sub("", unicodedata.normalize("NFKC", text)).strip().rstrip("。.")
 
 
 def is_title_line(text: str) -> bool:
@@ -162,19 +172,22 @@ def _iso(year: str, month: str, day: str) -> Optional[str]:
 
 
 def statistic_period(items: list[Item]) -> Optional[Period]:
-    """The statement of the statistic period and the dates it gives."""
-    for item in items:
-        if item.grid is not None:
-            continue
+    """The statement of the statistic period and the dates it gives. A PDF may break the
+    statement anywhere (``统\n计期限``, ``统计周期\n为2024年…``): lines are read joined."""
+    lines = [i for i in items if i.grid is None]
+    for pos, item in enumerate(lines):
         text = unicodedata.normalize("NFKC", item.text)
-        for key in PERIOD_KEY_RE.finditer(text):
-            window = text[key.start(): key.end() + 60]
+        joined = text.rstrip() + "".join(unicodedata.normalize("NFKC", n.text).strip() for n in lines[pos + 1:pos + 3])
+        for key in PERIOD_KEY_RE.finditer(joined):
+            if key.start() >= len(text.rstrip()):
+                break  # starts on a later line: read there
+            window = joined[key.start(): key.end() + 60]
             match = PERIOD_RANGE_RE.search(window)
             if not match:
                 continue
             start_year = match.group(1)
             end_year = match.group(4) or start_year
-            statement = _sentence_around(text, key.start(), key.start() + match.end())
+            statement = _sentence_around(joined, key.start(), key.start() + match.end())
             return Period(statement=statement,
                           start=_iso(start_year, match.group(2), match.group(3)),
                           end=_iso(end_year, match.group(5), match.group(6)),

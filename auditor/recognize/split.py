@@ -59,7 +59,7 @@ def split_documents(items: list[Item]) -> list[Segment]:
             year = _title_year(text)
             if index - last_title[0] <= 3 and year == last_title[1]:
                 continue
-            starts.append((index, True))
+            starts.append((_title_start(items, index), True))
             last_title = (index, year)
         elif _is_other_title(text) and not _report_sections_follow(items, index):
             starts.append((index, False))
@@ -72,6 +72,19 @@ def split_documents(items: list[Item]) -> list[Segment]:
         if start < end:
             segments.append(Segment(start, end, titled))
     return segments
+
+
+def _title_start(items: list[Item], index: int) -> int:
+    """A title whose agency name wrapped onto the line before (``南宁市良庆区人民`` /
+    ``政府2020年…年度报告``) starts on that line."""
+    from auditor.recognize.metadata import TITLE_RE
+
+    match = TITLE_RE.match(items[index].stripped)
+    if index and match and len(match.group("agency").strip()) <= 3:
+        before = items[index - 1]
+        if before.grid is None and re.fullmatch(r"[\u4e00-\u9fff（）()]{2,30}", before.stripped or "-"):
+            return index - 1
+    return index
 
 
 def _title_year(text: str) -> str:
@@ -106,6 +119,8 @@ def _next_is_title_tail(items: list[Item], index: int) -> bool:
 
 def _trim(items: list[Item], start: int, end: int) -> tuple[int, int]:
     while start < end and ((not items[start].stripped and items[start].grid is None) or _is_noise(items[start])):
+        if start + 1 < end and _title_start(items, start + 1) == start:
+            break  # the first half of a wrapped title
         start += 1
     while end > start and ((not items[end - 1].stripped and items[end - 1].grid is None)
                            or (_is_noise(items[end - 1]) and len(items[end - 1].stripped) >= 12)):

@@ -38,6 +38,7 @@ class Record:
     values: list[Token] = field(default_factory=list)
     positional: bool = False
     gaps: list[int] = field(default_factory=list)  # gap lines before each value (flat rows)
+    trail: int = 0  # gap lines after the last value, before whatever came next
     kind: str = "row"  # row | values (no label) | unknown | subgroup
     subgroup: str = ""
     after: Optional[str] = None  # the known row printed just before (to place unlabelled rows)
@@ -92,15 +93,24 @@ class _Reader:
     def collect(self, rows: list[Optional[RawRow]]) -> None:
         current: Optional[Record] = None
         pending_gap = 0
+
+        def close() -> None:
+            nonlocal current
+            if current is not None:
+                current.trail = pending_gap
+            current = None
+
         for row in rows:
             if row is None:
-                current, pending_gap, self.prose = None, 0, True
+                close()
+                pending_gap, self.prose = 0, True
                 continue
             if row.is_gap:
                 pending_gap += 1
                 continue
             if row.positional:
-                current, pending_gap = None, 0
+                close()
+                pending_gap = 0
                 self._positional(row)
                 continue
             token = row.cells[0]
@@ -112,18 +122,20 @@ class _Reader:
                     current = self._open(Record(None, None, kind="values"))
                 current.values.append(token)
                 current.gaps.append(pending_gap)
-            elif kind == "row" and spec is not None:
-                current = self._open(Record(spec, token))
-            elif kind == "subgroup":
-                self.present = True
-                current = self._open(Record(None, token, kind="subgroup", subgroup=self.vocab.subgroups.get(
-                    _norm(token.text), "")))
-            elif kind in ("group", "header"):
-                self.present = self.present or kind == "group" or self.table.run
-                current = None
-            elif kind == "unknown":
-                current = self._open(Record(None, token, kind="unknown"))
+            else:
+                close()
+                if kind == "row" and spec is not None:
+                    current = self._open(Record(spec, token))
+                elif kind == "subgroup":
+                    self.present = True
+                    current = self._open(Record(None, token, kind="subgroup",
+                                                subgroup=self.vocab.subgroups.get(_norm(token.text), "")))
+                elif kind in ("group", "header"):
+                    self.present = self.present or kind == "group" or self.table.run
+                elif kind == "unknown":
+                    current = self._open(Record(None, token, kind="unknown"))
             pending_gap = 0
+        close()
 
     def _open(self, record: Record) -> Record:
         record.after, record.after_prose, self.prose = self.last_known, self.prose, False
@@ -183,7 +195,6 @@ class _Reader:
             self.present = True
         if not self.present and not any(r.kind == "values" for r in records if r.filled):
             return TableResult(present=False)
-        glued = self._glued_mode(records)
         baseline = _baseline_gaps(records, self.vocab)
         split_rows: dict[str, Record] = {}
         run: list[Record] = []
@@ -195,7 +206,7 @@ class _Reader:
                         self.notes.append(f"{self.name}「{record.spec.label}」重复出现（{_where(record.label)}），取第一处")
                     continue
                 self.placed[record.spec.id] = record
-                if glued and _is_glued(record):
+                if _is_glued(record):
                     split_rows[record.spec.id] = record
                 else:
                     self._place(record, baseline)
@@ -237,7 +248,7 @@ class _Reader:
 
     # ---------------------------------------------------------------- placing one row
 
-    def _place(self, record: Record, baseline: tuple[int, int]) -> None:
+    def _place(self, record: Record, baseline: tuple[int, int, int]) -> None:
         spec = record.spec
         assert spec is not None and record.label is not None
         width = len(spec.columns)
@@ -267,7 +278,7 @@ class _Reader:
             self._unplace(extras, f"{self.name}「{_short(record)}」行多出的数值")
         return slots
 
-    def _flat_slots(self, record: Record, width: int, baseline: tuple[int, int]) -> Optional[list[Optional[Token]]]:
+    def _flat_slots(self, record: Record, width: int, baseline: tuple[int, int, int]) -> Optional[list[Optional[Token]]]:
         values = record.values
         filled = record.filled
         spec = record.spec
@@ -342,7 +353,7 @@ class _Reader:
                 record.spec, record.label, record.kind = gap, record.values[0], "row"
                 self.placed[gap.id] = record
                 self.notes.append(f"{self.name}：无行名的一行数值（{_where(record.values[0])}）位于「{gap.label}」的位置，按该行读取")
-                self._place(record, (0, 0))
+                self._place(record, (0, 0, 0))
             elif record.filled:
                 self._unplace(record.filled, f"{self.name}中没有行名的数值")
 
@@ -386,20 +397,11 @@ class _Reader:
             chunk += [Token("", anchor.span)] * (len(spec.columns) - len(chunk))
             record = Record(spec, anchor, chunk, positional=True)
             self.placed[spec.id] = record
-            self._place(record, (0, 0))
+            self._place(record, (0, 0, 0))
         if position < len(tokens):
             self._unplace([t for t in tokens[position:] if t.text.strip()], f"{self.name}多出的数值")
 
     # ---------------------------------------------------------------- digits run together
-
-    def _glued_mode(self, records: list[Record]) -> bool:
-        """Does this table print its rows as digits run together? Only when no row has separate
-        values and several rows hold one run of digits at least as long as the row is wide."""
-        rows = [r for r in records if r.kind == "row" and r.filled and r.spec is not None]
-        if any(len(r.filled) > 1 for r in rows):
-            return False
-        glued = [r for r in rows if _is_glued(r)]
-        return len(glued) >= 2 and len(glued) * 2 >= len(rows)
 
     def _split(self, rows: dict[str, Record]) -> None:
         row_total = bool(self.table.row_total)
@@ -481,9 +483,10 @@ def _in_group(row_id: str, subgroup: str) -> bool:
 
 
 def _is_glued(record: Record) -> bool:
+    """One run of digits printed right after the label, at least as long as the row is wide."""
     filled = record.filled
     width = len(record.spec.columns) if record.spec else 1
-    return (len(filled) == 1 and width > 1 and filled[0].text.strip().isdigit()
+    return (len(filled) == 1 and width > 1 and filled[0].glued and filled[0].text.strip().isdigit()
             and len(filled[0].text.strip()) >= width)
 
 
@@ -497,32 +500,35 @@ def _distinct(values: list[Token]) -> list[Token]:
     return out
 
 
-def _kept_blanks(record: Record, width: int, baseline: tuple[int, int]) -> Optional[list[Optional[Token]]]:
-    """Blank cells whose position the layout kept (an extra gap line between two values): the
-    values keep their columns when the blanks and values make exactly one row."""
-    label_gap, value_gap = baseline
+def _kept_blanks(record: Record, width: int, baseline: tuple[int, int, int]) -> Optional[list[Optional[Token]]]:
+    """Blank cells whose position the layout kept (an extra gap line before a value, or after
+    the last one): the values keep their columns when blanks and values make exactly one row."""
+    label_gap, value_gap, trail_gap = baseline
     slots: list[Optional[Token]] = []
     for index, (token, gap) in enumerate(zip(record.values, record.gaps)):
         normal = label_gap if index == 0 else value_gap
         slots.extend([None] * max(0, gap - normal))
         slots.append(token if token.text.strip() else None)
+    slots.extend([None] * max(0, record.trail - trail_gap))
     if len(slots) == width and len(slots) > len(record.filled):
         return slots
     return None
 
 
-def _baseline_gaps(records: list[Record], vocab: Vocabulary) -> tuple[int, int]:
-    """How many gap lines a layout puts after a label and between two values of a full row."""
+def _baseline_gaps(records: list[Record], vocab: Vocabulary) -> tuple[int, int, int]:
+    """How many gap lines a layout puts after a label, between two values and after the last
+    value of a full row."""
     after_label: Counter[int] = Counter()
     between: Counter[int] = Counter()
+    trail: Counter[int] = Counter()
     for record in records:
         if record.positional or record.spec is None or len(record.filled) != len(record.spec.columns):
             continue
         if record.gaps:
             after_label[record.gaps[0]] += 1
             between.update(record.gaps[1:])
-    return (after_label.most_common(1)[0][0] if after_label else 0,
-            between.most_common(1)[0][0] if between else 0)
+            trail[record.trail] += 1
+    return tuple(c.most_common(1)[0][0] if c else 0 for c in (after_label, between, trail))  # type: ignore[return-value]
 
 
 def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:

@@ -25,7 +25,7 @@ from auditor.recognize.items import Item
 from auditor.recognize.normalize import is_value_token, norm_label
 
 NARRATIVE_MIN = 45  # a cell/line longer than this (and no known label) is prose, not a cell
-_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+)$")
+_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])([+\-]?\d+(?:\.\d+)?(?:[+\-]\d+(?:\.\d+)?)*(?:万元|元|件|条|项|宗|个)?)$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Token:
     span: Span
     confidence: Optional[float] = None  # OCR confidence of the grid cell it came from
     source: int = 0  # grid cells: one id per source cell, shared by the slots of a merged cell
+    glued: bool = False  # digits printed right after the label with no separator (``规章000``)
 
 
 @dataclass
@@ -86,9 +87,9 @@ def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
         return out
     split = None if is_value_token(text) else label_and_values(text)
     if split is not None:
-        label, values = split
+        label, values, glued = split
         out.append(RawRow([Token(label, span)], positional=False))
-        out.extend(RawRow([Token(v, span)], positional=False) for v in values)
+        out.extend(RawRow([Token(v, span, glued=glued)], positional=False) for v in values)
         return out
     if len(norm_label(text)) > NARRATIVE_MIN:
         out.append(None)
@@ -111,15 +112,17 @@ def value_run(text: str) -> Optional[list[str]]:
     return parts
 
 
-def label_and_values(text: str) -> Optional[tuple[str, list[str]]]:
+def label_and_values(text: str) -> Optional[tuple[str, list[str], bool]]:
     """``行政许可 1234`` → (行政许可, [1234]); ``一、本年新收…数量 35 1 0`` → label and three values;
     ``行政许可 5 新增11 3`` keeps the sign word. Values run together with the label
-    (``…数量351020038``) come back as one value for the table reader to split."""
+    (``…数量351020038``) come back as one value, flagged, for the table reader to split; a sign
+    inside such a run is a cell boundary (``行政事业性收费8-2`` → 8 and -2)."""
     stripped = text.strip()
     parts = stripped.split()
     first_value = len(parts)
     while first_value > 0 and is_value_token(parts[first_value - 1]):
         first_value -= 1
+    glued = False
     if 0 < first_value < len(parts):
         label = " ".join(parts[:first_value])
         tail = stripped[stripped.index(parts[first_value], len(label)):]
@@ -128,7 +131,10 @@ def label_and_values(text: str) -> Optional[tuple[str, list[str]]]:
         match = _GLUED.match(stripped)
         if not match:
             return None
-        label, values = match.group(1), [match.group(2)]
+        label, glued = match.group(1), True
+        values = [v for v in re.split(r"(?=[+\-])", match.group(2)) if v]
+        if not all(is_value_token(v) for v in values):
+            return None
     if len(norm_label(label)) > NARRATIVE_MIN or label[-1] in "第至年月日号:：" or is_value_token(label):
         return None
-    return label, values
+    return label, values, glued

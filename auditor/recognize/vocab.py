@@ -99,7 +99,7 @@ def _fuzzy(label: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
     for heading in (*vocab.subgroups, *vocab.groups):
         if difflib.SequenceMatcher(None, label, heading).ratio() >= FUZZY_RATIO:
             return ("subgroup" if heading in vocab.subgroups else "group"), None
-    if any(h in label or (len(label) >= 2 and label in h) for h in vocab.headers):
+    if any((len(h) >= 4 and h in label) or (len(label) >= 2 and label in h) for h in vocab.headers):
         return "header", None
     return "unknown", None
 

@@ -1,0 +1,240 @@
+"""Reports as scrapers and converters really leave them (issue 8), read back cell for cell — or,
+where the damage destroyed information, reported instead of guessed."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from auditor.model import Block, Cell, Document, Report, Span
+from auditor.reading import load_reports
+from auditor.recognize import recognize
+from tests.recognize.quirks import kept_blanks, markdown, one_line
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = {"2019": "000_60dfc1bb3c346b4a.txt", "2021": "001_1fa793b153ce3d21.txt"}
+
+
+def _seed(fmt: str) -> Report:
+    return next(r for r in load_reports(ROOT / "examples" / "reports" / SEEDS[fmt]) if r.kind == "annual-report")
+
+
+def _read(text: str) -> Report:
+    blocks = tuple(Block("text", text=line, span=Span(line=n)) for n, line in enumerate(text.split("\n"), 1))
+    reports = [r for r in recognize(Document(path="quirk.txt", adapter="text", blocks=blocks))
+               if r.kind == "annual-report"]
+    assert len(reports) == 1, [r.kind for r in recognize(Document(path="q", adapter="text", blocks=blocks))]
+    return reports[0]
+
+
+def _with_blanks(report: Report, cell_ids: list[str]) -> Report:
+    cells = dict(report.cells)
+    for cid in cell_ids:
+        cells[cid] = Cell(cid, "", None, "blank")
+    return dataclasses.replace(report, cells=cells)
+
+
+# ------------------------------------------------------------------------ one-line scraper bodies
+
+
+@pytest.mark.parametrize("fmt", SEEDS)
+def test_one_line_body_with_spaces_reads_every_cell_and_the_header(fmt: str) -> None:
+    original = _seed(fmt)
+    read = _read(one_line(original, title=f"南宁市良庆区{original.year}年政府信息公开工作年度报告"))
+    assert read.cell_values() == original.cell_values()
+    assert [s.number for s in read.sections] == [1, 2, 3, 4, 5, 6]
+    assert read.title == f"南宁市良庆区{original.year}年政府信息公开工作年度报告"
+    assert read.agency == "南宁市良庆区"  # 标题: does not leak into the agency
+    assert read.published == (original.published or "2021-01-20")
+    assert read.contact.emails == ("office@example.gov.cn",)
+    assert all(not r.missing_rows and not r.unplaced and not r.ambiguous_rows for r in read.readings)
+
+
+def test_one_line_body_keeps_positions_columns_and_lines() -> None:
+    read = _read(one_line(_seed("2019")))
+    cell = read.cells["t3.new.natural"]
+    assert cell.span.line == 6 and cell.span.column and cell.span.column > 100  # where in the long line
+    section = read.section(1)
+    assert section is not None and not section.text.startswith("一")
+
+
+def test_one_line_body_with_two_spaces_for_a_blank_keeps_the_column() -> None:
+    original = _with_blanks(_seed("2019"), ["t3.granted.commercial", "t3.new.research"])
+    read = _read(one_line(original))
+    assert read.cells["t3.granted.commercial"].is_blank and read.cells["t3.new.research"].is_blank
+    assert read.cell_values() == original.cell_values()
+
+
+@pytest.mark.parametrize("fmt", SEEDS)
+def test_digits_run_together_split_where_the_sums_make_it_unique(fmt: str) -> None:
+    original = _seed(fmt)
+    read = _read(one_line(original, sep=""))
+    t3 = read.reading("t3")
+    assert t3 is not None and "row_total" in t3.identities
+    inferred = [cid for cid, cell in read.cells.items() if cell.origin == "inferred"]
+    assert inferred, "nothing was split"
+    for cid in inferred:  # an inferred cell is never wrong
+        assert read.cells[cid].value == original.cells[cid].value, cid
+    for table in read.readings:  # every row is either read exactly or reported as ambiguous
+        for row in {cid.split(".", 1)[1].rsplit(".", 1)[0] for cid in original.cells if cid.startswith(table.table)}:
+            cells = [cid for cid in original.cells if cid.startswith(f"{table.table}.{row}.")]
+            if row in table.ambiguous_rows:
+                assert not any(cid in read.cells for cid in cells)
+            else:
+                assert all(read.cells[cid].value == original.cells[cid].value for cid in cells), row
+    assert len(inferred) >= 0.8 * len([c for c in original.cells if c.startswith("t3.")])
+
+
+def test_digits_run_together_that_no_sum_decides_are_reported_not_guessed() -> None:
+    text = one_line(_seed("2021"), sep="")
+    # 行政规范性文件: 3 0 14 printed as 3014 — also 30 1 4; 表二 prints no sums.
+    read = _read(text)
+    t2 = read.reading("t2")
+    assert t2 is not None and "normative_docs" in t2.ambiguous_rows
+    assert "t2.normative_docs.issued" not in read.cells
+    assert any("3014" in note for note in read.notes)
+
+
+def test_a_row_that_cannot_add_up_is_not_split() -> None:
+    original = _seed("2019")
+    cells = dict(original.cells)
+    cells["t3.new.total"] = Cell("t3.new.total", "9", 9, "number")  # the printed row total is wrong
+    read = _read(one_line(dataclasses.replace(original, cells=cells), sep=""))
+    t3 = read.reading("t3")
+    assert t3 is not None and "new" in t3.ambiguous_rows
+    assert "t3.new.natural" not in read.cells
+
+
+# ------------------------------------------------------------------------ markdown conversions
+
+
+@pytest.mark.parametrize("fmt", SEEDS)
+def test_markdown_conversion_reads_every_cell(fmt: str) -> None:
+    original = _seed(fmt)
+    read = _read(markdown(original))
+    assert [s.number for s in read.sections] == [1, 2, 3, 4, 5, 6]
+    assert read.cell_values() == original.cell_values()
+    assert all(not r.missing_rows and not r.unplaced for r in read.readings)
+
+
+# ------------------------------------------------------------------------ blanks that keep their place
+
+
+@pytest.mark.parametrize("style", ["pipe", "tab", "empty"])
+def test_blank_cells_keep_their_column_in_one_cell_per_line_layouts(style: str) -> None:
+    blanks = ["t3.new.commercial", "t3.granted.research", "t3.granted.total", "t3.partial.natural"]
+    original = _with_blanks(_seed("2019"), blanks)
+    read = _read(kept_blanks(original, style))
+    assert read.cell_values() == original.cell_values()
+    assert all(read.cells[cid].is_blank for cid in blanks)
+
+
+# ------------------------------------------------------------------------ sections numbered unusually
+
+
+def test_sub_items_numbered_like_sections_do_not_take_their_place() -> None:
+    from tests.recognize.layouts import render
+
+    original = _seed("2019")
+    sub_items = "一、主动公开工作\n按要求公开。\n二、依申请公开工作\n依法办理申请。\n三、政府信息管理\n"
+    text = render(original, "pipe_rows").replace("一、总体情况\n", "一、总体情况\n" + sub_items, 1)
+    read = _read(text)
+    assert [(s.number, s.standard) for s in read.sections][:3] == [(1, True), (2, True), (3, True)]
+    assert read.section(2).span.line > 6  # type: ignore[union-attr]
+    assert read.cell_values() == original.cell_values()
+
+
+def test_a_missing_section_shifts_the_numbers_and_is_still_found() -> None:
+    original = _seed("2019")
+    from tests.recognize.layouts import render
+
+    text = render(original, "pipe_rows")
+    start, end = text.index("四、政府信息公开行政复议"), text.index("五、")
+    text = text[:start] + text[end:]
+    text = text.replace("五、存在的主要问题及改进情况", "四、存在的主要问题及改进情况").replace("六、其他需要报告的事项", "五、其他需要报告的事项")
+    read = _read(text)
+    assert [s.number for s in read.sections] == [1, 2, 3, 5, 6]
+    assert not read.section(5).standard and read.section(5).heading.startswith("四、")  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------ rows the format divides
+
+
+def test_2021_other_results_printed_as_one_row_are_reported_undivided() -> None:
+    original = _seed("2021")
+    from tests.recognize.layouts import render
+
+    text = render(original, "pipe_rows")
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        if line.startswith(("1.申请人无正当理由", "2.申请人逾期未按收费")):
+            continue
+        if line.startswith("3.其他 |"):
+            line = "(六)其他处理 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | |"
+        out.append(line)
+    read = _read("\n".join(out))
+    t3 = read.reading("t3")
+    assert t3 is not None and t3.undivided_rows == ("other.no_correction", "other.no_fee", "other.other")
+    assert not t3.missing_rows and "t3.other.other.total" not in read.cells
+
+
+def test_a_missing_row_is_recorded() -> None:
+    original = _seed("2019")
+    from tests.recognize.layouts import render
+
+    text = "\n".join(line for line in render(original, "pipe_rows").split("\n") if not line.startswith("2.重复申请"))
+    t3 = _read(text).reading("t3")
+    assert t3 is not None and t3.missing_rows == ("not_processed.duplicate",)
+
+
+def test_values_under_an_unknown_row_inside_the_table_are_kept_as_unplaced() -> None:
+    original = _seed("2019")
+    from tests.recognize.layouts import render
+
+    text = render(original, "pipe_rows").replace("(七)总计 |", "(六)其他补充事项 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | |\n(七)总计 |", 1)
+    t3 = _read(text).reading("t3")
+    assert t3 is not None and [u.text for u in t3.unplaced] == ["1", "0", "0", "0", "0", "0", "1"]
+    assert "其他补充事项" in t3.unplaced[0].reason
+
+
+# ------------------------------------------------------------------------ lines PDFs break
+
+
+def test_statistic_period_broken_across_lines_and_title_wrapped() -> None:
+    original = _seed("2019")
+    from tests.recognize.layouts import render
+
+    text = render(original, "pipe_rows")
+    text = text.replace(original.period.statement, "本报告中所列数据的统\n计期限是自2020年1月1日起至12月31日止。", 1)  # type: ignore[union-attr]
+    text = "南宁市良庆区人民\n政府2020年政府信息公开工作年度报告\n" + text
+    read = _read(text)
+    assert read.period is not None and (read.period.start, read.period.end) == ("2020-01-01", "2020-12-31")
+    assert read.title == "南宁市良庆区人民政府2020年政府信息公开工作年度报告"
+    assert read.agency == "南宁市良庆区人民政府"
+
+
+def test_one_value_rows_and_label_with_values_on_one_line() -> None:
+    original = _seed("2021")
+    from tests.recognize.layouts import render
+
+    text = render(original, "pipe_rows")
+    lines = [line.replace(" | ", " ").rstrip(" |") if line.startswith(("行政许可", "行政处罚", "一、本年新收")) else line
+             for line in text.split("\n")]
+    read = _read("\n".join(lines))
+    assert read.cell_values() == original.cell_values()
+
+
+def test_page_footers_between_rows_are_ignored() -> None:
+    original = _seed("2019")
+    from tests.recognize.layouts import render
+
+    lines = render(original, "cell_per_line").split("\n")
+    with_footers = []
+    for number, line in enumerate(lines):
+        with_footers.append(line)
+        if number % 37 == 0:
+            with_footers.append(f"— {number // 37 + 1} —")
+    assert _read("\n".join(with_footers)).cell_values() == original.cell_values()

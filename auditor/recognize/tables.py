@@ -349,10 +349,11 @@ class _Reader:
             return
         for record in run:
             gap = self._single_gap(record)
-            if gap is not None and len(record.filled) == len(gap.columns):
-                record.spec, record.label, record.kind = gap, record.values[0], "row"
+            values = _strip_blanks(record.values) if record.positional else record.filled
+            if gap is not None and len(values) == len(gap.columns):
+                record.spec, record.label, record.kind, record.values = gap, values[0], "row", values
                 self.placed[gap.id] = record
-                self.notes.append(f"{self.name}：无行名的一行数值（{_where(record.values[0])}）位于「{gap.label}」的位置，按该行读取")
+                self.notes.append(f"{self.name}：无行名的一行数值（{_where(values[0])}）位于「{gap.label}」的位置，按该行读取")
                 self._place(record, (0, 0, 0))
             elif record.filled:
                 self._unplace(record.filled, f"{self.name}中没有行名的数值")
@@ -529,6 +530,13 @@ def _baseline_gaps(records: list[Record], vocab: Vocabulary) -> tuple[int, int, 
             between.update(record.gaps[1:])
             trail[record.trail] += 1
     return tuple(c.most_common(1)[0][0] if c else 0 for c in (after_label, between, trail))  # type: ignore[return-value]
+
+
+def _strip_blanks(cells: list[Token]) -> list[Token]:
+    """Without the empty slots before the first and after the last value (a label cell left
+    empty; padding)."""
+    start = next((i for i, c in enumerate(cells) if c.text.strip()), len(cells))
+    return _strip_trailing_blanks(cells[start:])
 
 
 def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:

@@ -151,6 +151,7 @@ def compact(text: str) -> tuple[str, list[int]]:
 @dataclass(frozen=True)
 class _Markers:
     headings: re2._Regexp  # a numbered section heading in its standard or variant wording
+    loose: re2._Regexp  # a numbered heading in other words, checked against the section's key words
     strong: re2._Regexp  # table labels that never occur in prose
     every: re2._Regexp  # every table label, header word and group label
 
@@ -190,9 +191,17 @@ def markers() -> _Markers:
     options.longest_match = True
     return _Markers(
         headings=re2.compile(f"[{NUMERALS}]\\.(?:{_alternation(headings)})", options),
+        loose=re2.compile(f"([{NUMERALS}])\\.([^。;,:!?()]{{2,24}}?(?:情况|事项|措施|打算))"),
         strong=re2.compile(_alternation(strong), options),
         every=re2.compile(_alternation(every), options),
     )
+
+
+def _loose_heading(match) -> bool:
+    """A numbered phrase that names its section's key words (四、政府信息公开行政法复议、…情况)."""
+    from auditor.recognize.sections import KEYWORDS
+
+    return any(word in match.group(2) for word in KEYWORDS[NUMERALS.index(match.group(1)) + 1])
 
 
 def _cut(item: Item) -> list[Item]:
@@ -208,6 +217,8 @@ def _cut(item: Item) -> list[Item]:
 
     cuts: set[int] = set()
     headings = list(found.headings.finditer(squeezed))
+    exact = {m.start() for m in headings}
+    headings += [m for m in found.loose.finditer(squeezed) if m.start() not in exact and _loose_heading(m)]
     if len(headings) >= 2 or (headings and headings[0].start() > 0):
         for match in headings:
             cuts.update((at(match.start()), at(match.end())))

@@ -17,12 +17,13 @@ MAX_COMBINATIONS = 200_000  # joint choices tried when column identities must de
 MAX_DIGITS = 60  # a run longer than this is not a table row
 
 
-def _parts(digits: str, start: int, end: int, count: int, target: Optional[int]) -> Iterator[list[int]]:
+def _parts(digits: str, start: int, end: int, count: int, target: Optional[int],
+           cuts: frozenset[int] = frozenset()) -> Iterator[list[int]]:
     """Every way to cut ``digits[start:end]`` into ``count`` whole numbers without leading zeros
-    (summing to ``target`` when given)."""
+    (summing to ``target`` when given), never across a position in ``cuts``."""
     if count == 1:
         piece = digits[start:end]
-        if not piece or (len(piece) > 1 and piece[0] == "0"):
+        if not piece or (len(piece) > 1 and piece[0] == "0") or any(start < c < end for c in cuts):
             return
         value = int(piece)
         if target is None or value == target:
@@ -30,33 +31,40 @@ def _parts(digits: str, start: int, end: int, count: int, target: Optional[int])
         return
     longest = end - start - (count - 1)
     for length in range(1, longest + 1):
+        if any(start < c < start + length for c in cuts):
+            break
         piece = digits[start:start + length]
         if length > 1 and piece[0] == "0":
             break
         value = int(piece)
         if target is not None and value > target:
             break
-        for rest in _parts(digits, start + length, end, count - 1, None if target is None else target - value):
+        for rest in _parts(digits, start + length, end, count - 1, None if target is None else target - value, cuts):
             yield [value, *rest]
 
 
-def row_splits(digits: str, width: int, *, last_is_total: bool) -> list[tuple[int, ...]]:
-    """The ways ``digits`` can be the ``width`` cells of one row (up to ``MAX_CANDIDATES`` + 1)."""
+def row_splits(digits: str, width: int, *, last_is_total: bool,
+               cuts: frozenset[int] = frozenset()) -> list[tuple[int, ...]]:
+    """The ways ``digits`` can be the ``width`` cells of one row (up to ``MAX_CANDIDATES`` + 1).
+    ``cuts`` are positions known to be cell boundaries (a space the page kept)."""
     if not digits.isdigit() or len(digits) < width or len(digits) > MAX_DIGITS:
         return []
     found: list[tuple[int, ...]] = []
     if not last_is_total or width == 1:
-        for parts in _parts(digits, 0, len(digits), width, None):
+        for parts in _parts(digits, 0, len(digits), width, None, cuts):
             found.append(tuple(parts))
             if len(found) > MAX_CANDIDATES:
                 break
         return found
     for total_length in range(1, len(digits) - (width - 1) + 1):
-        total_text = digits[len(digits) - total_length:]
+        total_start = len(digits) - total_length
+        total_text = digits[total_start:]
         if total_length > 1 and total_text[0] == "0":
             continue
+        if any(total_start < c < len(digits) for c in cuts):
+            break
         total = int(total_text)
-        for parts in _parts(digits, 0, len(digits) - total_length, width - 1, total):
+        for parts in _parts(digits, 0, total_start, width - 1, total, cuts):
             found.append((*parts, total))
             if len(found) > MAX_CANDIDATES:
                 return found

@@ -206,7 +206,7 @@ class _Reader:
                         self.notes.append(f"{self.name}「{record.spec.label}」重复出现（{_where(record.label)}），取第一处")
                     continue
                 self.placed[record.spec.id] = record
-                if _is_glued(record):
+                if _run_together(record, bool(self.table.row_total)) is not None:
                     split_rows[record.spec.id] = record
                 else:
                     self._place(record, baseline)
@@ -406,8 +406,10 @@ class _Reader:
 
     def _split(self, rows: dict[str, Record]) -> None:
         row_total = bool(self.table.row_total)
-        candidates = {rid: row_splits(r.filled[0].text.strip(), len(r.spec.columns), last_is_total=row_total)  # type: ignore[union-attr]
-                      for rid, r in rows.items()}
+        candidates = {}
+        for rid, record in rows.items():
+            digits, cuts = _run_together(record, row_total)  # type: ignore[misc]
+            candidates[rid] = row_splits(digits, len(record.spec.columns), last_is_total=row_total, cuts=cuts)  # type: ignore[union-attr]
         if row_total:
             self.identities.add("row_total")
         chosen: dict[str, tuple[int, ...]] = {rid: c[0] for rid, c in candidates.items() if len(c) == 1}
@@ -425,7 +427,8 @@ class _Reader:
             else:
                 self.ambiguous.append(rid)
                 count = len(candidates[rid])
-                self.notes.append(f"{self.name}「{_short(record)}」：数字连写「{record.filled[0].text}」"
+                written = " ".join(t.text for t in record.filled)
+                self.notes.append(f"{self.name}「{_short(record)}」：数字连写「{written}」"
                                   + ("无法拆分为" if count == 0 else f"有{count}种拆分方式，无法唯一拆分为")
                                   + f"{len(spec.columns)}个数值")
 
@@ -483,12 +486,28 @@ def _in_group(row_id: str, subgroup: str) -> bool:
     return bool(subgroup) and row_id.startswith(subgroup + ".")
 
 
-def _is_glued(record: Record) -> bool:
-    """One run of digits printed right after the label, at least as long as the row is wide."""
+def _run_together(record: Record, row_total: bool) -> Optional[tuple[str, frozenset[int]]]:
+    """Digits of a row whose cells ran together, and the boundaries its spaces still show
+    (``…数量 713000074``; ``230 000023`` where a page padded a cell): fewer tokens than cells,
+    all digits, printed on the label's own line (or touching the label), enough digits for
+    every cell. Two equal values in a row with a 总计 are 自然人 and 总计, not a run."""
     filled = record.filled
-    width = len(record.spec.columns) if record.spec else 1
-    return (len(filled) == 1 and width > 1 and filled[0].glued and filled[0].text.strip().isdigit()
-            and len(filled[0].text.strip()) >= width)
+    if record.positional or record.spec is None or record.label is None:
+        return None
+    width = len(record.spec.columns)
+    texts = [t.text.strip() for t in filled]
+    if width < 2 or not filled or len(filled) >= width or not all(t.isdigit() for t in texts):
+        return None
+    same_line = record.label.span.line is not None and all(t.span.line == record.label.span.line for t in filled)
+    if not (same_line or filled[0].glued) or sum(len(t) for t in texts) < width:
+        return None
+    if row_total and len(texts) == 2 and int(texts[0]) == int(texts[1]):
+        return None
+    cuts, position = set(), 0
+    for text in texts[:-1]:
+        position += len(text)
+        cuts.add(position)
+    return "".join(texts), frozenset(cuts)
 
 
 def _distinct(values: list[Token]) -> list[Token]:

@@ -48,6 +48,7 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FOOTER = re.compile(r"^\s*(?:[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d{1,3})\s*$", re.IGNORECASE)
 
+VALUE_CHARS = frozenset("0123456789.,+-")
 LONG_LINE = 160  # a line longer than this may be a whole page run together
 MIN_TABLE_MARKERS = 3  # strong table labels a line must hold before it is cut at table labels
 
@@ -228,13 +229,22 @@ def _cut(item: Item) -> list[Item]:
         strong = list(found.strong.finditer(piece))
         labels = list(found.every.finditer(piece, strong[0].start())) if strong else []
         if len({m.group(0) for m in strong}) >= MIN_TABLE_MARKERS or (strong and len({m.group(0) for m in labels}) >= 5):
-            for match in labels:
+            starts = [m.start() for m in labels] + [len(piece)]
+            for number, match in enumerate(labels):
                 cuts.add(start + piece_offsets[match.start()])
                 # Digits right after a label stay with it: that they touch is what tells the
                 # table reader they ran together (规章000, 一、本年新收…351020038).
                 if match.end() < len(piece_offsets) and not piece[match.end()].isdigit() \
                         and piece[match.end()] not in "+-":
                     cuts.add(start + piece_offsets[match.end()])
+                # The values end where prose begins (行政事业性收费7816 (二)主动公开…).
+                end = match.end()
+                while end < starts[number + 1] and (piece[end] in VALUE_CHARS):
+                    end += 1
+                while end > match.end() and piece[end - 1] in ".,":
+                    end -= 1
+                if match.end() < end < starts[number + 1]:
+                    cuts.add(start + piece_offsets[end])
     if not cuts:
         return [item]
     pieces: list[Item] = []

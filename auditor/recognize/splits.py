@@ -71,7 +71,8 @@ def row_splits(digits: str, width: int, *, last_is_total: bool,
     return found
 
 
-def run_splits(digits: str, widths: Sequence[int], *, last_is_total: bool) -> list[tuple[tuple[int, ...], ...]]:
+def run_splits(digits: str, widths: Sequence[int], *, last_is_total: bool,
+               cuts: frozenset[int] = frozenset()) -> list[tuple[tuple[int, ...], ...]]:
     """The ways one run of digits can be several consecutive rows (table 四's 15 values)."""
     results: list[tuple[tuple[int, ...], ...]] = []
 
@@ -84,7 +85,8 @@ def run_splits(digits: str, widths: Sequence[int], *, last_is_total: bool) -> li
             return
         rest = sum(widths[row + 1:])
         for end in range(start + widths[row], len(digits) - rest + 1):
-            for split in row_splits(digits[start:end], widths[row], last_is_total=last_is_total):
+            inner = frozenset(c - start for c in cuts if start < c < end)
+            for split in row_splits(digits[start:end], widths[row], last_is_total=last_is_total, cuts=inner):
                 walk(end, row + 1, (*acc, split))
 
     if digits.isdigit() and len(digits) <= MAX_DIGITS * len(widths):

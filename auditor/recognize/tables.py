@@ -16,6 +16,7 @@ One reader for every table and layout (see ``tokens`` for what a row is):
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -197,30 +198,40 @@ class _Reader:
             return TableResult(present=False)
         baseline = _baseline_gaps(records, self.vocab)
         split_rows: dict[str, Record] = {}
-        run: list[Record] = []
+        weak: list[Record] = []  # a row label with no values (a blank row, or a label whose values floated away)
+        orphans: list[tuple[int, Record]] = []  # values with no label, and where they stood
+        anchors: list[tuple[int, RowSpec]] = []  # rows read with their values, and where they stood
         for position, record in enumerate(records):
-            if record.kind == "row":
-                assert record.spec is not None
+            if record.kind == "row" and record.spec is not None:
+                if not record.filled:
+                    weak.append(record)
+                    continue
                 if record.spec.id in self.placed:
-                    if record.filled:
-                        self.notes.append(f"{self.name}「{record.spec.label}」重复出现（{_where(record.label)}），取第一处")
+                    self.notes.append(f"{self.name}「{record.spec.label}」重复出现（{_where(record.label)}），取第一处")
                     continue
                 self.placed[record.spec.id] = record
+                anchors.append((position, record.spec))
                 if _run_together(record, bool(self.table.row_total)) is not None:
                     split_rows[record.spec.id] = record
                 else:
                     self._place(record, baseline)
             elif record.kind == "subgroup":
                 self._undivided(record)
-            elif record.kind == "values":
-                run.append(record)
+            elif record.kind == "values" and record.filled:
+                orphans.append((position, record))
             elif record.kind == "unknown" and record.filled:
                 self._unknown(record, records[position + 1:])
         if split_rows:
             self._split(split_rows)
-        self._leftovers(run)
         if self.table.run and not self.placed:
-            self._read_run([])  # 表四 printed with its header and no values at all
+            self._read_run([r for _, r in orphans])
+        else:
+            self._align(orphans, anchors)
+        for record in weak:
+            assert record.spec is not None
+            if record.spec.id not in self.placed and record.spec.id not in self.undivided:
+                self.placed[record.spec.id] = record
+                self._place(record, baseline)
         self.missing = [r.id for r in self.vocab.ordered
                         if r.id not in self.placed and r.id not in self.undivided and r.id not in self.ambiguous]
         return TableResult(self._cells_in_order(), True, self.notes, Reading(
@@ -273,6 +284,9 @@ class _Reader:
             if len([v for v in distinct if v.text.strip()]) <= width and len(distinct) >= width:
                 # A CMS row whose spans do not line up with the header: its distinct cells.
                 values, extras = distinct, [v for v in distinct[width:] if v.text.strip()]
+        if extras and not values[0].text.strip() and len(_strip_blanks(values)) == width:
+            # An empty label cell before the values (a PDF's split label column): they slid.
+            values, extras = _strip_blanks(values), []
         slots: list[Optional[Token]] = list(values[:width]) + [None] * max(0, width - len(values))
         if extras:
             self._unplace(extras, f"{self.name}「{_short(record)}」行多出的数值")
@@ -339,32 +353,30 @@ class _Reader:
         for token in tokens:
             self.unplaced.append(Unplaced(token.text, reason, token.span))
 
-    def _leftovers(self, run: list[Record]) -> None:
-        """Values printed without a label: table 四's run of fifteen, or one row whose label cell
-        is empty (a PDF total row), placed where exactly one row is missing; else unplaced."""
-        if not run:
-            return
-        if self.table.run and not any(self.placed.get(s.id) for s in self.vocab.ordered):
-            self._read_run(run)
-            return
-        for record in run:
-            gap = self._single_gap(record)
-            values = _strip_blanks(record.values) if record.positional else record.filled
-            if gap is not None and len(values) == len(gap.columns):
-                record.spec, record.label, record.kind, record.values = gap, values[0], "row", values
-                self.placed[gap.id] = record
-                self.notes.append(f"{self.name}：无行名的一行数值（{_where(values[0])}）位于「{gap.label}」的位置，按该行读取")
-                self._place(record, (0, 0, 0))
-            elif record.filled:
-                self._unplace(record.filled, f"{self.name}中没有行名的数值")
-
-    def _single_gap(self, record: Record) -> Optional[RowSpec]:
-        ordered = self.vocab.ordered
-        ids = [s.id for s in ordered]
-        position = ids.index(record.after) + 1 if record.after in ids else 0
-        following = next((i for i in range(position, len(ids)) if ids[i] in self.placed), len(ids))
-        gaps = [s for s in ordered[position:following] if s.id not in self.placed and s.id not in self.undivided]
-        return gaps[0] if len(gaps) == 1 else None
+    def _align(self, orphans: list[tuple[int, Record]], anchors: list[tuple[int, RowSpec]]) -> None:
+        """Rows of values printed without their labels (a PDF total row whose label cell is
+        empty; a markdown conversion that floated wrapped labels away) keep the form's order: the
+        ones between two rows read with their labels fill the rows missing between those two,
+        when there are exactly as many. Otherwise they are reported as unplaced."""
+        order = {spec.id: n for n, spec in enumerate(self.vocab.ordered)}
+        groups: dict[tuple[int, int], list[Record]] = {}
+        for position, record in orphans:
+            before = max((order[s.id] for p, s in anchors if p < position), default=-1)
+            after = min((order[s.id] for p, s in anchors if p > position), default=len(order))
+            groups.setdefault((before, after), []).append(record)
+        for (before, after), group in groups.items():
+            free = [spec for spec in self.vocab.ordered[before + 1:max(after, before + 1)]
+                    if spec.id not in self.placed and spec.id not in self.undivided and spec.id not in self.ambiguous]
+            rows = [_strip_blanks(r.values) if r.positional else r.filled for r in group]
+            if len(free) == len(group) and all(len(v) == len(spec.columns) for v, spec in zip(rows, free)):
+                for record, values, spec in zip(group, rows, free):
+                    record.spec, record.label, record.kind, record.values = spec, values[0], "row", values
+                    self.placed[spec.id] = record
+                    self.notes.append(f"{self.name}：无行名的一行数值（{_where(values[0])}）位于「{spec.label}」的位置，按该行读取")
+                    self._place(record, (0, 0, 0))
+            else:
+                for record in group:
+                    self._unplace(record.filled, f"{self.name}中没有行名的数值")
 
     def _read_run(self, run: list[Record]) -> None:
         """Table 四 as one run of values (review ×5, direct ×5, after review ×5)."""
@@ -377,15 +389,19 @@ class _Reader:
         specs = self.vocab.ordered
         widths = [len(s.columns) for s in specs]
         anchor = tokens[0] if tokens else (run[0].values[0] if run else Token("", Span()))
-        if len(tokens) == 1 and tokens[0].text.strip().isdigit() and len(tokens[0].text.strip()) >= sum(widths):
-            splits = run_splits(tokens[0].text.strip(), widths, last_is_total=bool(self.table.row_total))
+        texts = [t.text.strip() for t in tokens if t.text.strip()]
+        if texts and len(texts) < sum(widths) and all(t.isdigit() for t in texts) \
+                and sum(len(t) for t in texts) >= sum(widths):
+            # The fifteen values ran together (1093022156873600011; 00 0 00 0 0 0 00 …).
+            cuts = frozenset(itertools.accumulate(len(t) for t in texts[:-1]))
+            splits = run_splits("".join(texts), widths, last_is_total=bool(self.table.row_total), cuts=cuts)
             if len(splits) == 1:
                 for spec, values in zip(specs, splits[0]):
                     self._inferred_row(spec, values, anchor)
                 self.identities.add("row_total")
             else:
                 self.ambiguous.extend(s.id for s in specs)
-                self.notes.append(f"{self.name}：数字连写「{tokens[0].text}」无法唯一拆分为{sum(widths)}个数值")
+                self.notes.append(f"{self.name}：数字连写「{' '.join(texts)}」无法唯一拆分为{sum(widths)}个数值")
             for spec in specs:
                 self.placed.setdefault(spec.id, run[0])
             return
@@ -501,7 +517,8 @@ def _run_together(record: Record, row_total: bool) -> Optional[tuple[str, frozen
     same_line = record.label.span.line is not None and all(t.span.line == record.label.span.line for t in filled)
     if not (same_line or filled[0].glued) or sum(len(t) for t in texts) < width:
         return None
-    if row_total and len(texts) == 2 and int(texts[0]) == int(texts[1]):
+    canonical = all(t == str(int(t)) for t in texts)  # no 000000: a 0 and its neighbours ran together
+    if row_total and len(texts) == 2 and canonical and int(texts[0]) == int(texts[1]):
         return None
     cuts, position = set(), 0
     for text in texts[:-1]:

@@ -127,6 +127,9 @@ def label_and_values(text: str) -> Optional[tuple[str, list[str], bool]]:
         label = " ".join(parts[:first_value])
         tail = stripped[stripped.index(parts[first_value], len(label)):]
         values = value_run(tail) or [tail]
+        touching = _GLUED.match(label)
+        if touching and touching.group(2).isdigit():  # 一、本年新收…数量0 0 0 0 0 00
+            label, values, glued = touching.group(1), [touching.group(2), *values], True
     else:
         match = _GLUED.match(stripped)
         if not match:

@@ -40,6 +40,7 @@ ALWAYS_COMPARED = ("STRUCT-SECTIONS", "STRUCT-TABLES", "STRUCT-ROWS", "META-", "
 class Score:
     cells: int = 0
     right: int = 0
+    refused: int = 0  # not read, and said so: digits run together or values no column fits
     wrong: list[str] = field(default_factory=list)
     expected: set[str] = field(default_factory=set)
     found: set[str] = field(default_factory=set)
@@ -68,6 +69,12 @@ def cell_right(truth: object, cell: Cell | None) -> bool:
     return False
 
 
+def _refused(report: Report, cell_id: str) -> bool:
+    table, rest = cell_id.split(".", 1)
+    reading = report.reading(table)
+    return reading is not None and rest.rsplit(".", 1)[0] in reading.ambiguous_rows
+
+
 def finding_keys(finding: Finding) -> set[str]:
     keys = {finding.rule}
     keys.update(f"{finding.rule}:{value}" for value in finding.scope.values())
@@ -86,6 +93,8 @@ def score_document(truth: dict, report: Report | None, ruleset) -> Score:
         cell = report.cells.get(cell_id) if report else None
         if cell_right(value, cell):
             score.right += 1
+        elif cell is None and report is not None and _refused(report, cell_id):
+            score.refused += 1
         else:
             shown = "∅" if cell is None else (cell.raw or cell.state)
             score.wrong.append(f"{cell_id}={value}→{shown}")
@@ -136,21 +145,23 @@ def main() -> int:
             score = score_document(entry, report, ruleset)
             totals.cells += score.cells
             totals.right += score.right
+            totals.refused += score.refused
             totals.expected |= {f"{truth_path.stem}#{index}:{k}" for k in score.expected}
             totals.found |= {f"{truth_path.stem}#{index}:{k}" for k in score.found}
             wrong = ", ".join(score.wrong if args.verbose else score.wrong[:4]) + \
                 ("" if args.verbose or len(score.wrong) <= 4 else f", … ({len(score.wrong)})")
-            rows.append((truth_path.stem, str(index), f"{score.right}/{score.cells}",
+            refused = f" ({score.refused}?)" if score.refused else ""
+            rows.append((truth_path.stem, str(index), f"{score.right}/{score.cells}{refused}",
                          " ".join(sorted(score.missed)) or "-", " ".join(sorted(score.extra)) or "-"))
             if score.wrong:
                 rows.append(("", "", "wrong: " + wrong, "", ""))
     width = max((len(r[0]) for r in rows), default=10)
-    print(f"{'document':<{width}}  #  cells        missed findings / extra findings")
+    print(f"{'document':<{width}}  #  cells right (refused?)  missed findings / extra findings")
     for name, index, cells, missed, extra in rows:
         if cells.startswith("wrong:"):
             print(f"{'':<{width}}     {cells}")
         else:
-            print(f"{name:<{width}}  {index:<2} {cells:<12} {missed} / {extra}")
+            print(f"{name:<{width}}  {index:<2} {cells:<22} {missed} / {extra}")
     accuracy = totals.right / totals.cells if totals.cells else 0.0
     tp = len(totals.found & totals.expected)
     extra = len(totals.found - totals.expected)
@@ -158,8 +169,11 @@ def main() -> int:
     recall = tp / len(totals.expected) if totals.expected else 1.0
     print()
     print(f"documents {documents} (truth files without their document: {skipped})")
-    print(f"cells right {totals.right}/{totals.cells} = {accuracy:.2%}")
-    print(f"findings: expected {len(totals.expected)}, found {tp}, extra {extra} — precision {precision:.2f}, recall {recall:.2f}")
+    wrong = totals.cells - totals.right - totals.refused
+    print(f"cells right {totals.right}/{totals.cells} = {accuracy:.2%}; refused (reported as unreadable) "
+          f"{totals.refused}; wrong {wrong} = {wrong / max(totals.cells, 1):.2%}")
+    print(f"findings: expected {len(totals.expected)}, found {tp}, extra {extra} — "
+          f"precision {precision:.2f}, recall {recall:.2f}")
     return 0
 
 

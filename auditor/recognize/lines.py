@@ -48,7 +48,7 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FOOTER = re.compile(r"^\s*(?:[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d{1,3})\s*$", re.IGNORECASE)
 
-VALUE_CHARS = frozenset("0123456789.,+-")
+VALUE_CHARS = frozenset("0123456789.,+-%万亿元件条项宗个次人起份笔")
 LONG_LINE = 160  # a line longer than this may be a whole page run together
 MIN_TABLE_MARKERS = 3  # strong table labels a line must hold before it is cut at table labels
 
@@ -192,7 +192,7 @@ def markers() -> _Markers:
     options.longest_match = True
     return _Markers(
         headings=re2.compile(f"[{NUMERALS}]\\.(?:{_alternation(headings)})", options),
-        loose=re2.compile(f"([{NUMERALS}])\\.([^。;,:!?()]{{2,24}}?(?:情况|事项|措施|打算))"),
+        loose=re2.compile(f"([{NUMERALS}])\\.([^。;,:!?()]{{2,24}}?(?:情况|事项|措施|打算|计划))"),
         strong=re2.compile(_alternation(strong), options),
         every=re2.compile(_alternation(every), options),
     )

@@ -28,7 +28,7 @@ _DATE = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
 PUBLISHED_LINE_RE = re.compile(
     rf"^(?:(?:发布|公开|成文|印发)?(?:日期|时间)\s*[:：]?\s*)?{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
 PERIOD_KEY_RE = re.compile(r"统计期限|统计时限|统计期间|统计周期|统计时段|统计时间|统计区间|数据统计|所列数据|"
-                           r"统计截止|数据期限")
+                           r"统计截止|数据期限|统计数据时间段|数据时间段")
 PERIOD_RANGE_RE = re.compile(
     r"(?:自|从)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~|～)\s*"
     r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -203,8 +203,12 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1: right + 1].strip()
 
 
+_SPACED_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])")
+
+
 def contact_details(text: str) -> Contact:
-    normalized = unicodedata.normalize("NFKC", text)
+    # Justified text spaces its labels out (电 话：, 邮 编：).
+    normalized = _SPACED_CJK.sub("", unicodedata.normalize("NFKC", text))
     phones = []
     for match in PHONE_RE.finditer(normalized):
         phone = re.sub(r"\s+", "", match.group(1)).replace("—", "-").replace("–", "-").replace("－", "-")

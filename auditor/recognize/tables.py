@@ -220,7 +220,10 @@ class _Reader:
             elif record.kind == "values" and record.filled:
                 orphans.append((position, record))
             elif record.kind == "unknown" and record.filled:
-                self._unknown(record, records[position + 1:])
+                if self._inside(record, records[position + 1:]):
+                    orphans.append((position, record))
+                else:
+                    self._outside(record)
         if split_rows:
             self._split(split_rows)
         if self.table.run and not self.placed:
@@ -263,6 +266,10 @@ class _Reader:
         spec = record.spec
         assert spec is not None and record.label is not None
         width = len(spec.columns)
+        if record.positional and len(record.values) < width and not any(v.source for v in record.values):
+            # A text table row with fewer cells than the form (a markdown conversion lost one):
+            # which column is missing is not known, so it is placed like a flat row.
+            record.positional, record.gaps = False, [0] * len(record.values)
         slots = self._positional_slots(record, width) if record.positional else self._flat_slots(record, width, baseline)
         if slots is None:
             return
@@ -337,17 +344,16 @@ class _Reader:
         self.notes.append(f"{self.name}「{record.label.text if record.label else ''}」作为一行填写（"
                           f"{' '.join(v.text for v in record.filled)}），格式要求分为{len(rows)}行")
 
-    def _unknown(self, record: Record, later: list[Record]) -> None:
-        """An unknown label with values between the table's rows, or right after its last row, is
-        a row the format does not have (a province's addition, a misprint): its values are
-        reported. Before the table, or after prose that follows it, it is a sentence."""
+    @staticmethod
+    def _inside(record: Record, later: list[Record]) -> bool:
+        """Between the table's rows, or right after its last row (no prose in between)."""
+        return record.after is not None and (any(r.kind == "row" for r in later) or not record.after_prose)
+
+    def _outside(self, record: Record) -> None:
+        """Before the table, or after prose that follows it: a sentence with a number."""
         label = record.label.text if record.label else ""
-        inside = record.after is not None and (any(r.kind == "row" for r in later) or not record.after_prose)
-        if not inside:
-            self.notes.append(f"{self.name}：表格外的未知行「{label}」（{_where(record.label)}）"
-                              f"及数值 {' '.join(v.text for v in record.filled)}")
-            return
-        self._unplace(record.filled, f"{self.name}未知的行「{label}」")
+        self.notes.append(f"{self.name}：表格外的未知行「{label}」（{_where(record.label)}）"
+                          f"及数值 {' '.join(v.text for v in record.filled)}")
 
     def _unplace(self, tokens: Iterable[Token], reason: str) -> None:
         for token in tokens:
@@ -355,12 +361,20 @@ class _Reader:
 
     def _align(self, orphans: list[tuple[int, Record]], anchors: list[tuple[int, RowSpec]]) -> None:
         """Rows of values printed without their labels (a PDF total row whose label cell is
-        empty; a markdown conversion that floated wrapped labels away) keep the form's order: the
-        ones between two rows read with their labels fill the rows missing between those two,
-        when there are exactly as many. Otherwise they are reported as unplaced."""
+        empty; a markdown conversion that floated wrapped labels away or kept only a fragment of
+        one) keep the form's order: the ones between two rows read with their labels fill the
+        rows missing between those two, when there are exactly as many and every fragment of a
+        label fits its row. Otherwise they are reported as unplaced: a row the format does not
+        have (a province's addition) is never forced into one it has."""
         order = {spec.id: n for n, spec in enumerate(self.vocab.ordered)}
+        widths = {len(spec.columns) for spec in self.vocab.ordered}
         groups: dict[tuple[int, int], list[Record]] = {}
         for position, record in orphans:
+            values = _strip_blanks(record.values) if record.positional else record.filled
+            if len(values) not in widths:  # not a row's worth: a stray number, not a lost row
+                label = record.label.text if record.label else ""
+                self._unplace(record.filled, f"{self.name}未知的行「{label}」" if label else f"{self.name}中没有行名的数值")
+                continue
             before = max((order[s.id] for p, s in anchors if p < position), default=-1)
             after = min((order[s.id] for p, s in anchors if p > position), default=len(order))
             groups.setdefault((before, after), []).append(record)
@@ -368,15 +382,19 @@ class _Reader:
             free = [spec for spec in self.vocab.ordered[before + 1:max(after, before + 1)]
                     if spec.id not in self.placed and spec.id not in self.undivided and spec.id not in self.ambiguous]
             rows = [_strip_blanks(r.values) if r.positional else r.filled for r in group]
-            if len(free) == len(group) and all(len(v) == len(spec.columns) for v, spec in zip(rows, free)):
+            if len(free) == len(group) and all(len(v) == len(spec.columns) and _fits(r, spec)
+                                               for r, v, spec in zip(group, rows, free)):
                 for record, values, spec in zip(group, rows, free):
-                    record.spec, record.label, record.kind, record.values = spec, values[0], "row", values
+                    self.notes.append(f"{self.name}：{'行名不全' if record.label else '无行名'}的一行数值"
+                                      f"（{_where(values[0])}）位于「{spec.label}」的位置，按该行读取")
+                    record.spec, record.kind, record.values = spec, "row", values
+                    record.label = record.label or values[0]
                     self.placed[spec.id] = record
-                    self.notes.append(f"{self.name}：无行名的一行数值（{_where(values[0])}）位于「{spec.label}」的位置，按该行读取")
                     self._place(record, (0, 0, 0))
             else:
                 for record in group:
-                    self._unplace(record.filled, f"{self.name}中没有行名的数值")
+                    label = record.label.text if record.label else ""
+                    self._unplace(record.filled, f"{self.name}未知的行「{label}」" if label else f"{self.name}中没有行名的数值")
 
     def _read_run(self, run: list[Record]) -> None:
         """Table 四 as one run of values (review ×5, direct ×5, after review ×5)."""
@@ -496,6 +514,14 @@ def _norm(text: str) -> str:
     from auditor.recognize.normalize import norm_label
 
     return norm_label(text)
+
+
+def _fits(record: Record, spec: RowSpec) -> bool:
+    """A row with no label fits anywhere; a fragment of a label only the row it is part of."""
+    if record.label is None:
+        return True
+    fragment, label = _norm(record.label.text), _norm(spec.label)
+    return len(fragment) >= 4 and (fragment in label or label in fragment)
 
 
 def _in_group(row_id: str, subgroup: str) -> bool:

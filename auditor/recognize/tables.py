@@ -355,6 +355,10 @@ class _Reader:
         self.notes.append(f"{self.name}：表格外的未知行「{label}」（{_where(record.label)}）"
                           f"及数值 {' '.join(v.text for v in record.filled)}")
 
+    def _unplace_row(self, record: Record) -> None:
+        label = record.label.text if record.label else ""
+        self._unplace(record.filled, f"{self.name}未知的行「{label}」" if label else f"{self.name}中没有行名的数值")
+
     def _unplace(self, tokens: Iterable[Token], reason: str) -> None:
         for token in tokens:
             self.unplaced.append(Unplaced(token.text, reason, token.span))
@@ -372,8 +376,7 @@ class _Reader:
         for position, record in orphans:
             values = _strip_blanks(record.values) if record.positional else record.filled
             if len(values) not in widths:  # not a row's worth: a stray number, not a lost row
-                label = record.label.text if record.label else ""
-                self._unplace(record.filled, f"{self.name}未知的行「{label}」" if label else f"{self.name}中没有行名的数值")
+                self._unplace_row(record)
                 continue
             before = max((order[s.id] for p, s in anchors if p < position), default=-1)
             after = min((order[s.id] for p, s in anchors if p > position), default=len(order))
@@ -393,8 +396,7 @@ class _Reader:
                     self._place(record, (0, 0, 0))
             else:
                 for record in group:
-                    label = record.label.text if record.label else ""
-                    self._unplace(record.filled, f"{self.name}未知的行「{label}」" if label else f"{self.name}中没有行名的数值")
+                    self._unplace_row(record)
 
     def _read_run(self, run: list[Record]) -> None:
         """Table 四 as one run of values (review ×5, direct ×5, after review ×5)."""

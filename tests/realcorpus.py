@@ -1,0 +1,147 @@
+"""Scoring auditor's reading of the real-report corpus against truth typed by hand.
+
+Shared by ``benchmarks/bench_corpus.py`` (which prints the figures) and
+``tests/recognize/test_real_corpus.py`` (which holds the line). The corpus is
+``tests/fixtures/real/``: ``truth/*.toml`` (committed) and ``docs/`` (the published files, not
+committed: public material whose sources ``SOURCES.md`` lists). A truth file whose document is
+in none of the folders searched is skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from auditor.model import AdapterError, Cell, Finding, Report
+from auditor.reading import load_reports
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "fixtures" / "real"
+# Where the documents may be: the local corpus, and the shared real files CI provides.
+DOC_DIRS = (CORPUS / "docs", ROOT.parent / "shared" / "real")
+
+# Checks whose findings every truth file states completely; other (warning) checks are compared
+# only where a truth file names them.
+ALWAYS_COMPARED = ("STRUCT-SECTIONS", "STRUCT-TABLES", "STRUCT-ROWS", "META-", "T3-", "T4-", "CELL-NEGATIVE",
+                   "CELL-NONNUMERIC")
+
+
+@dataclass
+class Score:
+    cells: int = 0
+    right: int = 0
+    refused: int = 0  # not read, and said so: digits run together or values no column fits
+    wrong: list[str] = field(default_factory=list)
+    expected: set[str] = field(default_factory=set)
+    found: set[str] = field(default_factory=set)
+
+    @property
+    def missed(self) -> set[str]:
+        return self.expected - self.found
+
+    @property
+    def extra(self) -> set[str]:
+        return self.found - self.expected
+
+
+def cell_right(truth: object, cell: Cell | None) -> bool:
+    if cell is None:
+        return False
+    if isinstance(truth, (int, float)) and not isinstance(truth, bool):
+        return cell.state == "number" and cell.value is not None and abs(float(cell.value) - float(truth)) < 1e-6
+    text = str(truth)
+    if text == "blank":
+        return cell.state == "blank"
+    if text.startswith("placeholder"):
+        return cell.state == "placeholder"
+    if text.startswith("text"):
+        return cell.state == "text"
+    return False
+
+
+def _refused(report: Report, cell_id: str) -> bool:
+    table, rest = cell_id.split(".", 1)
+    reading = report.reading(table)
+    return reading is not None and rest.rsplit(".", 1)[0] in reading.ambiguous_rows
+
+
+def finding_keys(finding: Finding) -> set[str]:
+    keys = {finding.rule}
+    keys.update(f"{finding.rule}:{value}" for value in finding.scope.values())
+    return keys
+
+
+def compared(rule_key: str, expected: set[str]) -> bool:
+    rule = rule_key.split(":", 1)[0]
+    return rule.startswith(ALWAYS_COMPARED) or any(e.split(":", 1)[0] == rule for e in expected)
+
+
+def score_document(truth: dict, report: Report | None, ruleset) -> Score:
+    score = Score()
+    for cell_id, value in truth.get("cells", {}).items():
+        score.cells += 1
+        cell = report.cells.get(cell_id) if report else None
+        if cell_right(value, cell):
+            score.right += 1
+        elif cell is None and report is not None and _refused(report, cell_id):
+            score.refused += 1
+        else:
+            shown = "∅" if cell is None else (cell.raw or cell.state)
+            score.wrong.append(f"{cell_id}={value}→{shown}")
+    expected = set(truth.get("expected_findings", ()))
+    found: set[str] = set()
+    if report is not None and report.kind != "other":
+        for outcome in ruleset.evaluate(report):
+            for finding in outcome.findings:
+                keys = finding_keys(finding)
+                if any(k in expected for k in keys):
+                    found.update(k for k in keys if k in expected)
+                elif compared(finding.rule, expected):
+                    found.add(next(iter(sorted(keys, key=len, reverse=True))))
+    score.expected = expected
+    score.found = found | (expected & found)
+    return score
+
+
+
+
+@dataclass
+class DocumentScore:
+    truth: str
+    index: int
+    score: Score
+
+
+def truth_files(corpus: Path = CORPUS) -> list[Path]:
+    return sorted((corpus / "truth").glob("*.toml"))
+
+
+def find_document(truth: dict, dirs: Sequence[Path] = DOC_DIRS) -> Path | None:
+    name = Path(truth["file"]).name
+    return next((d / name for d in dirs if (d / name).exists()), None)
+
+
+def score_corpus(ruleset, corpus: Path = CORPUS, dirs: Sequence[Path] = DOC_DIRS) -> Iterator[DocumentScore | str]:
+    """A ``DocumentScore`` per document, or the name of a truth file whose document is absent."""
+    for truth_path in truth_files(corpus):
+        truth = tomllib.loads(truth_path.read_text("utf-8"))
+        path = find_document(truth, dirs)
+        if path is None:
+            yield truth_path.stem
+            continue
+        try:
+            reports = load_reports(path)
+        except AdapterError:
+            reports = []
+        annual = [r for r in reports if r.kind != "other"]
+        for entry in truth.get("documents", []):
+            index = entry.get("index", 0)
+            report = next((r for r in reports if r.source.index == index), annual[0] if len(annual) == 1 else None)
+            yield DocumentScore(truth_path.stem, index, score_document(entry, report, ruleset))

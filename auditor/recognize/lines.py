@@ -132,6 +132,21 @@ def _at(span: Span, offset: int) -> Span:
 # --------------------------------------------------------------------------------------------
 
 
+def _squeeze_table() -> dict[int, str | None]:
+    """One ``str.translate`` table doing what ``compact`` does for the characters reports use
+    (full-width forms, CJK punctuation, spaces, quotes), for a fast first look at a line."""
+    table: dict[int, str | None] = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+    for code, mapped in PUNCT_MAP.items():
+        table[code] = mapped
+    for ch in " \t\r\n\f\v\u00a0\u3000\u200b\ufeff\u2002\u2003\u2009“”'\"":
+        table[ord(ch)] = None
+    return {code: (None if value is None else value.translate(PUNCT_MAP).replace("“", "").replace("”", "") or None)
+            for code, value in table.items()}
+
+
+_SQUEEZE = _squeeze_table()
+
+
 def compact(text: str) -> tuple[str, list[int]]:
     """``text`` normalised like labels (NFKC, unified punctuation, no spaces or quotes), with the
     offset in ``text`` of every character kept, so a match maps back to the source."""
@@ -210,8 +225,11 @@ def _cut(item: Item) -> list[Item]:
     cut at every table label from the first one on, so each label and each run of values
     becomes a line of its own. Prose before a table stays whole."""
     text = item.text
-    squeezed, offsets = compact(text)
     found = markers()
+    probe = text.translate(_SQUEEZE)
+    if not found.headings.search(probe) and not found.loose.search(probe) and not found.strong.search(probe):
+        return [item]  # a long paragraph: nothing to cut (most long lines)
+    squeezed, offsets = compact(text)
 
     def at(position: int) -> int:
         return offsets[position] if position < len(offsets) else len(text)

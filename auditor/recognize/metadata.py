@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from typing import Optional
 
 from auditor.model import Contact, Period, Span
@@ -81,6 +82,7 @@ def _title_text(text: str) -> str:
     return _TITLE_KEY.sub("", unicodedata.normalize("NFKC", text)).strip().rstrip("。.")
 
 
+@lru_cache(maxsize=8192)
 def is_title_line(text: str) -> bool:
     """An annual-report title: short, not a breadcrumb, names 信息公开 … 年度报告."""
     text = _title_text(text)
@@ -154,7 +156,7 @@ def years_in(text: str) -> Counter[int]:
 def published_date(items: list[Item]) -> tuple[Optional[str], Optional[Span]]:
     """A line that is only a date (``2021年1月29日``, ``2021-01-15 11:03``, ``发布日期：…``)."""
     for item in items:
-        if item.grid is not None:
+        if item.grid is not None or len(item.text) > 60 or not any(ch.isdigit() for ch in item.text[-12:]):
             continue
         text = unicodedata.normalize("NFKC", item.stripped)
         match = PUBLISHED_LINE_RE.match(text)
@@ -177,6 +179,8 @@ def statistic_period(items: list[Item]) -> Optional[Period]:
     statement anywhere (``统\n计期限``, ``统计周期\n为2024年…``): lines are read joined."""
     lines = [i for i in items if i.grid is None]
     for pos, item in enumerate(lines):
+        if "统" not in item.text and "数据" not in item.text and "所列" not in item.text:
+            continue  # every key word holds one of these
         text = unicodedata.normalize("NFKC", item.text)
         joined = text.rstrip() + "".join(unicodedata.normalize("NFKC", n.text).strip() for n in lines[pos + 1:pos + 3])
         for key in PERIOD_KEY_RE.finditer(joined):

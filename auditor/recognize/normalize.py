@@ -102,6 +102,7 @@ def parse_value(raw: str, *, amount: bool = False) -> ParsedValue:
     return ParsedValue("number", value, unit, decimals)
 
 
+@lru_cache(maxsize=16384)
 def is_value_token(text: str) -> bool:
     """True if a cell/token reads as a table value (number with sign/unit, or placeholder)."""
     compact = _SPACE.sub("", _half_width(text))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Optional
 
 from auditor.recognize.items import Item
@@ -52,6 +52,7 @@ def match_heading(text: str, spec: SectionSpec) -> Optional[tuple[str, bool, str
     return None if found is None else found[:3]
 
 
+@lru_cache(maxsize=8192)
 def _match(text: str, spec: SectionSpec) -> Optional[tuple[str, bool, str, str]]:
     if "|" in text or "\t" in text.strip():
         return None
@@ -91,6 +92,7 @@ def _table_labels() -> frozenset[str]:
     return frozenset(labels)
 
 
+@lru_cache(maxsize=8192)
 def _is_table_label(text: str) -> bool:
     normalized = norm_label(text)
     labels = _table_labels()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from auditor.recognize.items import Item
 from auditor.recognize.metadata import TITLE_HEAD_RE, is_title_line
@@ -33,6 +34,7 @@ class Segment:
     titled: bool
 
 
+@lru_cache(maxsize=8192)
 def _is_other_title(text: str) -> bool:
     text = text.strip()
     return bool(OTHER_TITLE_RE.match(text)) and not ENUMERATED.match(text)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import Any, Optional
 
 from auditor.model import Span
 from auditor.recognize.items import Item
@@ -61,11 +62,32 @@ def region_rows(items: list[Item]) -> list[Optional[RawRow]]:
     return rows
 
 
+# The shape of a line, cached by its text (table lines repeat: ``0 |``, ``|``, ``0``): gap lines,
+# positional rows, flat tokens (text, glued to its label?) and prose (None).
+Shape = tuple[Optional[tuple[str, Any]], ...]
+
+
 def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
     """The rows one text line contributes."""
+    rows: list[Optional[RawRow]] = []
+    for entry in _shape(line):
+        if entry is None:
+            rows.append(None)
+        elif entry[0] == "gap":
+            rows.append(RawRow([], positional=False, gap=entry[1]))
+        elif entry[0] == "row":
+            rows.append(RawRow([Token(p, span) for p in entry[1]], positional=True))
+        else:
+            text, glued = entry[1]
+            rows.append(RawRow([Token(text, span, glued=glued)], positional=False))
+    return rows
+
+
+@lru_cache(maxsize=32768)
+def _shape(line: str) -> Shape:
     text = line.strip()
     if not text or set(text) <= {"|", " ", "\t", "\u3000"}:
-        return [RawRow([], positional=False, gap=line.strip(" \u3000") or line)]
+        return (("gap", line.strip(" \u3000") or line),)
     leading = 0
     if "|" in text:
         parts = [p.strip() for p in text.split("|")]
@@ -75,27 +97,22 @@ def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
             parts = parts[:-1]
         filled = [p for p in parts if p]
         if len(filled) >= 2:
-            return [RawRow([Token(p, span) for p in parts], positional=True)]
+            return (("row", tuple(parts)),)
         if not filled:
-            return [RawRow([], positional=False, gap="|")]
+            return (("gap", "|"),)
         leading = 0 if text.startswith("|") and len(parts) == 1 else parts.index(filled[0])
         text = filled[0]
-    out: list[Optional[RawRow]] = [RawRow([], positional=False, gap="|") for _ in range(leading)]
+    out: list[Optional[tuple[str, Any]]] = [("gap", "|")] * leading
     run = value_run(text)
     if run is not None:
-        out.extend(RawRow([Token(p, span)], positional=False) for p in run)
-        return out
+        return (*out, *(("flat", (p, False)) for p in run))
     split = None if is_value_token(text) else label_and_values(text)
     if split is not None:
         label, values, glued = split
-        out.append(RawRow([Token(label, span)], positional=False))
-        out.extend(RawRow([Token(v, span, glued=glued)], positional=False) for v in values)
-        return out
+        return (*out, ("flat", (label, False)), *(("flat", (v, glued)) for v in values))
     if len(norm_label(text)) > NARRATIVE_MIN:
-        out.append(None)
-    else:
-        out.append(RawRow([Token(text, span)], positional=False))
-    return out
+        return (*out, None)
+    return (*out, ("flat", (text, False)))
 
 
 def value_run(text: str) -> Optional[list[str]]:

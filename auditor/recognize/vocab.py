@@ -8,6 +8,8 @@ typos (本年度办反办理结果, 属于三类内容事务信息) still land o
 from __future__ import annotations
 
 import difflib
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal, Optional
@@ -105,17 +107,23 @@ def _fuzzy(label: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
 
 
 @cache
-def _format_markers() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((fmt, tuple(norm_label(m) for t in load(fmt).tables for m in t.markers)) for fmt in FORMATS)
+def _format_markers() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per format, one pattern matching any wording only that format prints (literal
+    alternatives: linear)."""
+    out = []
+    for fmt in FORMATS:
+        words = sorted({norm_label(m) for t in load(fmt).tables for m in t.markers}, key=len, reverse=True)
+        out.append((fmt, re.compile("|".join(map(re.escape, words)) or "(?!)")))
+    return tuple(out)
 
 
 def format_votes(texts: list[str]) -> dict[str, int]:
     """How many cell texts carry a wording only one format prints, per format."""
     votes = dict.fromkeys(FORMATS, 0)
     markers = _format_markers()
-    for text in texts:
+    for text, count in Counter(texts).items():
         label = norm_label(text)
-        for fmt, words in markers:
-            if any(m in label for m in words):
-                votes[fmt] += 1
+        for fmt, pattern in markers:
+            if pattern.search(label):
+                votes[fmt] += count
     return votes

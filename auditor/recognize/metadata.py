@@ -14,6 +14,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Optional
 
+import re2
+
 from auditor.model import Contact, Period, Span
 from auditor.recognize.items import Item
 from auditor.recognize.normalize import chinese_year
@@ -28,23 +30,26 @@ TITLE_HEAD_RE = re.compile(rf"{_YEAR}\s*年\s*度?.*信息公开.*工作$")  # f
 _DATE = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
 PUBLISHED_LINE_RE = re.compile(
     rf"^(?:(?:发布|公开|成文|印发)?(?:日期|时间)\s*[:：]?\s*)?{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
-PERIOD_KEY_RE = re.compile(r"统计期限|统计时限|统计期间|统计周期|统计时段|统计时间|统计区间|数据统计|所列数据|"
+# Patterns that run over whole report text are RE2 (linear time whatever the text); the ones
+# kept on Python's re only see short lines (titles, dates) or fixed-size windows.
+PERIOD_KEY_RE = re2.compile(r"统计期限|统计时限|统计期间|统计周期|统计时段|统计时间|统计区间|数据统计|所列数据|"
                            r"统计截止|数据期限|统计数据时间段|数据时间段")
 PERIOD_RANGE_RE = re.compile(
     r"(?:自|从)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~|～)\s*"
     r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-PHONE_RE = re.compile(
+PHONE_RE = re2.compile(
     r"(?:电话|热线|联系方式|咨询|Tel|TEL)[^0-9\n]{0,12}?((?:\(?0\d{2,3}\)?\s*[-—–－]?\s*)?[2-9]\d{6,7}|1[3-9]\d{9})")
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-ADDRESS_RE = re.compile(
+EMAIL_RE = re2.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+ADDRESS_RE = re2.compile(
     r"(?:地址|地\s*址|通讯地址|联系地址)\s*[:：为是]?\s*([^,，;；。、)）\n]{2,60}?(?:号|路|街|道|楼|室|大厦|中心|院)[^,，;；。、)）\n]{0,20})")
-POSTCODE_RE = re.compile(r"(?:邮编|邮政编码)\s*[:：为是]?\s*(\d{6})")
+POSTCODE_RE = re2.compile(r"(?:邮编|邮政编码)\s*[:：为是]?\s*(\d{6})")
 
 # Administrative names: 南宁市良庆区, 净月高新区, 河源市金融工作局… (counted to find the agency of
 # a report printed without its title).
-_PLACE_RE = re.compile(
-    r"(?:[\u4e00-\u9fff]{2,3}(?:省|自治区))?(?:[\u4e00-\u9fff]{2,3}市)?[\u4e00-\u9fff]{2,3}"
-    r"(?:高新区|开发区|新区|自治县|市|县|区|旗)")
+_HAN = "\u4e00-\u9fff"
+_PLACE_RE = re2.compile(
+    f"(?:[{_HAN}]{{2,3}}(?:省|自治区))?(?:[{_HAN}]{{2,3}}市)?[{_HAN}]{{2,3}}"
+    "(?:高新区|开发区|新区|自治县|市|县|区|旗)")
 _PLACE_STOP = set("年月日我全各本该城辖市省县区和在的对等及与了是为向由把将从经按据到至其每此他中共党委")
 _PLACE_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:省|自治区|市|州|盟|地区)$")
 _DEPARTMENT_END = re.compile(
@@ -63,7 +68,7 @@ def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[
     lines = [i for i in items[:12] if i.grid is None and i.stripped]
     for pos, item in enumerate(lines):
         text = _title_text(item.stripped)
-        if TITLE_HEAD_RE.search(text) and pos + 1 < len(lines):
+        if len(text) <= 70 and TITLE_HEAD_RE.search(text) and pos + 1 < len(lines):
             follower = lines[pos + 1].stripped
             if follower.startswith(("年度报告", "年报", "报告")) and len(follower) <= 8:
                 text = text + follower
@@ -148,9 +153,13 @@ def is_government_report(agency: Optional[str], head_text: str) -> bool:
 def years_in(text: str) -> Counter[int]:
     """Years written as ``2020年`` in running text (document numbers like 〔2020〕 excluded)."""
     found: Counter[int] = Counter()
-    for match in re.finditer(r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年", text):
-        found[int(match.group(1))] += 1
+    for match in _YEAR_IN_TEXT.finditer(text):
+        if match.start() == 0 or text[match.start() - 1] not in "0123456789〔[(（":
+            found[int(match.group(1))] += 1
     return found
+
+
+_YEAR_IN_TEXT = re2.compile(r"((?:19|20)\d{2})\s*年")
 
 
 def published_date(items: list[Item]) -> tuple[Optional[str], Optional[Span]]:
@@ -207,15 +216,22 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1: right + 1].strip()
 
 
-_SPACED_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])")
+_SPACED_CJK = re2.compile(f"([{_HAN}])[ \t\u3000]+([{_HAN}])")
+
+
+def _unspace(text: str) -> str:
+    """Justified text spaces its labels out (电 话：, 邮 编：): join CJK characters across spaces
+    (twice, as each pass joins every other gap)."""
+    for _ in range(2):
+        text = _SPACED_CJK.sub(r"\1\2", text)
+    return text
 
 
 def contact_details(text: str) -> Contact:
-    # Justified text spaces its labels out (电 话：, 邮 编：).
-    normalized = _SPACED_CJK.sub("", unicodedata.normalize("NFKC", text))
+    normalized = _unspace(unicodedata.normalize("NFKC", text))
     phones = []
     for match in PHONE_RE.finditer(normalized):
-        phone = re.sub(r"\s+", "", match.group(1)).replace("—", "-").replace("–", "-").replace("－", "-")
+        phone = "".join(match.group(1).split()).replace("—", "-").replace("–", "-").replace("－", "-")
         if phone not in phones:
             phones.append(phone)
     emails = list(dict.fromkeys(EMAIL_RE.findall(normalized)))

@@ -53,6 +53,10 @@ _VALUE_SHAPE = re.compile(
     r"(?:万元|亿元|元|人次|件|条|项|宗|个|次|人|家|起|份|笔|%)?$")
 
 
+MAX_INTEGER_DIGITS = 15  # beyond this a float loses units and arithmetic checks lose meaning
+MAX_DECIMALS = 10
+
+
 @dataclass(frozen=True)
 class ParsedValue:
     state: str  # number | blank | placeholder | text
@@ -84,10 +88,12 @@ def parse_value(raw: str, *, amount: bool = False) -> ParsedValue:
         if text.endswith(candidate) and len(text) > len(candidate):
             unit, text = candidate, text[: -len(candidate)]
             break
-    match = _NUMBER_BODY.match(text)
+    match = _NUMBER_BODY.match(text) if len(text) <= 64 else None
     if not match:
         return ParsedValue("text")
     whole, fraction = match.group(1).replace(",", ""), match.group(2)
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS or len(fraction or "") > MAX_DECIMALS:
+        return ParsedValue("text")  # no count or amount in a report is that long: not a number
     decimals = len(fraction) if fraction else 0
     value: Number = float(f"{whole}.{fraction}") if fraction else int(whole)
     if amount and unit == "元":

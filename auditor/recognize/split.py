@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re2
+
 from auditor.recognize.items import Item
 from auditor.recognize.metadata import TITLE_HEAD_RE, is_title_line
 from auditor.recognize.sections import HEADING_RE
 
-DOMAIN_WORDS = re.compile(
+DOMAIN_WORDS = re2.compile(
     r"政府|政务|公开|信息|申请|条例|行政|工作|办理|复议|诉讼|报告|年度|统计|主动|依法|单位|部门|机关|办公室|"
     r"总体情况|事项|问题|改进|\d{4}年|[|]")
 OTHER_TITLE_RE = re.compile(
@@ -55,7 +57,7 @@ def split_documents(items: list[Item]) -> list[Segment]:
         if item.grid is not None or not item.stripped:
             continue
         text = item.stripped
-        title = is_title_line(text) or (TITLE_HEAD_RE.search(text) and _next_is_title_tail(items, index))
+        title = is_title_line(text) or (len(text) <= 70 and TITLE_HEAD_RE.search(text) and _next_is_title_tail(items, index))
         if title:
             # A title repeated right below the first (page title + heading) is the same document.
             year = _title_year(text)

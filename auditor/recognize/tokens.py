@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
+import re2
+
 from auditor.model import Span
 from auditor.recognize.items import Item
 from auditor.recognize.normalize import is_value_token, norm_label
 
 NARRATIVE_MIN = 45  # a cell/line longer than this (and no known label) is prose, not a cell
-_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])([+\-]?\d+(?:\.\d+)?(?:[+\-]\d+(?:\.\d+)?)*(?:万元|元|件|条|项|宗|个)?)$")
+_GLUED = re2.compile(r"^(.*[^\d\s.,，+\-])([+\-]?\d+(?:\.\d+)?(?:[+\-]\d+(?:\.\d+)?)*(?:万元|元|件|条|项|宗|个)?)$")
 
 
 @dataclass(frozen=True)

@@ -215,9 +215,8 @@ def markers() -> _Markers:
 
 def _loose_heading(match) -> bool:
     """A numbered phrase that names its section's key words (四、政府信息公开行政法复议、…情况)."""
-    from auditor.recognize.sections import KEYWORDS
-
-    return any(word in match.group(2) for word in KEYWORDS[NUMERALS.index(match.group(1)) + 1])
+    section = load(FORMATS[-1]).section(NUMERALS.index(match.group(1)) + 1)
+    return any(word in match.group(2) for word in section.keywords)
 
 
 def _cut(item: Item) -> list[Item]:

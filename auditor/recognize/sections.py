@@ -23,14 +23,6 @@ from auditor.templates import FORMATS, SectionSpec, Template, load
 
 NUMERALS = "一二三四五六"
 HEADING_RE = re.compile(r"^\s*([一二三四五六])\s*[、.．，,]\s*(.{2,60}?)\s*$")
-KEYWORDS = {
-    1: ("总体情况", "总体", "概述", "基本情况"),
-    2: ("主动公开",),
-    3: ("申请",),
-    4: ("复议", "诉讼"),
-    5: ("问题", "不足", "改进"),
-    6: ("其他需要报告", "其他事项", "需要报告"),
-}
 # How much a match of each kind is worth when headings are chosen together.
 STRENGTH = {"standard": 10, "variant": 8, "prefix": 7, "keyword": 3, "fuzzy": 2}
 SAME_NUMERAL = 3
@@ -74,7 +66,7 @@ def _match(text: str, spec: SectionSpec) -> Optional[tuple[str, bool, str, str]]
             return wording, key == wanted, rest, "prefix"
     if len(normalized) > 30:
         return None
-    if any(word in normalized for word in KEYWORDS[spec.number]):
+    if any(word in normalized for word in spec.keywords):
         return body, False, "", "keyword"
     if difflib.SequenceMatcher(None, normalized, wanted).ratio() >= 0.6:
         return body, False, "", "fuzzy"

@@ -116,6 +116,7 @@ class SectionSpec:
     number: int
     heading: str
     variants: tuple[str, ...]
+    keywords: tuple[str, ...] = ()  # words a heading in other wording still holds
 
 
 @dataclass(frozen=True)
@@ -217,8 +218,8 @@ def load(format_id: str) -> Template:
         format=raw["format"],
         notice=raw["notice"],
         years=(years[0], years[1] if len(years) > 1 else None),
-        sections=tuple(SectionSpec(s["number"], s["heading"], tuple(s.get("variants", ())))
-                       for s in raw["sections"]),
+        sections=tuple(SectionSpec(s["number"], s["heading"], tuple(s.get("variants", ())),
+                                   tuple(s.get("keywords", ()))) for s in raw["sections"]),
         tables=tuple(_table(t) for t in raw["tables"]),
     )
 

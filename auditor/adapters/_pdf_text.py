@@ -24,6 +24,7 @@ SPACE_GAP = 0.15  # of the line height: a wider gap between glyphs is a space
 _CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f]")
 _LEAD = re.compile(r"^[0-9A-Za-z@._:/\-+%()（）]+")
 ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+\s*[.、．](?!\d))")
+SECTION_HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]\s*\S")
 _PAGE_NUMBER = re.compile(r"^[-—–_\s]*(第\s*)?\d{1,4}\s*(页)?\s*([/／]\s*(共\s*)?\d{1,4}\s*页?)?[-—–_\s]*$")
 _NO_CONTINUATION_AFTER = ("。", "：", ":", "！", "？")
 
@@ -130,8 +131,8 @@ def continues(above: TextLine, below: TextLine, margins: Margins, new_page: bool
     """True when ``below`` carries on the paragraph of ``above`` (see the module docstring), or
     when both are centred lines of one size (a title set on two lines, cut anywhere)."""
     h = above.height
-    if ENUMERATED.match(below.text):
-        return False
+    if ENUMERATED.match(below.text) or abs(above.height - below.height) >= 0.25 * h:
+        return False  # a numbered item, or another font size: a new paragraph
     if new_page:
         if below.page != above.page + 1:
             return False
@@ -143,12 +144,17 @@ def continues(above: TextLine, below: TextLine, margins: Margins, new_page: bool
     unindented = below.x0 <= margins.left + 0.5 * h
     if full and unindented:
         return True
-    if new_page or abs(above.height - below.height) >= 0.2 * h:
+    if new_page:
         return False
     return all(abs((line.x0 + line.x1) / 2 - margins.centre) < h and line.x0 > margins.left + h
                for line in (above, below))
 
 
 def join_paragraph(first: str, second: str) -> str:
-    """CJK-aware join of a wrapped line to its paragraph."""
+    """A wrapped line joined to its paragraph. Chinese text wraps anywhere, even inside a
+    number or an address (``20`` / ``20年``, ``163.c`` / ``om``), so a mostly Chinese paragraph
+    is joined with no space at all; other text gets a space between two Latin words."""
+    near = first[-400:] + second[:100]
+    if len(_CJK.findall(near)) * 2 > len(near):
+        return first.rstrip() + second.lstrip()
     return join_lines((first, second))

@@ -165,12 +165,28 @@ def _assemble(pages: list[Any]) -> list[Block]:
                 blocks.append(Block("table"))  # placeholder, filled below
         crossed_page = False
         last_kind = kind
-    for position, build in builds:
+    tables = {position: build for position, build in builds}
+    out: list[Block] = []
+    for position, block in enumerate(blocks):
+        if position not in tables:
+            out.append(block)
+            continue
+        build = tables[position]
         grid = tuple(row for row in build_grid(build) if any(cell.text for cell in row))
+        span = Span(page=build.fragments[0].page, locator=f"table[{build.index}]")
+        if grid and _is_heading_row(grid[0]):
+            out.append(Block("text", text=grid[0][0].text, span=Span(page=span.page)))
+            grid = grid[1:]
         if grid:
-            blocks[position] = Block("table", rows=grid, span=Span(page=build.fragments[0].page,
-                                                                   locator=f"table[{build.index}]"))
-    return [b for b in blocks if b.kind == "text" or b.rows]
+            out.append(Block("table", rows=grid, span=span))
+    return out
+
+
+def _is_heading_row(row: tuple[Any, ...]) -> bool:
+    """A section heading typed into the table's top row, one cell across the whole width."""
+    from auditor.adapters._pdf_text import SECTION_HEADING
+
+    return len({cell.text for cell in row}) == 1 and bool(SECTION_HEADING.match(row[0].text))
 
 
 @hookimpl

@@ -6,6 +6,7 @@ that everything after this module reasons about the page as a reader sees it.
 
 Glyph boxes are PDFium's *loose* boxes (font ascent to descent), so every glyph of a line has
 the same height whatever its shape (``一`` is as tall as ``国``); that keeps line grouping simple.
+Where a font's metrics are broken and the loose box is absurd, the glyph's tight box is used.
 Ruling lines are the horizontal and vertical pieces of stroked paths and thin filled rectangles
 (Word draws a border either way); curves and large filled areas (cell shading, page
 backgrounds) are not rulings.
@@ -21,6 +22,7 @@ MAX_PAGE_CHARS = 100_000  # a report page holds 3,000 at most; more is generated
 MAX_PAGE_OBJECTS = 300_000
 MAX_PATH_SEGMENTS = 100_000  # beyond this a page is a vector drawing: rulings are not read
 MAX_FORM_DEPTH = 8
+LOOSE_LIMIT = 60.0  # points: a loose glyph box wider or taller than this comes from broken metrics
 THIN = 2.5  # points: a filled rectangle this thin is a drawn line
 AXIS_SLOPE = 0.5  # points of drift allowed along a horizontal or vertical ruling
 
@@ -113,8 +115,11 @@ def _glyphs(page: Any, number: int, display: _Display) -> list[Glyph]:
             raise PageLimitError(f"page {number} holds {count} characters, over the {MAX_PAGE_CHARS} limit")
         get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
         loose_box = pdfium_c.FPDFText_GetLooseCharBox
+        tight_box = pdfium_c.FPDFText_GetCharBox
         rect = pdfium_c.FS_RECTF()
         rect_ref = ctypes.byref(rect)
+        left, right, bottom_, top_ = (ctypes.c_double() for _ in range(4))
+        left_ref, right_ref, bottom_ref, top_ref = (ctypes.byref(v) for v in (left, right, bottom_, top_))
         glyphs: list[Glyph] = []
         for index in range(count):
             code = get_unicode(textpage, index)
@@ -124,7 +129,14 @@ def _glyphs(page: Any, number: int, display: _Display) -> list[Glyph]:
                 continue
             if not loose_box(textpage, index, rect_ref):
                 continue
-            x0, top, x1, bottom = display.box(rect.left, rect.bottom, rect.right, rect.top)
+            if rect.right - rect.left > LOOSE_LIMIT or rect.top - rect.bottom > LOOSE_LIMIT:
+                # A font with bogus metrics (seen: a label set one character per line, each
+                # loose box 200 pt wide): the glyph's tight box is the truth.
+                if not tight_box(textpage, index, left_ref, right_ref, bottom_ref, top_ref):
+                    continue
+                x0, top, x1, bottom = display.box(left.value, bottom_.value, right.value, top_.value)
+            else:
+                x0, top, x1, bottom = display.box(rect.left, rect.bottom, rect.right, rect.top)
             glyphs.append(Glyph(chr(code), x0, top, x1, bottom))
         return glyphs
     finally:

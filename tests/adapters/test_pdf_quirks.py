@@ -421,3 +421,20 @@ def test_quirky_pdf_of_a_seed_reads_as_the_same_report_as_its_text(stem: str, tm
     pdf.write_bytes(_quirky_report(plan_from_text(seed), expected[0]["agency"] or ""))
     got = [summary(r) for r in load_reports(pdf)]
     assert got == expected
+
+
+def test_table_drawn_without_side_borders_keeps_its_outer_columns():
+    def build(sheet: Sheet) -> None:
+        c = sheet.canvas
+        xs, ys = [LEFT, LEFT + 150, LEFT + 230, LEFT + 310], [100.0, 120.0, 140.0]
+        c.setLineWidth(0.5)
+        for y in ys:
+            c.line(xs[0], PAGE_H - y, xs[-1], PAGE_H - y)
+        for x in xs[1:-1]:  # inner lines only: open on the left and on the right
+            c.line(x, PAGE_H - ys[0], x, PAGE_H - ys[-1])
+        for r, row in enumerate((("信息内容", "本年制发件数", "现行有效件数"), ("规章", "1", "11"))):
+            for col, text in enumerate(row):
+                c.setFont(FONT, 9)
+                c.drawString(xs[col] + 2, PAGE_H - ys[r] - 14, text)
+
+    assert grids(read(draw(build))) == [[["信息内容", "本年制发件数", "现行有效件数"], ["规章", "1", "11"]]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 from pathlib import Path
 
@@ -13,8 +14,25 @@ from auditor.adapters.pdf import PdfAdapter
 from auditor.model import AdapterError, Block
 from auditor.reading import load_reports, read_document
 
-HUAIAN = REAL / "淮安市人民政府2024年政府信息公开工作年度报告.pdf"
+# ``../shared/real`` beside the checkout (CI); AUDITOR_REAL_DIR points elsewhere (a worktree).
+HUAIAN = Path(os.environ.get("AUDITOR_REAL_DIR") or REAL) / "淮安市人民政府2024年政府信息公开工作年度报告.pdf"
 needs_huaian = pytest.mark.skipif(not HUAIAN.exists(), reason="real PDF not in ../shared/real")
+
+
+HONGZE = Path("/work/corpus/real/docs/洪泽区人民政府2024年政府信息公开工作年度报告.pdf")
+
+
+@pytest.mark.skipif(not HONGZE.exists(), reason="local real-report corpus not present")
+def test_label_in_a_font_with_broken_metrics_stays_in_its_column():
+    """洪泽区 2024 sets 三、本年度办理结果 one character per line in a font whose loose glyph
+    boxes are 200 pt wide: the glyphs' tight boxes keep the label in the first column."""
+    document = PdfAdapter().read(str(HONGZE), HONGZE.read_bytes())
+    t3 = next(t for t in tables(document.blocks) if "申请人情况" in t.rows[0][3].text)
+    results = [row for row in t3.rows if row[0].text == "三、本年度办理结果"]
+    assert len(results) == 20  # 2021 rows, with （六）其他处理 printed undivided
+    assert results[1][1].text == "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+    # The total row keeps its empty label cell: values start in the first value column.
+    assert [c.text for c in results[-1]][1:4] == ["（七）总计", "", "95"]
 
 
 def tables(blocks: tuple[Block, ...]) -> list[Block]:

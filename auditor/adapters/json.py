@@ -24,6 +24,7 @@ from auditor.model import (
     Section,
     Source,
     Span,
+    YearEvidence,
 )
 
 _SPAN_KEYS = ("line", "end_line", "column", "page", "locator")
@@ -85,6 +86,8 @@ def report_from_json(document: dict[str, Any], path: str) -> Report:
         text="\n".join(section.text for section in sections if section.text),
         government_report=bool(document.get("government_report", False)),
         notes=tuple(document.get("notes", ())),
+        year_evidence=tuple(YearEvidence(e["source"], e["read"], e["low"], e["high"], e["supports"])
+                            for e in document.get("year_evidence", ())),
     )
 
 

@@ -17,11 +17,11 @@ from auditor.recognize.metadata import (
     published_date,
     statistic_period,
     title_of,
-    years_in,
 )
 from auditor.recognize.sections import SectionHit, find_sections
 from auditor.recognize.split import Segment, split_documents
 from auditor.recognize.tables import TableResult, detect_format, read_rows_table, read_t4
+from auditor.recognize.year import decide_year
 from auditor.templates import format_for_year, load
 
 __all__ = ["recognize", "recognize_items"]
@@ -65,7 +65,10 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     table_items = [i for n in (2, 3, 4) for i in _region(items, hits, n)] if hits else items
     detected = detect_format(table_items)
     period = statistic_period(items)
-    year = _report_year(title_year, period, text, detected)
+    published, _ = published_date(items)
+    decision = decide_year(title_year=title_year, period=period, table_format=detected, published=published,
+                           text=text)
+    year = decision.year
     template = load(detected or (format_for_year(year) if format_for_year(year) in ("2019", "2021") else "2019"))
 
     results: dict[str, TableResult] = {}
@@ -98,7 +101,6 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     fmt = detected if detected else (format_for_year(year) if kind != "other" else None)
     if kind == "legacy-report":
         fmt = "legacy"
-    published, _ = published_date(items)
     sections = tuple(_section(items, hits, pos) for pos in range(len(hits)))
     return Report(
         source=source, kind=kind, agency=agency, year=year, format=fmt, title=title,
@@ -106,25 +108,8 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
         sections=sections if kind != "other" else (),
         cells=cells, tables=tuple(tables), text=text,
         government_report=is_government_report(agency, text),
-        notes=tuple(notes),
+        notes=tuple(notes), year_evidence=decision.evidence,
     )
-
-
-def _report_year(title_year, period, text, detected) -> int | None:
-    """Title first, then the statistic period, then the year the body talks about most
-    (within what the table format allows)."""
-    if title_year:
-        return title_year
-    if period and period.start:
-        return int(period.start[:4])
-    counts = years_in(text)
-    if detected == "2021":
-        counts = {y: c for y, c in counts.items() if y >= 2021}
-    elif detected == "2019":
-        counts = {y: c for y, c in counts.items() if y in (2019, 2020)}
-    if not counts:
-        return None
-    return max(counts, key=lambda y: (counts[y], y))
 
 
 def _kind(title, hits, tables, year) -> str:

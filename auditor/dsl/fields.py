@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from auditor.dsl.functions import BOOL, NUMBER, STRING, list_of
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
+from auditor.dsl.types import BOOL, CELL, CONTACT, NUMBER, PERIOD, SECTION, STRING, Type, is_axis, list_of
 from auditor.model import Cell, Report
 from auditor.templates import TABLE_NAMES
 
@@ -73,7 +73,10 @@ def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
     return cell_labels(ctx.format or "", cell.id)
 
 
-FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
+Field = tuple[Type, Callable[[Context, Any], Any]]
+
+# By the kind of value they belong to (``axis``: a row or column of a table).
+FIELDS: dict[str, dict[str, Field]] = {
     "report": {
         "kind": (STRING, lambda c, r: r.kind),
         "year": (NUMBER, lambda c, r: _need(r.year, "年度")),
@@ -84,9 +87,9 @@ FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
         "agency": (STRING, lambda c, r: _need(r.agency, "发布机关")),
         "title": (STRING, lambda c, r: _need(r.title, "标题")),
         "published": (STRING, lambda c, r: _need(r.published, "发布日期")),
-        "period": ("period", lambda c, r: _need(r.period, "统计期限说明")),
-        "contact": ("contact", lambda c, r: r.contact),
-        "sections": (list_of("section"), lambda c, r: r.sections),
+        "period": (PERIOD, lambda c, r: _need(r.period, "统计期限说明")),
+        "contact": (CONTACT, lambda c, r: r.contact),
+        "sections": (list_of(SECTION), lambda c, r: r.sections),
         "tables": (list_of(STRING), lambda c, r: r.tables),
         "text": (STRING, lambda c, r: r.text),
         "government_report": (BOOL, lambda c, r: r.government_report),
@@ -131,7 +134,17 @@ FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
         "label": (STRING, lambda c, r: r.axis.label),
         "full_label": (STRING, lambda c, r: r.axis.full_label),
         "table_name": (STRING, lambda c, r: TABLE_NAMES[r.table]),
-        "cells": (list_of("cell"), lambda c, r: r.cells),
+        "cells": (list_of(CELL), lambda c, r: r.cells),
+    },
+    "blank_region": {
+        "table": (STRING, lambda c, b: b.table),
+        "table_name": (STRING, lambda c, b: TABLE_NAMES[b.table]),
+        "kind": (STRING, lambda c, b: b.kind),
+        "id": (STRING, lambda c, b: b.region_id),
+        "label": (STRING, lambda c, b: b.label),
+        "cells": (list_of(CELL), lambda c, b: b.cells),
+        "size": (NUMBER, lambda c, b: len(b.cells)),
+        "description": (STRING, lambda c, b: b.description),
     },
     "axis": {
         "id": (STRING, lambda c, a: str(a)),
@@ -153,7 +166,7 @@ CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
 PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
 
 
-def field_table(type_: str) -> Optional[dict[str, tuple[str, Callable[[Context, Any], Any]]]]:
-    if type_.startswith(("column<", "row<")):
+def field_table(type_: Type) -> Optional[dict[str, Field]]:
+    if is_axis(type_):
         return FIELDS["axis"]
-    return FIELDS.get(type_)
+    return FIELDS.get(type_.kind)

@@ -166,11 +166,14 @@ def audit_file(path: str, ruleset: RuleSetLike, read: Optional[Reader] = None) -
     for index, report in zip(indices, reports):
         try:
             outcomes = tuple(ruleset.evaluate(report))
+            localize = getattr(ruleset, "localize", None)  # which cells hold the slip (auditor.engine)
+            corrections = tuple(localize(report, outcomes)) if localize is not None else ()
         except Exception as exc:
             results.append(DocumentResult(path=path, index=index, report=report, sha256=digest,
                                           error=_crash(exc)))
             continue
-        results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest))
+        results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest,
+                                      corrections=corrections))
     return results
 
 

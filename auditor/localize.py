@@ -8,16 +8,18 @@ custom), handed over as linear forms ``Σ coef·cell + constant = 0``.
 The search is exact and bounded: identities that share no cell are solved apart; within each
 group, every single cell and then every pair of cells is tried (pairs only where they can cover
 every failing identity), each by exact rational elimination, keeping solutions that are whole
-non-negative counts. All equally small solutions are reported as ties, up to ``MAX_TIES``; beyond
-two cells, or beyond that many ties, no localisation is claimed — except for a 总计 (or any)
-line printed wholly blank, where filling the whole line is one correction. Pure Python: the
+non-negative counts. All equally small solutions are reported as ties, up to ``MAX_TIES``. Beyond
+that many ties, only those whose digits show a telltale slip (values traded between neighbouring
+columns, swapped digits…) are offered, saying how many other changes would do; beyond two cells
+no localisation is claimed — except for a 总计 (or any) line printed wholly blank, where
+filling the whole line is one correction. Pure Python: the
 tables are small (175 cells, 39 identities), and a solver library would only add a dependency.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable, Optional
 
@@ -26,6 +28,7 @@ from auditor.model import Cell, CellFix, Correction
 
 MAX_CELLS = 2  # exact search over sets of one and two cells
 MAX_TIES = 6  # a table-四 row has five cells: a slip in it is at worst a five-way tie
+MAX_SOLUTIONS = 200  # beyond this many equally small changes, stop looking (no claim anyway)
 MAX_PAIR_CHECKS = 20_000  # bounds the time per group (a 175-cell table needs a few hundred)
 
 ScopeKey = tuple[tuple[str, str], ...]
@@ -209,6 +212,8 @@ def _minimal(group: _Group, cells: Mapping[str, Cell], signed: frozenset[str],
             solution = attempt(pair)  # type: ignore[arg-type]
             if solution is not None:
                 found.append(solution)
+                if len(found) > MAX_SOLUTIONS:
+                    return found
     return found or None
 
 
@@ -379,15 +384,24 @@ def localize(identities: Sequence[Identity], cells: Mapping[str, Cell], format_i
         failing = group.failing()
         explains = tuple(dict.fromkeys((group.identities[i].rule, group.identities[i].scope) for i in failing))
         solutions = _minimal(group, cells, signed, printed)
-        if solutions is not None and len(solutions) <= MAX_TIES:
-            options = [_correction(s, cells, explains, labels, format_id, group_number) for s in solutions]
-            options.sort(key=_plausibility)
-            corrections += options
-            continue
         if solutions is None:
             filled = _fill_blank_line(group, cells, signed, explains, labels, group_number, printed)
             if filled is not None:
                 corrections.append(filled)
+            continue
+        options = [_correction(s, cells, explains, labels, format_id, group_number) for s in solutions]
+        options.sort(key=_plausibility)
+        if len(options) > MAX_TIES:
+            # Too many equally small changes to claim one — unless the digits of a few show a
+            # telltale slip (two values traded between neighbouring columns, digits swapped…):
+            # those are offered, saying how many other changes would also make the sums hold.
+            strong = [o for o in options if o.slip in STRONG_SLIPS]
+            if not 0 < len(strong) <= MAX_TIES:
+                continue
+            others = len(options) - len(strong)
+            options = [replace(o, message=f"{o.message}（另有{others}种同样小的改法，但数字不像常见的录入错误）")
+                       for o in strong]
+        corrections += options
     return corrections
 
 

@@ -142,12 +142,17 @@ def _e(value: Any) -> str:
 
 
 def _cell_marks(doc: DocumentResult) -> dict[str, dict[str, Any]]:
-    """Which cells findings point at: rules, worst active severity, messages, waived-only."""
+    """Which cells findings point at: rules, worst active severity, messages, waived-only, and
+    whether every active finding on the cell is one a correction explains."""
     marks: dict[str, dict[str, Any]] = {}
+    explained = {id(f) for group in correction_groups(doc)[0] for f in group.findings}
     for finding in doc.findings:
         for ref in finding.cells:
-            mark = marks.setdefault(ref.id, {"rules": set(), "severity": None, "messages": [], "active": False})
+            mark = marks.setdefault(ref.id, {"rules": set(), "severity": None, "messages": [], "active": False,
+                                             "explained": True})
             mark["rules"].add(finding.rule)
+            if not is_waived(finding) and id(finding) not in explained:
+                mark["explained"] = False
             mark["messages"].append(("（已豁免）" if is_waived(finding) else "") + f"{finding.rule}: {finding.message}")
             if not is_waived(finding):
                 mark["active"] = True
@@ -156,20 +161,17 @@ def _cell_marks(doc: DocumentResult) -> dict[str, dict[str, Any]]:
     return marks
 
 
-def _suspects(groups: list[CorrectionGroup]) -> tuple[dict[str, tuple[str, str]], set[str]]:
-    """Cells a correction suspects (id → the value it would need, and the advice in words) and
-    the rules whose findings a correction explains (their other cells are merely involved)."""
+def _suspects(groups: list[CorrectionGroup]) -> dict[str, tuple[str, str]]:
+    """Cells a correction suspects: id → the value it would need, and the advice in words."""
     suspects: dict[str, tuple[str, str]] = {}
-    explained: set[str] = set()
     for group in groups:
         for cell_id, (found, expected) in group.suspect_cells().items():
             suspects[cell_id] = (str(expected), f"更正建议：应为{expected}（现为{'空' if found is None else found}）")
-        explained.update(f.rule for f in group.findings)
-    return suspects, explained
+    return suspects
 
 
 def _cell_td(report: Report, cell_id: str, marks: dict[str, dict[str, Any]],
-             suspects: Optional[dict[str, tuple[str, str]]] = None, explained: frozenset[str] = frozenset()) -> str:
+             suspects: Optional[dict[str, tuple[str, str]]] = None) -> str:
     cell = report.cells.get(cell_id)
     classes = ["cell"]
     text = cell.raw if cell is not None else ""
@@ -195,7 +197,7 @@ def _cell_td(report: Report, cell_id: str, marks: dict[str, dict[str, Any]],
         severity = mark["severity"] or "error"
         if mark["active"]:
             classes += ["hit", severity]
-            if suspect is None and mark["rules"] <= explained:
+            if suspect is None and mark["explained"]:
                 classes.append("involved")  # in a failing sum a correction explains, not suspected
         else:
             classes.append("waived-cell")
@@ -206,9 +208,9 @@ def _cell_td(report: Report, cell_id: str, marks: dict[str, dict[str, Any]],
 
 
 def _grid(report: Report, table: str, template: Any, marks: dict[str, dict[str, Any]],
-          suspects: dict[str, tuple[str, str]], explained: frozenset[str]) -> str:
+          suspects: dict[str, tuple[str, str]]) -> str:
     def td(cell_id: str) -> str:
-        return _cell_td(report, cell_id, marks, suspects, explained)
+        return _cell_td(report, cell_id, marks, suspects)
 
     rows: list[str] = []
     if table == "t2":
@@ -237,8 +239,7 @@ def _tables(doc: DocumentResult) -> str:
     if report is None or not report.cells:
         return ""
     marks = _cell_marks(doc)
-    suspects, explained_rules = _suspects(correction_groups(doc)[0])
-    explained = frozenset(explained_rules)
+    suspects = _suspects(correction_groups(doc)[0])
     try:
         template = templates.load(report.format or "")
     except KeyError:
@@ -249,10 +250,10 @@ def _tables(doc: DocumentResult) -> str:
             continue
         title = TABLE_TITLES[table]
         if template is not None:
-            body = _grid(report, table, template, marks, suspects, explained)
+            body = _grid(report, table, template, marks, suspects)
         else:  # legacy or unknown format: no printed layout to follow, list the cells
             body = "<table class=\"grid\">" + "".join(
-                f'<tr><td class="label">{_e(cid)}</td>{_cell_td(report, cid, marks, suspects, explained)}</tr>'
+                f'<tr><td class="label">{_e(cid)}</td>{_cell_td(report, cid, marks, suspects)}</tr>'
                 for cid in report.cells if cid.startswith(table + ".")) + "</table>"
         hits = sum(1 for cid, m in marks.items() if cid.startswith(table + ".") and m["active"])
         suspected = sum(1 for cid in suspects if cid.startswith(table + "."))

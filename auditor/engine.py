@@ -2,9 +2,10 @@
 
 ``load_rules`` finds the standard packs, plugin packs and the caller's files, parses them
 (through an in-process cache and a content-addressed on-disk cache of syntax trees), compiles
-them to closures and returns a ``RuleSet``; ``RuleSet.evaluate`` gives one outcome per rule.
-Any problem with a rule file, or with a selection, is a ``RuleFileError`` raised before any
-report is read.
+them to closures and returns a ``RuleSet``; ``RuleSet.evaluate`` gives one outcome per rule,
+and ``RuleSet.localize`` — when declared identities failed — the corrections that say which cell
+most likely holds the slip. Any problem with a rule file, or with a selection, is a
+``RuleFileError`` raised before any report is read.
 """
 
 from __future__ import annotations

@@ -82,9 +82,23 @@ class _Group:
     identities: list[Identity]
     residuals: list[Fraction]
     tolerances: list[Fraction]
+    _touching: Optional[dict[str, set[int]]] = None
+    _failing: Optional[list[int]] = None
 
     def failing(self) -> list[int]:
-        return [i for i, r in enumerate(self.residuals) if abs(r) > self.tolerances[i]]
+        """The identities (by position) that do not hold."""
+        if self._failing is None:
+            self._failing = [i for i, r in enumerate(self.residuals) if abs(r) > self.tolerances[i]]
+        return self._failing
+
+    def touching(self) -> dict[str, set[int]]:
+        """Cell id → the identities (by position) it appears in."""
+        if self._touching is None:
+            self._touching = {}
+            for index, identity in enumerate(self.identities):
+                for cid in identity.terms:
+                    self._touching.setdefault(cid, set()).add(index)
+        return self._touching
 
 
 def _groups(identities: Sequence[Identity], cells: Mapping[str, Cell]) -> list[_Group]:
@@ -123,12 +137,14 @@ def _groups(identities: Sequence[Identity], cells: Mapping[str, Cell]) -> list[_
 
 def _solve(group: _Group, unknowns: Sequence[str]) -> Optional[list[Fraction]]:
     """The changes to ``unknowns`` that make every identity of the group hold, when unique
-    (Gauss–Jordan elimination on exact fractions, then every identity checked)."""
-    matrix = []
-    for identity, residual in zip(group.identities, group.residuals):
-        coefs = [Fraction(identity.terms.get(cid, 0)) for cid in unknowns]
-        if any(coefs):
-            matrix.append([*coefs, -residual])
+    (Gauss–Jordan elimination on exact fractions, then every identity they appear in checked;
+    an identity without them must already hold)."""
+    touching = group.touching()
+    involved = sorted(set().union(*(touching.get(cid, set()) for cid in unknowns)))
+    if any(i not in involved for i in group.failing()):
+        return None
+    matrix = [[Fraction(group.identities[i].terms.get(cid, 0)) for cid in unknowns] + [-group.residuals[i]]
+              for i in involved]
     n = len(unknowns)
     for col in range(n):  # the pivot of column ``col`` goes to row ``col``
         pivot = next((r for r in range(col, len(matrix)) if matrix[r][col] != 0), None)
@@ -142,8 +158,9 @@ def _solve(group: _Group, unknowns: Sequence[str]) -> Optional[list[Fraction]]:
                 factor = matrix[r][col]
                 matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[col])]
     deltas = [matrix[i][n] for i in range(n)]
-    for index, (identity, residual) in enumerate(zip(group.identities, group.residuals)):
-        after = residual + sum(Fraction(identity.terms.get(cid, 0)) * d for cid, d in zip(unknowns, deltas))
+    for index in involved:
+        terms = group.identities[index].terms
+        after = group.residuals[index] + sum(terms.get(cid, 0) * d for cid, d in zip(unknowns, deltas))
         if abs(after) > group.tolerances[index]:
             return None
     return deltas
@@ -167,10 +184,7 @@ def _minimal(group: _Group, cells: Mapping[str, Cell], signed: frozenset[str],
     """Every smallest solution of up to ``MAX_CELLS`` cells (in printed order); None when there is
     none in reach."""
     failing = group.failing()
-    touches: dict[str, set[int]] = {}
-    for index, identity in enumerate(group.identities):
-        for cid in identity.terms:
-            touches.setdefault(cid, set()).add(index)
+    touches = group.touching()
     failing_set = set(failing)
 
     def attempt(unknowns: tuple[str, ...]) -> Optional[_Solution]:

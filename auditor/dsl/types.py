@@ -108,5 +108,3 @@ class Binding:
     slot: int
     is_let: bool = False
 
-
-Scope = dict  # name → Binding

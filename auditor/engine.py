@@ -2,9 +2,10 @@
 
 ``load_rules`` finds the standard packs, plugin packs and the caller's files, parses them
 (through an in-process cache and a content-addressed on-disk cache of syntax trees), compiles
-them to closures and returns a ``RuleSet``; ``RuleSet.evaluate`` gives one outcome per rule.
-Any problem with a rule file, or with a selection, is a ``RuleFileError`` raised before any
-report is read.
+them to closures and returns a ``RuleSet``; ``RuleSet.evaluate`` gives one outcome per rule,
+and ``RuleSet.localize`` — when declared identities failed — the corrections that say which cell
+most likely holds the slip. Any problem with a rule file, or with a selection, is a
+``RuleFileError`` raised before any report is read.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from auditor import __version__
 from auditor.dsl import ast
 from auditor.dsl.compiler import CompiledRule, RuleCompiler
 from auditor.dsl.errors import Diagnostic, RuleFileError, did_you_mean
-from auditor.dsl.runtime import Context
-from auditor.model import SEVERITIES, PackInfo, Report, RuleInfo, RuleOutcome
+from auditor.dsl.runtime import Context, symbolic_cells
+from auditor.model import SEVERITIES, Correction, PackInfo, Report, RuleInfo, RuleOutcome
 
 __all__ = ["LoadedPack", "RuleFileError", "RuleSet", "load_rules", "rule_files", "standard_rules_dir"]
 
@@ -71,6 +72,21 @@ class RuleSet:
             return tuple(RuleOutcome(info, "skipped", reason="不是政府信息公开工作年度报告") for info in self.rules)
         ctx = Context(report)
         return tuple(rule.evaluate(ctx, severity) for rule, severity in self._plan)
+
+    def localize(self, report: Report, outcomes: Sequence[RuleOutcome]) -> tuple[Correction, ...]:
+        """Which cells most likely hold the slip, when identity rules failed: the identities every
+        selected ``identity`` rule declares (standard and custom), probed over symbolic cells, go
+        to the localiser (``auditor.localize``)."""
+        failed = {o.rule.id for o in outcomes if o.status == "fail"}
+        identity_rules = [rule for rule in self.compiled if rule.is_identity]
+        if not any(rule.info.id in failed for rule in identity_rules):
+            return ()
+        from auditor.localize import Identity, localize
+
+        ctx = Context(report, symbolic_cells(report))
+        identities = [Identity(i.rule, i.scope, i.terms, i.constant)
+                      for rule in identity_rules for i in rule.probe(ctx)]  # type: ignore[misc]
+        return tuple(localize(identities, report.cells, report.format or ""))
 
     def rule(self, rule_id: str) -> CompiledRule:
         for compiled in self.compiled:

@@ -236,6 +236,32 @@ class Period:
                 "span": self.span.to_json()}
 
 
+YearSource = Literal["title", "period", "format", "published", "body"]
+
+
+@dataclass(frozen=True)
+class YearEvidence:
+    """One fact that points to a report year: what was read and the years it allows.
+
+    ``low``–``high`` is the range the fact allows (``high`` None: open-ended, as for the 2021
+    format, which fits 2021 and every later year); ``supports`` says whether it agrees with the
+    year decided from all of them.
+    """
+
+    source: YearSource
+    read: str  # what was read: "2022", "2021-01-01 – 2021-12-31", "2019年版表格", "2021-01-29"
+    low: int
+    high: Optional[int]
+    supports: bool = False
+
+    def allows(self, year: int) -> bool:
+        return self.low <= year and (self.high is None or year <= self.high)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "read": self.read, "low": self.low, "high": self.high,
+                "supports": self.supports}
+
+
 @dataclass(frozen=True)
 class Source:
     """Which file, which document inside it, which lines."""
@@ -272,6 +298,8 @@ class Report:
     government_report: bool = False  # a people's government's own report (deadline 31 March)
     notes: tuple[str, ...] = ()  # recognizer remarks: unknown rows, ambiguous placement…
     readings: tuple[Reading, ...] = ()  # per table found: what could not be read as printed
+    # What the report year was decided from (title, period, table format, publication date).
+    year_evidence: tuple[YearEvidence, ...] = ()
 
     def section(self, number: int) -> Optional[Section]:
         return next((s for s in self.sections if s.number == number), None)
@@ -307,6 +335,7 @@ class Report:
                 "cell_details": {cid: cell.to_json() for cid, cell in self.cells.items()},
                 "notes": list(self.notes),
                 "readings": [r.to_json() for r in self.readings],
+                "year_evidence": [e.to_json() for e in self.year_evidence],
             })
         return data
 
@@ -356,6 +385,44 @@ class Finding:
         return data
 
 
+@dataclass(frozen=True)
+class CellFix:
+    """One cell of a correction: what it holds (None when blank) and what it would need."""
+
+    id: str
+    found: Optional[Number]
+    expected: Number
+    raw: str = ""
+    span: Span = field(default_factory=Span)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"found": self.found, "expected": self.expected}
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A smallest set of cell changes that makes every failing table identity hold.
+
+    ``explains`` names the findings it would clear as (rule id, scope) pairs; corrections of one
+    ``group`` are ties — equally small alternatives for the same failures. ``slip`` names the
+    likely mistake (数字录入错误, 相邻数字颠倒…) or is None when the numbers show none.
+    """
+
+    cells: tuple[CellFix, ...]
+    slip: Optional[str]
+    explains: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    message: str
+    group: int = 0
+
+    def explains_finding(self, finding: Finding) -> bool:
+        return (finding.rule, tuple(sorted(finding.scope.items()))) in self.explains
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cells": {c.id: c.to_json() for c in self.cells}, "slip": self.slip,
+                "explains": list(dict.fromkeys(rule for rule, _ in self.explains)),
+                "message": self.message, "group": self.group}
+
+
 Status = Literal["pass", "fail", "not_assessable", "skipped"]
 
 
@@ -403,6 +470,7 @@ class DocumentResult:
     outcomes: tuple[RuleOutcome, ...] = ()
     error: Optional[str] = None
     sha256: Optional[str] = None
+    corrections: tuple[Correction, ...] = ()  # which cells most likely hold the slip (localisation)
 
     @property
     def findings(self) -> list[Finding]:

@@ -170,7 +170,13 @@ def audit_file(path: str, ruleset: RuleSetLike, read: Optional[Reader] = None) -
             results.append(DocumentResult(path=path, index=index, report=report, sha256=digest,
                                           error=_crash(exc)))
             continue
-        results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest))
+        localize = getattr(ruleset, "localize", None)  # which cells hold the slip (auditor.engine)
+        try:
+            corrections = tuple(localize(report, outcomes)) if localize is not None else ()
+        except Exception:  # advice only: a failure here must not cost the document its findings
+            corrections = ()
+        results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest,
+                                      corrections=corrections))
     return results
 
 

@@ -12,6 +12,8 @@ def text_summary(report: Report) -> str:
            f"(lines {report.source.span.describe() or '?'}, {report.source.adapter or '?'}"
            f"{', ' + report.source.encoding if report.source.encoding else ''})",
            f"kind: {report.kind}    format: {report.format or '-'}    year: {report.year or '-'}",
+           *(["year from: " + "; ".join(f"{e.source} {e.read} {'✓' if e.supports else '✗'}"
+                                        for e in report.year_evidence)] if report.year_evidence else []),
            f"agency: {report.agency or '-'}" + ("  (government's own report)" if report.government_report else ""),
            f"title: {report.title or '-'}",
            f"published: {report.published or '-'}",

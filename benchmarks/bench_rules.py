@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditor import templates  # noqa: E402
+from auditor.dsl.blanks import blank_regions  # noqa: E402
 from auditor.dsl.cases import build_report  # noqa: E402
+from auditor.dsl.fields import period_year, title_year, year_basis  # noqa: E402
 from auditor.model import Cell, CellRef, Finding, Report, RuleInfo, RuleOutcome  # noqa: E402
 
 # ---------------------------------------------------------------- the same checks, by hand
@@ -86,20 +88,11 @@ def hand_written(report: Report) -> list[RuleOutcome]:
     def skipped(rule_id: str, severity: str = "error") -> RuleOutcome:
         return RuleOutcome(_info(rule_id, severity), "skipped", reason="条件不适用")
 
-    # cells: blanks grouped per row, the others per cell
+    # cells: blanks grouped by extent (whole table, column, row, else per row), the others per cell
+    regions = blank_regions(report, fmt) if annual and fmt else ()
     if annual and fmt:
-        findings = []
-        blanks: dict[str, list[Cell]] = {}
-        for cid, cell in report.cells.items():
-            if cell.state == "blank":
-                blanks.setdefault(cid.rpartition(".")[0], []).append(cell)
-        for table, row in ((t, r) for t in templates.TABLES if t in report.tables for r in template.rows(t)):
-            blank = blanks.get(f"{table}.{row.id}")
-            if blank:
-                columns = "、".join(template.column_label(table, c.id.rpartition(".")[2]) for c in blank)
-                message = f"{templates.TABLE_NAMES[table]}「{row.label}」行{len(blank)}格留空（{columns}），应填写0"
-                findings.append(Finding("CELL-BLANK", "warning", message, {"row": f"{table}.{row.id}"},
-                                        tuple(_ref(c) for c in blank)))
+        findings = [Finding("CELL-BLANK", "warning", f"{r.description}，应填写0", {"region": r.region_id},
+                            tuple(_ref(c) for c in r.cells)) for r in regions]
         out.append(RuleOutcome(_info("CELL-BLANK", "warning"), "fail" if findings else "pass", tuple(findings)))
     elif annual:
         out.append(RuleOutcome(_info("CELL-BLANK", "warning"), "not_assessable", reason="无格式"))
@@ -141,27 +134,23 @@ def hand_written(report: Report) -> list[RuleOutcome]:
     else:
         out.append(skipped("META-FORMAT"))
     if annual:
-        import re2
-
-        match = re2.search(r"((?:19|20)\d\d)\s*年", report.title or "")
-        title_year = int(match.group(1)) if match else None
-        period_year = int(report.period.start[:4]) if report.period and report.period.start else None
-        known = [y for y in (title_year, period_year) if y is not None]
-        formats = {templates.format_for_year(y) for y in known} | {report.format}
+        title, period_of = title_year(report), period_year(report)
+        known = {y for y in (title, period_of) if y is not None}
         if not known:
             out.append(RuleOutcome(_info("META-YEAR"), "not_assessable", reason="无法比较"))
-        elif len(set(known)) > 1 or len(formats) > 1:
-            message = f"标题年度{title_year}、统计期限年度{period_year}与{report.format}年版表格格式不一致"
+        elif len(known | {report.year}) > 1:
+            message = f"标题年度{title}与统计期限年度{period_of}不一致（报告年度按{year_basis(report)}定为{report.year}年）"
             out.append(RuleOutcome(_info("META-YEAR"), "fail", (Finding("META-YEAR", "error", message),)))
         else:
             out.append(RuleOutcome(_info("META-YEAR"), "pass"))
         period = report.period
+        start = period.start if period else None
         if period is None:
             out.append(RuleOutcome(_info("META-PERIOD"), "fail", (Finding(
                 "META-PERIOD", "error", f"报告未说明统计期限（应为{report.year}年1月1日至12月31日）"),)))
-        elif period.start != f"{report.year}-01-01" or period.end != f"{report.year}-12-31":
+        elif not start or start[5:] != "01-01" or period.end != f"{start[:4]}-12-31":
             out.append(RuleOutcome(_info("META-PERIOD"), "fail", (Finding(
-                "META-PERIOD", "error", f"统计期限「{period.statement}」不是{report.year}年1月1日至12月31日"),)))
+                "META-PERIOD", "error", f"统计期限「{period.statement}」不是{(start or '')[:4]}年1月1日至12月31日"),)))
         else:
             out.append(RuleOutcome(_info("META-PERIOD"), "pass"))
         if report.contact.phones or report.contact.emails:
@@ -253,10 +242,17 @@ def hand_written(report: Report) -> list[RuleOutcome]:
                            tuple(_ref(c) for c in touched))
         return check
 
-    out.append(_per_scope(_info("T3-BALANCE"), [balance(c) for c in columns]))
-    out.append(_per_scope(_info("T3-RESULTS-SUM"), [results(c) for c in columns]))
-    out.append(_per_scope(_info("T3-ROW-TOTAL"), [row_total(r) for r in rows]))
-    out.append(_per_scope(_info("T4-SUM"), [t4_row(r.id) for r in template.rows("t4")]))
+    blank_tables = {r.table: r.description for r in regions if r.kind == "table"}
+
+    def identity(rule_id: str, table: str, scopes: list[Callable[[], Optional[Finding]]]) -> RuleOutcome:
+        if table in blank_tables:  # an identity over a wholly blank table is not assessable
+            return RuleOutcome(_info(rule_id), "not_assessable", reason=blank_tables[table])
+        return _per_scope(_info(rule_id), scopes)
+
+    out.append(identity("T3-BALANCE", "t3", [balance(c) for c in columns]))
+    out.append(identity("T3-RESULTS-SUM", "t3", [results(c) for c in columns]))
+    out.append(identity("T3-ROW-TOTAL", "t3", [row_total(r) for r in rows]))
+    out.append(identity("T4-SUM", "t4", [t4_row(r.id) for r in template.rows("t4")]))
     return out
 
 

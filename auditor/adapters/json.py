@@ -26,6 +26,7 @@ from auditor.model import (
     Source,
     Span,
     Unplaced,
+    YearEvidence,
 )
 
 _SPAN_KEYS = ("line", "end_line", "column", "page", "locator")
@@ -88,6 +89,8 @@ def report_from_json(document: dict[str, Any], path: str) -> Report:
         government_report=bool(document.get("government_report", False)),
         notes=tuple(document.get("notes", ())),
         readings=tuple(_reading(r) for r in document.get("readings", ())),
+        year_evidence=tuple(YearEvidence(e["source"], e["read"], e["low"], e["high"], e["supports"])
+                            for e in document.get("year_evidence", ())),
     )
 
 

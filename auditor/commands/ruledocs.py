@@ -63,6 +63,8 @@ CLAUSES = [
     ("treat blank as 0", "blank and placeholder cells read as 0 in this rule"),
     ("require cond [else \"reason\"]", "not assessable (with the reason) when false"),
     ("assert cond", "what must hold; a single comparison binds `lhs` and `rhs` for the message"),
+    ("identity lhs == rhs", "instead of `assert`: a linear equation over cells the tables satisfy — checked like an "
+     "assert (blanks read as 0; a wholly blank table is not assessable) and used to localise the wrong cell"),
     ("message \"… {expr} …\" [if cond]", "the finding's text; conditional messages are tried first"),
 ]
 
@@ -76,7 +78,8 @@ def language_reference() -> list[str]:
     out = ["## Rule language reference", "", "| clause | meaning |", "|---|---|"]
     out += [f"| `{clause}` | {meaning} |" for clause, meaning in CLAUSES]
     out += ["", "Names: `report`, `cells` (every cell of the report), `rows` (every row of tables 二/三/四, "
-            "with its `.cells`), `t2` `t3` `t4` (`.columns`, `.rows`, `.name`, `.present`). "
+            "with its `.cells`), `blanks` (blank cells by extent: a whole table, column or row, else per row), "
+            "`t2` `t3` `t4` (`.columns`, `.rows`, `.name`, `.present`). "
             "Cells: `t3.new.natural`, `t3.new[col]`, `t3[row].total`, `t3.denied.*[col]` "
             "(every row under a prefix, for `sum`/`count`).", "",
             "Operators: `+ - * /`, `== != < <= > >=` (rounded figures compare within their written "

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 # Bump when the shape of these classes changes: cached trees of another version are ignored.
-AST_VERSION = 1
+AST_VERSION = 2
+# How deep an expression may nest: bounds the parser's tree building, the compiler and the
+# closures it makes, far below Python's recursion limit ("split it with 'let'").
+MAX_NESTING = 120
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,15 @@ class Assertion:
 
 
 @dataclass(frozen=True)
+class IdentityClause:
+    """``identity lhs == rhs``: an assert that is also a declaration — a linear equation over cells
+    that the tables satisfy, checked like an assert and used to localise the cell that is wrong."""
+
+    condition: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class MessageClause:
     template: Template
     condition: Optional[Expr]
@@ -243,7 +255,7 @@ class MessageClause:
 
 
 Clause = Union[SeverityClause, VersionClause, DescriptionClause, Guard, Loop, Let, Treat, Require,
-               Assertion, MessageClause]
+               Assertion, IdentityClause, MessageClause]
 
 
 # ---------------------------------------------------------------- file

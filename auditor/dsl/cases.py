@@ -12,7 +12,8 @@ A pack ``foo.rules`` keeps its cases in ``foo.cases.toml`` next to it::
 A case starts from a *clean* report — kind annual-report, year 2020 (format from the year),
 six standard sections, a correct statistic period, a phone number, tables 二/三/四 with every
 cell 0 — and changes only what it states, so each case shows exactly one thing. Set
-``report.clean = false`` to start from an empty report instead. Cell values: numbers; decimals
+``report.clean = false`` to start from an empty report instead; ``report.blank`` blanks whole
+extents (``["t3"]``, ``["t3.granted"]``, ``["t3.*.total"]``) before ``report.cells``. Cell values: numbers; decimals
 as strings to keep what was written (``"258.13"``); ``""`` blank; ``"-"``, ``"/"``, ``"无"``,
 ``"——"`` placeholders; any other string is text.
 """
@@ -37,7 +38,7 @@ CASES_SUFFIX = ".cases.toml"
 STATUSES = ("pass", "fail", "not_assessable", "skipped")
 PLACEHOLDERS = ("-", "/", "—", "——", "－", "无", "／")
 REPORT_KEYS = {"clean", "kind", "year", "format", "title", "agency", "published", "government_report",
-               "sections", "headings", "texts", "period", "contact", "tables", "cells", "text", "path"}
+               "sections", "headings", "texts", "period", "contact", "tables", "cells", "blank", "text", "path"}
 CASE_KEYS = {"name", "report", "messages", "findings", *STATUSES}
 
 
@@ -164,6 +165,12 @@ def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
         for cid in template.cell_ids():
             if cid.partition(".")[0] in tables:
                 cells[cid] = Cell(id=cid, raw="0", value=0, state="number")
+    for extent in spec.get("blank", []):
+        matching = [cid for cid in cells if _in_extent(cid, str(extent))]
+        if not matching:
+            raise CaseFileError(f"{where}: blank '{extent}' matches no cell (write t3, t3.granted or t3.*.total)")
+        for cid in matching:
+            cells[cid] = make_cell(cid, "")
     for cid, value in spec.get("cells", {}).items():
         cells[cid] = make_cell(cid, value)
     default_title = f"某县人民政府办公室{year}年政府信息公开工作年度报告" if clean and year else None
@@ -173,6 +180,18 @@ def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
         period=period_obj, contact=contact, sections=tuple(sections), cells=cells, tables=tables,
         text=spec.get("text", "\n".join(s.text for s in sections)),
         government_report=bool(spec.get("government_report", False)))
+
+
+def _in_extent(cid: str, extent: str) -> bool:
+    """``t3`` (a table), ``t3.granted`` (a row) or ``t3.*.total`` (a column)."""
+    table, _, rest = cid.partition(".")
+    row, _, column = rest.rpartition(".")
+    if "." not in extent:
+        return table == extent
+    head, _, tail = extent.partition(".")
+    if tail.startswith("*."):
+        return table == head and column == tail[2:]
+    return table == head and row == tail
 
 
 def make_cell(cid: str, value: Any) -> Cell:

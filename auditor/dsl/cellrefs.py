@@ -1,20 +1,159 @@
-"""Cell references at run time: build the id, look the cell up, read it as a number.
+"""Cell references: ``t3.new.natural``, ``t3.new[col]``, ``t3[row].total``, ``t3.denied.*[col]``.
 
-Blank and placeholder cells read as 0 only in rules that ``treat blank as 0``; a cell the report
-lacks, or one holding text, raises ``Missing`` naming it, so the rule is not assessable.
+At compile time a reference is split into parts, checked against every format's template
+(unknown rows and columns get "did you mean") and typed; at run time a closure builds the id,
+looks the cell up and reads it as a number. Blank and placeholder cells read as 0 only in rules
+that ``treat blank as 0`` (and in identities); a cell the report lacks, or one holding text,
+raises ``Missing`` naming it, so the rule is not assessable.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
-from typing import Any, Callable
+from typing import Any, Callable, Literal, Optional, Protocol, Union
 
 from auditor import templates
+from auditor.dsl import ast
+from auditor.dsl.errors import did_you_mean, source_text
 from auditor.dsl.fields import unusable_reason
-from auditor.dsl.runtime import MAX_STEPS, Context, Missing, axes, cell_number, rows_under
+from auditor.dsl.runtime import Context, Missing, axes, cell_number, rows_under
+from auditor.dsl.types import CELL, NUMBER, Binding, Compiled, describe, is_axis, is_stringy, list_of
 from auditor.model import Cell
 
 Fn = Callable[[Context], Any]
+
+
+# ---------------------------------------------------------------- compile time
+
+
+@dataclass(frozen=True)
+class RefPart:
+    """One part of a reference as written: a name (``new``), a ``*``, or an index (``[col]``)."""
+
+    kind: Literal["name", "star", "index"]
+    value: Union[str, ast.Expr]
+    pos: ast.Pos
+
+
+class ExprCompiler(Protocol):
+    """What compiling a reference needs from the rule compiler."""
+
+    source: str
+    blank_zero: bool
+
+    def error(self, pos: ast.Pos, message: str) -> Exception: ...
+
+    def expr(self, node: ast.Expr, scope: dict[str, Binding]) -> Compiled: ...
+
+
+def reference_parts(node: ast.Expr) -> list[RefPart]:
+    """The parts after the table name, in the order written."""
+    parts: list[RefPart] = []
+    cur: Any = node
+    while not isinstance(cur, ast.Name):
+        if isinstance(cur, ast.Attr):
+            parts.append(RefPart("name", cur.name, cur.name_pos))
+        elif isinstance(cur, ast.Star):
+            parts.append(RefPart("star", "*", cur.pos))
+        else:
+            parts.append(RefPart("index", cur.index, cur.index.pos))
+        cur = cur.obj
+    parts.reverse()
+    return parts
+
+
+def compile_reference(compiler: ExprCompiler, node: ast.Expr, table: str, scope: dict[str, Binding],
+                      mode: Literal["value", "cell"]) -> Compiled:
+    """A reference as a closure: the cell (``mode="cell"``, for ``is`` tests), its value, or the
+    list of values a ``*`` stands for."""
+    parts = reference_parts(node)
+    name = templates.TABLE_NAMES[table]
+    if len(parts) < 2:
+        raise compiler.error(node.pos, f"a cell of {name} needs a row and a column, like {table}.new.natural "
+                             f"or {table}.new[col]")
+    stars = [p for p in parts if p.kind == "star"]
+    if len(stars) > 1 or (stars and parts.index(stars[0]) not in (len(parts) - 2, len(parts) - 1)):
+        raise compiler.error(stars[-1].pos, "'*' stands for the last part of a row (t3.denied.*[col]) or for "
+                             "every column (t3.new.*), once per reference")
+    _check_against_templates(compiler, node, table, parts)
+    runtime_parts: list[Any] = []
+    for i, part in enumerate(parts):
+        if part.kind != "index":
+            runtime_parts.append(part.value)
+            continue
+        runtime_parts.append(_index_part(compiler, part, table, scope, "column" if i == len(parts) - 1 else "row"))
+    if mode == "cell":
+        if stars:
+            raise compiler.error(node.pos, "'is' tests one cell; '*' stands for several")
+        return Compiled(CELL, cell_getter(id_builder(table, runtime_parts)))
+    if not stars:
+        return Compiled(NUMBER, value_getter(table, runtime_parts, compiler.blank_zero))
+    readers = [slot_reader(p) if isinstance(p, Slot) else p for p in runtime_parts]
+    return Compiled(list_of(NUMBER), star_getter(table, readers, parts[-1].kind == "star", compiler.blank_zero))
+
+
+def _check_against_templates(compiler: ExprCompiler, node: ast.Expr, table: str, parts: list[RefPart]) -> None:
+    """Rows and columns written as names must exist in some format's template."""
+    name = templates.TABLE_NAMES[table]
+    column, rows = parts[-1], parts[:-1]
+    row_dynamic = any(p.kind == "index" for p in rows)
+    row_star = any(p.kind == "star" for p in rows)
+    if column.kind == "name" and column.value not in known_columns(table):
+        if not row_dynamic and not row_star:
+            raise _unknown_cell(compiler, f"{table}.{'.'.join(str(p.value) for p in parts)}", node.pos, column.pos)
+        raise compiler.error(column.pos, f"unknown column '{column.value}' of {name}"
+                             + did_you_mean(str(column.value), known_columns(table)))
+    if row_dynamic:
+        return
+    row_id = ".".join(str(p.value) for p in rows if p.kind == "name")
+    if row_star:
+        prefix = row_id + "." if row_id else ""
+        if not any(r.startswith(prefix) for r in known_rows(table)):
+            raise compiler.error(rows[0].pos, f"no row of {name} starts with '{prefix}'"
+                                 + did_you_mean(row_id, {r.rpartition('.')[0] for r in known_rows(table)}))
+    elif row_id not in known_rows(table):
+        if column.kind == "name":
+            raise _unknown_cell(compiler, f"{table}.{row_id}.{column.value}", node.pos, rows[0].pos)
+        raise compiler.error(rows[0].pos, f"unknown cell '{table}.{row_id}'"
+                             + did_you_mean(f"{table}.{row_id}", [f"{table}.{r}" for r in known_rows(table)]))
+    elif column.kind == "name":
+        full = f"{table}.{row_id}.{column.value}"
+        if full not in templates.all_cell_ids():
+            raise _unknown_cell(compiler, full, node.pos)
+
+
+def _index_part(compiler: ExprCompiler, part: RefPart, table: str, scope: dict[str, Binding], where: str) -> Any:
+    """``[expr]``: a text or a row/column variable of this table, in its place."""
+    compiled = compiler.expr(part.value, scope)  # type: ignore[arg-type]
+    if not is_stringy(compiled.type):
+        raise compiler.error(part.pos, f"a {where} must be a text or a {where} variable, not {describe(compiled.type)}")
+    if is_axis(compiled.type):
+        written = source_text(compiler.source, part.pos)
+        of = compiled.type.table or table
+        if compiled.type.kind != where:
+            raise compiler.error(part.pos, f"'{written}' is a {compiled.type.kind} of "
+                                 f"{templates.TABLE_NAMES[of]}, used here as a {where}")
+        if of != table:
+            raise compiler.error(part.pos, f"'{written}' is a {compiled.type.kind} of "
+                                 f"{templates.TABLE_NAMES[of]}, not of {templates.TABLE_NAMES[table]}")
+    return Slot(compiled.slot) if compiled.slot is not None else compiled.fn
+
+
+def _unknown_cell(compiler: ExprCompiler, full: str, pos: ast.Pos, at: Optional[ast.Pos] = None) -> Exception:
+    return compiler.error(at or pos, f"unknown cell '{full}'" + did_you_mean(full, templates.all_cell_ids()))
+
+
+def reference_table(node: ast.Expr, scope: dict[str, Binding]) -> Optional[str]:
+    """The table a reference starts from (``t3`` in ``t3.new[col]``), unless the name is shadowed."""
+    while isinstance(node, (ast.Attr, ast.Index, ast.Star)):
+        node = node.obj
+    if isinstance(node, ast.Name) and node.id in templates.TABLES and node.id not in scope:
+        return node.id
+    return None
+
+
+# ---------------------------------------------------------------- run time
 
 
 
@@ -176,9 +315,7 @@ def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: boo
             if len(ids_cache) > 4096:  # dynamic parts are rows and columns: this never grows far
                 ids_cache.clear()
             wanted = ids_cache[key] = ids(fmt, row_text, column)
-        ctx.steps += len(wanted)
-        if ctx.steps > MAX_STEPS:
-            ctx.tick()
+        ctx.charge(len(wanted))
         cells = ctx.cells
         touched = ctx.touched
         out = []

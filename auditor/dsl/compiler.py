@@ -9,44 +9,26 @@ A rule becomes one ``CompiledRule`` whose ``evaluate`` returns a ``RuleOutcome``
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from auditor import templates
 from auditor.dsl import ast
-from auditor.dsl.cellrefs import (
-    Slot,
-    cell_getter,
-    id_builder,
-    known_columns,
-    known_rows,
-    slot_reader,
-    star_getter,
-    value_getter,
+from auditor.dsl.cellrefs import compile_reference, reference_table
+from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean, source_text
+from auditor.dsl.execute import (
+    CompiledRule,
+    IdentitySpec,
+    LetStep,
+    LoopStep,
+    MissingValue,
+    RequireStep,
+    Step,
+    make_runner,
 )
-from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean
-from auditor.dsl.execute import CompiledRule, MissingValue, make_runner
 from auditor.dsl.fields import CELL_VAR_FIELDS, PLAIN_REPORT_FIELDS, field_table
-from auditor.dsl.functions import (
-    ABSENT,
-    ANY,
-    BOOL,
-    FUNCTIONS,
-    NUMBER,
-    REGEX,
-    STRING,
-    RegexError,
-    TypeProblem,
-    compatible,
-    compile_regex,
-    describe,
-    element_of,
-    is_number,
-    is_stringy,
-    list_of,
-)
+from auditor.dsl.functions import ABSENT, FUNCTIONS, RegexError, TypeProblem, compile_regex
+from auditor.dsl.identity import IdentityCheck
 from auditor.dsl.runtime import (
-    MAX_STEPS,
     MAX_TEXT,
     Approx,
     Context,
@@ -64,27 +46,40 @@ from auditor.dsl.runtime import (
     num_sub,
     plain,
 )
+from auditor.dsl.types import (
+    ANY,
+    BLANK_REGION,
+    BOOL,
+    CELL,
+    NUMBER,
+    REGEX,
+    REPORT,
+    STRING,
+    TABLEROW,
+    Binding,
+    Compiled,
+    Type,
+    axis_of,
+    compatible,
+    describe,
+    element_of,
+    is_axis,
+    is_number,
+    is_stringy,
+    list_of,
+    table_of,
+)
 from auditor.model import SEVERITIES, RuleInfo
 
 Fn = Callable[[Context], Any]
+Scope = dict[str, Binding]
 
 TABLES = templates.TABLES
-BUILTIN_NAMES = ("report", "cells", "rows", *TABLES)
+BUILTIN_NAMES = ("report", "cells", "rows", "blanks", *TABLES)
 IS_TESTS = ("blank", "placeholder", "text", "number", "missing", "empty")
 CELL_STATES = ("blank", "placeholder", "text", "number")
 TABLE_FIELDS = ("columns", "rows", "name", "present", "id")
-MAX_DEPTH = 120  # bounds compile and evaluation recursion far below Python's limit
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A compiled expression: its static type and the closure computing it."""
-
-    type: str
-    fn: Fn
-    constant: Any = None  # the value, when the expression is a literal
-    is_constant: bool = False
-    slot: Optional[int] = None  # the variable slot, when it reads a loop variable
+MAX_DEPTH = ast.MAX_NESTING
 
 
 class _Abort(Exception):
@@ -100,8 +95,7 @@ class RuleCompiler:
         self.pack = pack
         self.errors: list[Diagnostic] = []
         self._slots = 0
-        self._lazy: set[int] = set()  # slots of 'let' values, which may hold a MissingValue
-        self._blank_zero = False
+        self.blank_zero = False  # this rule reads blank and placeholder cells as 0
         self._depth = 0
 
     # -- diagnostics
@@ -131,7 +125,6 @@ class RuleCompiler:
 
     def rule(self, rule: ast.Rule) -> CompiledRule:
         self._slots = 0
-        self._lazy: set[int] = set()
         by_kind: dict[type, list[Any]] = {}
         for clause in rule.clauses:
             by_kind.setdefault(type(clause), []).append(clause)
@@ -145,14 +138,15 @@ class RuleCompiler:
         version = single(ast.VersionClause, "version")
         description = single(ast.DescriptionClause, "description")
         treat = single(ast.Treat, "treat")
-        self._blank_zero = False
+        identity = single(ast.IdentityClause, "identity")
+        self.blank_zero = identity is not None  # identities read a blank as 0 (the blank is CELL-BLANK's)
         if treat is not None:
             if treat.what != "blank":
                 raise self.error(treat.what_pos, f"cannot treat '{treat.what}' as a value: write 'treat blank as 0'"
                                  + did_you_mean(treat.what, ["blank"]))
             if treat.value not in ("0", "0.0"):
                 raise self.error(treat.value_pos, "blank cells can only be treated as 0")
-            self._blank_zero = True
+            self.blank_zero = True
 
         severities = by_kind.get(ast.SeverityClause, [])
         for clause in severities:
@@ -166,8 +160,12 @@ class RuleCompiler:
         if len(plain_severity) > 1:
             raise self.error(plain_severity[1].pos, f"rule {rule.id} has more than one 'severity' without 'if'")
         asserts = by_kind.get(ast.Assertion, [])
-        if not asserts:
-            raise self.error(rule.id_pos, f"rule {rule.id} has no 'assert': say what must hold")
+        if identity is not None and asserts:
+            raise self.error(asserts[0].pos, f"rule {rule.id} declares an identity: it is the rule's assert, "
+                             "so the rule has no other 'assert'")
+        if identity is None and not asserts:
+            raise self.error(rule.id_pos, f"rule {rule.id} has no 'assert': say what must hold "
+                             "(or declare an 'identity')")
         messages = by_kind.get(ast.MessageClause, [])
         if not any(m.condition is None for m in messages):
             raise self.error(rule.id_pos, f"rule {rule.id} has no message: add message \"…\" (one without 'if')")
@@ -176,11 +174,12 @@ class RuleCompiler:
                         description=description.text if description else "",
                         version=version.value if version else 1)
 
-        scope: dict[str, tuple[str, int]] = {}
+        scope: Scope = {}
         guards = [self.condition(g.condition, scope, "when") for g in by_kind.get(ast.Guard, [])]
 
         # Loops and lets in the order written; asserts and messages see every name.
-        steps: list[tuple[str, Any, Optional[Fn], int, str]] = []
+        steps: list[Step] = []
+        lets: dict[str, ast.Expr] = {}
         for clause in rule.clauses:
             if isinstance(clause, ast.Loop):
                 source = self.expr(clause.iterable, scope)
@@ -188,31 +187,38 @@ class RuleCompiler:
                 if item_type is None:
                     raise self.error(clause.iterable.pos, f"'for' needs a list to go through, got {describe(source.type)}")
                 slot = self.bind(clause.var, clause.var_pos, scope)
-                scope = {**scope, clause.var: (item_type, slot)}
+                scope = {**scope, clause.var: Binding(item_type, slot)}
                 where = self.condition(clause.condition, scope, "where") if clause.condition else None
-                steps.append(("loop", source.fn, where, slot, _scope_key(clause.var, item_type)))
+                steps.append(LoopStep(source.fn, where, slot, _scope_key(clause.var, item_type)))
             elif isinstance(clause, ast.Let):
                 value = self.expr(clause.value, scope)
                 slot = self.bind(clause.name, clause.name_pos, scope)
-                scope = {**scope, clause.name: (value.type, slot)}
-                self._lazy.add(slot)
-                steps.append(("let", value.fn, None, slot, clause.name))
+                scope = {**scope, clause.name: Binding(value.type, slot, is_let=True)}
+                lets[clause.name] = clause.value
+                steps.append(LetStep(value.fn, slot, clause.name))
             elif isinstance(clause, ast.Require):
                 condition = self.condition(clause.condition, scope, "require")
-                reason = clause.reason or _source_text(self.source, clause.condition.pos)
-                steps.append(("require", condition, None, -1, reason))
+                reason = clause.reason or source_text(self.source, clause.condition.pos)
+                steps.append(RequireStep(condition, reason))
 
-        check, message_scope = self.assertions(asserts, scope)
+        spec: Optional[IdentitySpec] = None
+        if identity is not None:
+            equation = identity.condition
+            loops = {c.var for c in rule.clauses if isinstance(c, ast.Loop)}
+            tables = IdentityCheck(lets, loops, self.error).equation(equation)
+            check, message_scope, (left, right) = self.comparison(equation, scope)  # type: ignore[arg-type]
+            spec = IdentitySpec(left, right, tables)
+        else:
+            check, message_scope = self.assertions(asserts, scope)
         rendered = [(self.condition(m.condition, message_scope, "if") if m.condition else None,
                      self.template(m.template, message_scope)) for m in messages]
         rendered.sort(key=lambda pair: pair[0] is None)  # conditional messages are tried first
         severity_rules = [(self.condition(c.condition, message_scope, "if"), c.level)
                           for c in severities if c.condition is not None]
-        nslots = self._slots
-        return CompiledRule(info, rule, self.path,
-                            make_runner(info, guards, steps, check, rendered, severity_rules, nslots))
+        run, probe = make_runner(info, guards, steps, check, rendered, severity_rules, self._slots, spec)
+        return CompiledRule(info, rule, self.path, run, probe, spec.tables if spec else ())
 
-    def bind(self, name: str, pos: ast.Pos, scope: dict[str, tuple[str, int]]) -> int:
+    def bind(self, name: str, pos: ast.Pos, scope: Scope) -> int:
         if name in BUILTIN_NAMES or name in FUNCTIONS:
             raise self.error(pos, f"'{name}' is a built-in name; choose another")
         if name in scope:
@@ -220,42 +226,45 @@ class RuleCompiler:
         self._slots += 1
         return self._slots - 1
 
-    def assertions(self, asserts: list[ast.Assertion], scope: dict[str, tuple[str, int]]
-                   ) -> tuple[Fn, dict[str, tuple[str, int]]]:
+    def assertions(self, asserts: list[ast.Assertion], scope: Scope) -> tuple[Fn, Scope]:
         """All asserts must hold. A single comparison also binds ``lhs`` and ``rhs`` for messages."""
         if len(asserts) == 1 and isinstance(asserts[0].condition, ast.Binary) \
                 and asserts[0].condition.op in _COMPARISONS:
-            node = asserts[0].condition
-            left, right = self.expr(node.left, scope), self.expr(node.right, scope)
-            compare = self.comparator(node, left.type, right.type)
-            lslot, rslot = self._slots, self._slots + 1
-            self._slots += 2
-            lfn, rfn = left.fn, right.fn
-
-            if right.is_constant:
-                constant = right.constant
-
-                def check(ctx: Context) -> bool:
-                    a = lfn(ctx)
-                    ctx.vars[lslot] = a
-                    ctx.vars[rslot] = constant
-                    return compare(a, constant)
-            else:
-                def check(ctx: Context) -> bool:
-                    a = lfn(ctx)
-                    ctx.vars[lslot] = a
-                    b = rfn(ctx)
-                    ctx.vars[rslot] = b
-                    return compare(a, b)
-
-            extra = {"lhs": (left.type, lslot), "rhs": (right.type, rslot)}
-            return check, {**scope, **{k: v for k, v in extra.items() if k not in scope}}
+            check, message_scope, _ = self.comparison(asserts[0].condition, scope)
+            return check, message_scope
         conditions = [self.condition(a.condition, scope, "assert") for a in asserts]
         if len(conditions) == 1:
             return conditions[0], scope
         return (lambda ctx: all(c(ctx) for c in conditions)), scope
 
-    def template(self, template: ast.Template, scope: dict[str, tuple[str, int]]) -> Callable[[Context], str]:
+    def comparison(self, node: ast.Binary, scope: Scope) -> tuple[Fn, Scope, tuple[Fn, Fn]]:
+        """``lhs op rhs`` as a check that keeps both sides (as ``lhs`` and ``rhs``) for messages."""
+        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+        compare = self.comparator(node, left.type, right.type)
+        lslot, rslot = self._slots, self._slots + 1
+        self._slots += 2
+        lfn, rfn = left.fn, right.fn
+
+        if right.is_constant:
+            constant = right.constant
+
+            def check(ctx: Context) -> bool:
+                a = lfn(ctx)
+                ctx.vars[lslot] = a
+                ctx.vars[rslot] = constant
+                return compare(a, constant)
+        else:
+            def check(ctx: Context) -> bool:
+                a = lfn(ctx)
+                ctx.vars[lslot] = a
+                b = rfn(ctx)
+                ctx.vars[rslot] = b
+                return compare(a, b)
+
+        extra = {"lhs": Binding(left.type, lslot), "rhs": Binding(right.type, rslot)}
+        return check, {**scope, **{k: v for k, v in extra.items() if k not in scope}}, (lfn, rfn)
+
+    def template(self, template: ast.Template, scope: Scope) -> Callable[[Context], str]:
         parts: list[Any] = []
         for part in template.parts:
             parts.append(part if isinstance(part, str) else self.expr(part, scope).fn)
@@ -274,13 +283,13 @@ class RuleCompiler:
         return render
 
     # -- expressions
-    def condition(self, node: ast.Expr, scope: dict[str, tuple[str, int]], where: str) -> Fn:
+    def condition(self, node: ast.Expr, scope: Scope, where: str) -> Fn:
         compiled = self.expr(node, scope)
         if compiled.type not in (BOOL, ANY):
             raise self.error(node.pos, f"'{where}' needs a condition (true/false), got {describe(compiled.type)}")
         return compiled.fn
 
-    def expr(self, node: ast.Expr, scope: dict[str, tuple[str, int]]) -> Compiled:
+    def expr(self, node: ast.Expr, scope: Scope) -> Compiled:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -290,19 +299,19 @@ class RuleCompiler:
         finally:
             self._depth -= 1
 
-    def _Number(self, node: ast.Number, scope: dict) -> Compiled:
+    def _Number(self, node: ast.Number, scope: Scope) -> Compiled:
         value = node.value
         return Compiled(NUMBER, lambda ctx: value, value, True)
 
-    def _String(self, node: ast.String, scope: dict) -> Compiled:
+    def _String(self, node: ast.String, scope: Scope) -> Compiled:
         value = node.value
         return Compiled(STRING, lambda ctx: value, value, True)
 
-    def _Bool(self, node: ast.Bool, scope: dict) -> Compiled:
+    def _Bool(self, node: ast.Bool, scope: Scope) -> Compiled:
         value = node.value
         return Compiled(BOOL, lambda ctx: value, value, True)
 
-    def _Regex(self, node: ast.Regex, scope: dict) -> Compiled:
+    def _Regex(self, node: ast.Regex, scope: Scope) -> Compiled:
         bad = set(node.flags) - {"i", "s"}
         if bad:
             raise self.error(node.pos, f"unknown regular expression flag '{sorted(bad)[0]}' (known: i, s)")
@@ -313,47 +322,43 @@ class RuleCompiler:
                              "(RE2 syntax: no look-around or backreferences)") from None
         return Compiled(REGEX, lambda ctx: pattern)
 
-    def _Name(self, node: ast.Name, scope: dict) -> Compiled:
+    def _Name(self, node: ast.Name, scope: Scope) -> Compiled:
         if node.id in scope:
-            type_, slot = scope[node.id]
-            if slot in self._lazy:
+            binding = scope[node.id]
+            slot = binding.slot
+            if binding.is_let:
                 def let_value(ctx: Context) -> Any:
                     value = ctx.vars[slot]
                     if type(value) is MissingValue:
                         raise Missing(value.reason)
                     return value
-                return Compiled(type_, let_value)
-            return Compiled(type_, lambda ctx: ctx.vars[slot], slot=slot)
+                return Compiled(binding.type, let_value)
+            return Compiled(binding.type, lambda ctx: ctx.vars[slot], slot=slot)
         if node.id == "report":
-            return Compiled("report", lambda ctx: ctx.report)
+            return Compiled(REPORT, lambda ctx: ctx.report)
         if node.id == "cells":
-            return Compiled(list_of("cell"), lambda ctx: list(ctx.cells.values()))
+            return Compiled(list_of(CELL), lambda ctx: list(ctx.cells.values()))
         if node.id == "rows":
-            return Compiled(list_of("tablerow"), lambda ctx: ctx.table_rows())
+            return Compiled(list_of(TABLEROW), lambda ctx: ctx.table_rows())
+        if node.id == "blanks":
+            return Compiled(list_of(BLANK_REGION), lambda ctx: ctx.blank_regions())
         if node.id in TABLES:
             table = node.id
-            return Compiled(f"table<{table}>", lambda ctx: table)
+            return Compiled(table_of(table), lambda ctx: table)
         hint = ""
         if node.id in ("lhs", "rhs"):
-            hint = " ('lhs' and 'rhs' exist in messages of rules with a single comparison assert)"
+            hint = " ('lhs' and 'rhs' exist in messages of rules with a single comparison assert or an identity)"
         elif node.id in FUNCTIONS:
             hint = f" ({node.id} is a function: call it as {FUNCTIONS[node.id].signature})"
         raise self.error(node.pos, f"unknown name '{node.id}'"
                          + (hint or did_you_mean(node.id, [*scope, *BUILTIN_NAMES])))
 
-    def _table_root(self, node: ast.Expr, scope: dict) -> Optional[str]:
-        while isinstance(node, (ast.Attr, ast.Index, ast.Star)):
-            node = node.obj
-        if isinstance(node, ast.Name) and node.id in TABLES and node.id not in scope:
-            return node.id
-        return None
-
-    def _Attr(self, node: ast.Attr, scope: dict) -> Compiled:
-        table = self._table_root(node, scope)
+    def _Attr(self, node: ast.Attr, scope: Scope) -> Compiled:
+        table = reference_table(node, scope)
         if table is not None:
             if isinstance(node.obj, ast.Name) and node.name in TABLE_FIELDS:
                 return self.table_field(table, node.name)
-            return self.cell_ref(node, table, scope, "value")
+            return compile_reference(self, node, table, scope, "value")
         obj = self.expr(node.obj, scope)
         fields = field_table(obj.type)
         if fields is None:
@@ -363,13 +368,13 @@ class RuleCompiler:
                              + did_you_mean(node.name, fields))
         type_, getter = fields[node.name]
         get = obj.fn
-        if obj.type in ("section", "period"):
+        if obj.type.kind in ("section", "period"):
             def section_field(ctx: Context) -> Any:
                 value = get(ctx)
                 ctx.spans.append(value.span)
                 return getter(ctx, value)
             return Compiled(type_, section_field)
-        if obj.type == "cell":
+        if obj.type == CELL:
             slot = self._plain_slot(node.obj, scope)
             if slot is not None:  # a loop variable: the loop cites it, and this runs for every cell
                 fast = CELL_VAR_FIELDS.get(node.name)
@@ -382,22 +387,28 @@ class RuleCompiler:
                 ctx.touched.append(value)
                 return getter(ctx, value)
             return Compiled(type_, cell_field)
+        if obj.type == BLANK_REGION and node.name == "cells":
+            def region_cells(ctx: Context) -> Any:
+                cells = get(ctx).cells
+                ctx.touched.extend(cells)
+                return cells
+            return Compiled(type_, region_cells)
         if isinstance(node.obj, ast.Name) and node.obj.id == "report" and "report" not in scope:
             if node.name in PLAIN_REPORT_FIELDS:  # never missing: a C-level attribute lookup
                 return Compiled(type_, operator.attrgetter(f"report.{node.name}"))
             return Compiled(type_, lambda ctx: getter(ctx, ctx.report))
         return Compiled(type_, lambda ctx: getter(ctx, get(ctx)))
 
-    def _plain_slot(self, node: ast.Expr, scope: dict) -> Optional[int]:
+    def _plain_slot(self, node: ast.Expr, scope: Scope) -> Optional[int]:
         """The slot of a loop variable (never missing), for fast paths."""
-        if isinstance(node, ast.Name) and node.id in scope and scope[node.id][1] not in self._lazy:
-            return scope[node.id][1]
+        if isinstance(node, ast.Name) and node.id in scope and not scope[node.id].is_let:
+            return scope[node.id].slot
         return None
 
-    def _Index(self, node: ast.Index, scope: dict) -> Compiled:
-        table = self._table_root(node, scope)
+    def _Index(self, node: ast.Index, scope: Scope) -> Compiled:
+        table = reference_table(node, scope)
         if table is not None:
-            return self.cell_ref(node, table, scope, "value")
+            return compile_reference(self, node, table, scope, "value")
         obj = self.expr(node.obj, scope)
         item = element_of(obj.type)
         index = self.expr(node.index, scope)
@@ -412,11 +423,11 @@ class RuleCompiler:
             return items[i]
         return Compiled(item, indexed)
 
-    def _Star(self, node: ast.Star, scope: dict) -> Compiled:
-        table = self._table_root(node, scope)
+    def _Star(self, node: ast.Star, scope: Scope) -> Compiled:
+        table = reference_table(node, scope)
         if table is None:
             raise self.error(node.pos, "'.*' only appears in a cell reference, like t3.denied.*[col]")
-        return self.cell_ref(node, table, scope, "value")
+        return compile_reference(self, node, table, scope, "value")
 
     def table_field(self, table: str, name: str) -> Compiled:
         if name in ("columns", "rows"):
@@ -425,7 +436,7 @@ class RuleCompiler:
             def listed(ctx: Context) -> Any:
                 return axes(ctx.need_format(f"{templates.TABLE_NAMES[table]}的{'列' if kind == 'column' else '行'}"),
                             table, kind)
-            return Compiled(list_of(f"{kind}<{table}>"), listed)
+            return Compiled(list_of(axis_of(kind, table)), listed)
         if name == "name":
             label = templates.TABLE_NAMES[table]
             return Compiled(STRING, lambda ctx: label)
@@ -433,92 +444,8 @@ class RuleCompiler:
             return Compiled(BOOL, lambda ctx: table in ctx.report.tables)
         return Compiled(STRING, lambda ctx: table)
 
-    # -- cell references
-    def cell_ref(self, node: ast.Expr, table: str, scope: dict, mode: str) -> Compiled:
-        """``t3.new.natural``, ``t3.new[col]``, ``t3[row].total``, ``t3.denied.*[col]``."""
-        parts: list[tuple[str, Any, ast.Pos]] = []
-        cur: Any = node
-        while not isinstance(cur, ast.Name):
-            if isinstance(cur, ast.Attr):
-                parts.append(("lit", cur.name, cur.name_pos))
-            elif isinstance(cur, ast.Star):
-                parts.append(("star", "*", cur.pos))
-            else:
-                parts.append(("dyn", cur.index, cur.index.pos))
-            cur = cur.obj
-        parts.reverse()
-        name = templates.TABLE_NAMES[table]
-        if len(parts) < 2:
-            raise self.error(node.pos, f"a cell of {name} needs a row and a column, like {table}.new.natural "
-                             f"or {table}.new[col]")
-        stars = [p for p in parts if p[0] == "star"]
-        if len(stars) > 1 or (stars and parts.index(stars[0]) not in (len(parts) - 2, len(parts) - 1)):
-            raise self.error(stars[-1][2], "'*' stands for the last part of a row (t3.denied.*[col]) or for "
-                             "every column (t3.new.*), once per reference")
-        column, rows = parts[-1], parts[:-1]
-        row_dynamic = any(p[0] == "dyn" for p in rows)
-        row_star = any(p[0] == "star" for p in rows)
-
-        # Static checks against every format's template.
-        if column[0] == "lit" and column[1] not in known_columns(table):
-            if not row_dynamic and not row_star:
-                raise self._unknown_cell(f"{table}.{'.'.join(p[1] for p in parts)}", node.pos, column[2])
-            else:
-                raise self.error(column[2], f"unknown column '{column[1]}' of {name}"
-                                 + did_you_mean(column[1], known_columns(table)))
-        if not row_dynamic:
-            literal = [p[1] for p in rows if p[0] == "lit"]
-            row_id = ".".join(literal)
-            if row_star:
-                prefix = row_id + "." if row_id else ""
-                if not any(r.startswith(prefix) for r in known_rows(table)):
-                    raise self.error(rows[0][2], f"no row of {name} starts with '{prefix}'"
-                                     + did_you_mean(row_id, {r.rpartition('.')[0] for r in known_rows(table)}))
-            elif row_id not in known_rows(table):
-                if column[0] == "lit":
-                    raise self._unknown_cell(f"{table}.{row_id}.{column[1]}", node.pos, rows[0][2])
-                raise self.error(rows[0][2], f"unknown cell '{table}.{row_id}'"
-                                 + did_you_mean(f"{table}.{row_id}", [f"{table}.{r}" for r in known_rows(table)]))
-            elif column[0] == "lit" and column[1] != "*":
-                full = f"{table}.{row_id}.{column[1]}"
-                if full not in templates.all_cell_ids():
-                    raise self._unknown_cell(full, node.pos)
-
-        # Dynamic parts must be texts; rows and columns must sit where they belong.
-        fns: list[Any] = []
-        for i, (kind, value, pos) in enumerate(parts):
-            if kind != "dyn":
-                fns.append(value)
-                continue
-            part = self.expr(value, scope)
-            where = "column" if i == len(parts) - 1 else "row"
-            if not is_stringy(part.type):
-                raise self.error(pos, f"a {where} must be a text or a {where} variable, not {describe(part.type)}")
-            if part.type.startswith(("column<", "row<")):
-                kind_, _, of = part.type[:-1].partition("<")
-                if kind_ != where:
-                    raise self.error(pos, f"'{_source_text(self.source, pos)}' is a {kind_} of "
-                                     f"{templates.TABLE_NAMES[of]}, used here as a {where}")
-                if of != table:
-                    raise self.error(pos, f"'{_source_text(self.source, pos)}' is a {kind_} of "
-                                     f"{templates.TABLE_NAMES[of]}, not of {name}")
-            fns.append(Slot(part.slot) if part.slot is not None else part.fn)
-        blank_zero = self._blank_zero
-        if mode == "cell":
-            if stars:
-                raise self.error(node.pos, "'is' tests one cell; '*' stands for several")
-            ident = id_builder(table, fns)
-            return Compiled("cell", cell_getter(ident))
-        if not stars:
-            return Compiled(NUMBER, value_getter(table, fns, blank_zero))
-        readers = [slot_reader(p) if isinstance(p, Slot) else p for p in fns]
-        return Compiled(list_of(NUMBER), star_getter(table, readers, column[0] == "star", blank_zero))
-
-    def _unknown_cell(self, full: str, pos: ast.Pos, at: Optional[ast.Pos] = None) -> _Abort:
-        return self.error(at or pos, f"unknown cell '{full}'" + did_you_mean(full, templates.all_cell_ids()))
-
     # -- calls
-    def _Call(self, node: ast.Call, scope: dict) -> Compiled:
+    def _Call(self, node: ast.Call, scope: Scope) -> Compiled:
         func = self._function(node.func, node.pos)
         args = [self.expr(a, scope) for a in node.args]
         type_ = self._check_call(func, [a.type for a in args], node)
@@ -537,6 +464,18 @@ class RuleCompiler:
                         values.append(ABSENT)
                 return impl(*values)
             return Compiled(type_, lenient)
+        if func.charges == "text":
+            def over_text(ctx: Context) -> Any:
+                values = [f(ctx) for f in fns]
+                ctx.charge_text(len(values[0]))
+                return impl(*values)
+            return Compiled(type_, over_text)
+        if func.charges == "result":
+            def building_text(ctx: Context) -> Any:
+                result = impl(*[f(ctx) for f in fns])
+                ctx.charge_text(len(result))
+                return result
+            return Compiled(type_, building_text)
         if len(fns) == 1:
             only = fns[0]
             return Compiled(type_, lambda ctx: impl(only(ctx)))
@@ -548,7 +487,7 @@ class RuleCompiler:
             raise self.error(at, f"unknown function '{name}'" + did_you_mean(name, FUNCTIONS))
         return FUNCTIONS[name]
 
-    def _check_call(self, func: Any, types: list[str], node: Any) -> str:
+    def _check_call(self, func: Any, types: list[Type], node: Any) -> Type:
         try:
             return func.check(types)
         except TypeProblem as exc:
@@ -556,7 +495,7 @@ class RuleCompiler:
             at = args[exc.index].pos if exc.index is not None and exc.index < len(args) else node.pos
             raise self.error(at, str(exc)) from None
 
-    def _Generator(self, node: ast.Generator, scope: dict) -> Compiled:
+    def _Generator(self, node: ast.Generator, scope: Scope) -> Compiled:
         func = self._function(node.func, node.pos)
         if not func.aggregate:
             raise self.error(node.pos, f"{node.func}() does not take 'for … in …' "
@@ -566,13 +505,14 @@ class RuleCompiler:
         if item_type is None:
             raise self.error(node.iterable.pos, f"'for' needs a list to go through, got {describe(source.type)}")
         slot = self.bind(node.var, node.var_pos, scope)
-        inner = {**scope, node.var: (item_type, slot)}
+        inner = {**scope, node.var: Binding(item_type, slot)}
         element = self.expr(node.element, inner)
         where = self.condition(node.condition, inner, "where") if node.condition else None
         type_ = self._check_call(func, [list_of(element.type)], node)
         items_fn, element_fn, impl = source.fn, element.fn, func.impl
+        charges_result = func.charges == "result"
 
-        cites = item_type == "cell"  # cells a generator keeps are the ones a finding is about
+        cites = item_type == CELL  # cells a generator keeps are the ones a finding is about
         itself = element.slot == slot  # count(c for c in …): the element is the item
         condition = node.condition
         if itself and cites and isinstance(condition, ast.Is) and condition.test in CELL_STATES \
@@ -582,20 +522,19 @@ class RuleCompiler:
 
             def filtered(ctx: Context) -> Any:
                 items = items_fn(ctx)
-                ctx.steps += len(items)
-                if ctx.steps > MAX_STEPS:
-                    ctx.tick()
+                ctx.charge(len(items))
                 kept = [c for c in items if (c.state == state) is not negated]
                 ctx.touched.extend(kept)
-                return impl(kept)
+                result = impl(kept)
+                if charges_result:
+                    ctx.charge_text(len(result))
+                return result
             return Compiled(type_, filtered)
 
         def generate(ctx: Context) -> Any:
             out = []
             items = items_fn(ctx)
-            ctx.steps += len(items)
-            if ctx.steps > MAX_STEPS:
-                ctx.tick()
+            ctx.charge(len(items))
             variables = ctx.vars
             for item in items:
                 variables[slot] = item
@@ -604,10 +543,13 @@ class RuleCompiler:
                 if cites:
                     ctx.touched.append(item)
                 out.append(item if itself else element_fn(ctx))
-            return impl(out)
+            result = impl(out)
+            if charges_result:
+                ctx.charge_text(len(result))
+            return result
         return Compiled(type_, generate)
 
-    def _ListExpr(self, node: ast.ListExpr, scope: dict) -> Compiled:
+    def _ListExpr(self, node: ast.ListExpr, scope: Scope) -> Compiled:
         items = [self.expr(i, scope) for i in node.items]
         item_type = next((i.type for i in items if i.type != ANY), ANY)
         for item, child in zip(items, node.items):
@@ -621,7 +563,7 @@ class RuleCompiler:
         return Compiled(list_of(item_type), lambda ctx: tuple(f(ctx) for f in fns))
 
     # -- operators
-    def _Unary(self, node: ast.Unary, scope: dict) -> Compiled:
+    def _Unary(self, node: ast.Unary, scope: Scope) -> Compiled:
         operand = self.expr(node.operand, scope)
         fn = operand.fn
         if node.op == "not":
@@ -634,7 +576,7 @@ class RuleCompiler:
             return Compiled(NUMBER, lambda ctx: num_neg(fn(ctx)))
         return operand
 
-    def _Binary(self, node: ast.Binary, scope: dict) -> Compiled:
+    def _Binary(self, node: ast.Binary, scope: Scope) -> Compiled:
         op = node.op
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
         lf, rf = left.fn, right.fn
@@ -675,6 +617,7 @@ class RuleCompiler:
                 text = str(lf(ctx)) + str(rf(ctx))
                 if len(text) > MAX_TEXT:
                     raise LimitExceeded("拼接的文本过长")
+                ctx.charge_text(len(text))
                 return text
             return Compiled(STRING, concat)
         for side, child in ((left, node.left), (right, node.right)):
@@ -683,7 +626,7 @@ class RuleCompiler:
         arith = {"+": num_add, "-": num_sub, "*": num_mul, "/": num_div}[op]
         return Compiled(NUMBER, _apply(arith, left, right))
 
-    def comparator(self, node: ast.Binary, ltype: str, rtype: str) -> Callable[[Any, Any], bool]:
+    def comparator(self, node: ast.Binary, ltype: Type, rtype: Type) -> Callable[[Any, Any], bool]:
         op = node.op
         numbers = is_number(ltype) and is_number(rtype)
         if not compatible(ltype, rtype) and not numbers:
@@ -711,29 +654,33 @@ class RuleCompiler:
             raise self.error(node.pos, f"a list of {describe(element)} never holds {describe(item.type)}")
         ifn, cfn = item.fn, container.fn
         negate = node.op == "not in"
-        if is_stringy(item.type) and (element is None or is_stringy(element)) and ANY not in (item.type, element):
+        if is_stringy(item.type) and element is not None and is_stringy(element) and ANY not in (item.type, element):
             return Compiled(BOOL, lambda ctx: (ifn(ctx) in cfn(ctx)) is not negate)
 
         def member(ctx: Context) -> bool:
             needle, hay = ifn(ctx), cfn(ctx)
-            found = str(needle) in hay if isinstance(hay, str) else any(_equal(needle, h) for h in hay)
+            if isinstance(hay, str):
+                ctx.charge_text(len(hay))
+                found = str(needle) in hay
+            else:
+                found = any(_equal(needle, h) for h in hay)
             return found is not negate
         return Compiled(BOOL, member)
 
-    def _Is(self, node: ast.Is, scope: dict) -> Compiled:
+    def _Is(self, node: ast.Is, scope: Scope) -> Compiled:
         test = node.test
         if test not in IS_TESTS:
             raise self.error(node.test_pos, f"unknown test 'is {test}'; known: {', '.join(IS_TESTS)}"
                              + did_you_mean(test, IS_TESTS))
         negate = node.negated
         operand = node.operand
-        table = self._table_root(operand, scope)
+        table = reference_table(operand, scope)
         if test in CELL_STATES:
             if table is not None:
-                getter = self.cell_ref(operand, table, scope, "cell").fn
+                getter = compile_reference(self, operand, table, scope, "cell").fn
             else:
                 compiled = self.expr(operand, scope)
-                if compiled.type not in ("cell", ANY):
+                if compiled.type not in (CELL, ANY):
                     raise self.error(operand.pos, f"'is {test}' tests a table cell, not {describe(compiled.type)}")
                 getter = compiled.fn
                 slot = self._plain_slot(operand, scope)
@@ -748,7 +695,7 @@ class RuleCompiler:
                 return (cell.state == test) is not negate
             return Compiled(BOOL, state)
         if test == "missing":
-            getter = (self.cell_ref(operand, table, scope, "cell") if table is not None
+            getter = (compile_reference(self, operand, table, scope, "cell") if table is not None
                       else self.expr(operand, scope)).fn
 
             def missing(ctx: Context) -> bool:
@@ -765,18 +712,26 @@ class RuleCompiler:
 
         def empty(ctx: Context) -> bool:
             value = fn(ctx)
-            return (len(value) == 0 if not isinstance(value, str) else not value.strip()) is not negate
+            if isinstance(value, str):
+                ctx.charge_text(len(value))
+                return (not value.strip()) is not negate
+            return (len(value) == 0) is not negate
         return Compiled(BOOL, empty)
 
-    def _Matches(self, node: ast.Matches, scope: dict) -> Compiled:
+    def _Matches(self, node: ast.Matches, scope: Scope) -> Compiled:
         operand = self.expr(node.operand, scope)
         if not is_stringy(operand.type):
             raise self.error(node.operand.pos, f"'matches' tests a text, not {describe(operand.type)}")
         pattern = self._Regex(node.regex, scope).fn(None)  # type: ignore[arg-type]
         fn = operand.fn
-        return Compiled(BOOL, lambda ctx: pattern.search(fn(ctx)) is not None)
 
-    def _IfExpr(self, node: ast.IfExpr, scope: dict) -> Compiled:
+        def matches(ctx: Context) -> bool:
+            text = fn(ctx)
+            ctx.charge_text(len(text))
+            return pattern.search(text) is not None
+        return Compiled(BOOL, matches)
+
+    def _IfExpr(self, node: ast.IfExpr, scope: Scope) -> Compiled:
         condition = self.condition(node.condition, scope, "if")
         then, otherwise = self.expr(node.then, scope), self.expr(node.otherwise, scope)
         if not compatible(then.type, otherwise.type):
@@ -820,18 +775,14 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _source_text(source: str, pos: ast.Pos) -> str:
-    lines = source.splitlines()
-    if pos.line == pos.end_line and 0 < pos.line <= len(lines):
-        return lines[pos.line - 1][pos.column - 1: pos.end_column - 1]
-    return "…"
-
-
-def _scope_key(var: str, type_: str) -> str:
-    if type_.startswith("column<"):
-        return "column"
-    if type_.startswith("row<") or type_ == "tablerow":
+def _scope_key(var: str, type_: Type) -> str:
+    """What a loop's scope is called in findings (and waivers): column, row, cell, section, region."""
+    if is_axis(type_):
+        return type_.kind
+    if type_ == TABLEROW:
         return "row"
-    if type_ in ("cell", "section"):
-        return type_
+    if type_.kind in ("cell", "section"):
+        return type_.kind
+    if type_ == BLANK_REGION:
+        return "region"
     return var

@@ -6,7 +6,7 @@ import difflib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,14 @@ def did_you_mean(word: str, candidates: Iterable[str], *, quote: str = "'") -> s
         lowered = {c.lower(): c for c in pool}
         close = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)]
     return f" — did you mean {quote}{close[0]}{quote}?" if close else ""
+
+
+def source_text(source: str, pos: Any) -> str:
+    """The text a node spans (one line only; ``…`` for more)."""
+    lines = source.splitlines()
+    if pos.line == pos.end_line and 0 < pos.line <= len(lines):
+        return lines[pos.line - 1][pos.column - 1: pos.end_column - 1]
+    return "…"
 
 
 def closest(word: str, candidates: Iterable[str]) -> Optional[str]:

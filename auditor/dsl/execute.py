@@ -2,58 +2,220 @@
 
 Each scope (an item of each loop) passes, fails with a ``Finding`` (message, severity, cited
 cells, scope), or is not assessable with a reason; the rule's ``RuleOutcome`` sums them up.
+
+An identity rule (``identity lhs == rhs``) can also be *probed*: run over a report whose cells
+are symbols, it yields each instance of the identity as a linear form (``Σ coef·cell + c = 0``)
+with the scope its finding would carry — what the localiser needs to say which cell is wrong.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Callable, Optional
 
 from auditor.dsl import ast
-from auditor.dsl.runtime import MAX_STEPS, Context, LimitExceeded, Missing, TableRow, display
+from auditor.dsl.runtime import Context, LimitExceeded, Linear, Missing, TableRow, display
 from auditor.model import Cell, CellRef, Finding, RuleInfo, RuleOutcome, Section, Span
 
 Fn = Callable[[Context], Any]
+Sink = tuple[list[Any], list[str]]  # (findings or identity instances, reasons for not assessable)
+Chain = Callable[[Context, tuple, Sink, Optional[str]], None]
+ScopeKey = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class IdentityInstance:
+    """One instance of a declared identity: ``Σ terms[cell]·cell + constant == 0`` must hold."""
+
+    rule: str
+    scope: ScopeKey  # as the finding for this instance would carry it, sorted
+    terms: dict[str, Fraction]
+    constant: Fraction
 
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule ready to run: its metadata, its tree (for docs) and its closure."""
+    """A rule ready to run: its metadata, its tree (for docs) and its closure; an identity rule
+    also has a ``probe`` giving its instances as linear forms, and the tables it reads."""
 
     info: RuleInfo
     node: ast.Rule
     path: str
     run: Callable[[Context, Optional[str]], RuleOutcome]
+    probe: Optional[Callable[[Context], list[IdentityInstance]]] = None
+    tables: tuple[str, ...] = ()
 
     def evaluate(self, ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
         return self.run(ctx, severity)
 
-
-Sink = tuple[list[Finding], list[str]]
+    @property
+    def is_identity(self) -> bool:
+        return self.probe is not None
 
 
 def scope_value(value: Any) -> str:
     """How a loop item names its scope in a finding: a cell by id, a section by number."""
-    if isinstance(value, Cell):
+    if isinstance(value, (Cell, TableRow)):
         return value.id
     if isinstance(value, Section):
         return str(value.number)
-    if isinstance(value, TableRow):
-        return value.id
+    if hasattr(value, "region_id"):
+        return value.region_id
     return display(value)
 
 
-def make_runner(info: RuleInfo, guards: list[Fn], steps: list[tuple[str, Any, Optional[Fn], int, str]],
-                 check: Fn, messages: list[tuple[Optional[Fn], Callable[[Context], str]]],
-                 severity_rules: list[tuple[Fn, str]], nslots: int
-                 ) -> Callable[[Context, Optional[str]], RuleOutcome]:
-    """The rule as one closure: guard, loops and lets in order, asserts, findings."""
+def scope_key(scope: tuple) -> ScopeKey:
+    """A finding's scope as a hashable, ordered key (how corrections name what they explain)."""
+    return tuple(sorted((key, scope_value(value)) for key, value in scope))
 
-    def finding(ctx: Context, scope: tuple[tuple[str, str], ...], severity: Optional[str]) -> Finding:
-        touched = ctx.touched
-        spans = ctx.spans
+
+# ---------------------------------------------------------------- steps
+
+
+Last = Optional[tuple[Fn, Callable[..., Finding]]]  # (check, finding) of a rule's assert
+
+
+class Step:
+    """A clause between the guard and the asserts; ``wrap`` runs it, then ``then``. ``last`` is
+    the assert when ``then`` is the assert itself, for a step that can fuse them."""
+
+    def wrap(self, then: Chain, last: Last = None) -> Chain:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class LoopStep(Step):
+    """``for var in source [where …]``: one scope per item; ``key`` names it in findings."""
+
+    source: Fn
+    where: Optional[Fn]
+    slot: int
+    key: str
+
+    def wrap(self, then: Chain, last: Last = None) -> Chain:
+        """With ``last`` the assert runs inside the loop body, which saves a call per item in the
+        common one-loop rule."""
+        source, where, slot, key = self.source, self.where, self.slot, self.key
+        check, make_finding = last if last is not None else (None, None)
+        cites_item = key == "cell"
+
+        def loop(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+            try:
+                items = source(ctx)
+            except Missing as exc:
+                sink[1].append(exc.reason)
+                return
+            found, reasons = sink
+            ctx.charge(len(items))  # charged up front: the budget is checked once per loop
+            variables = ctx.vars
+            for item in items:
+                variables[slot] = item
+                if where is not None:
+                    try:
+                        if not where(ctx):
+                            continue
+                    except Missing as exc:
+                        reasons.append(exc.reason)
+                        continue
+                # What a finding cites is what this iteration touched (its lets included).
+                ctx.touched = [item] if cites_item else []
+                ctx.spans = []
+                if check is None:
+                    then(ctx, (*scope, (key, item)), sink, severity)
+                    continue
+                try:
+                    ok = check(ctx)
+                except Missing as exc:
+                    reasons.append(exc.reason)
+                    continue
+                if not ok:
+                    found.append(make_finding(ctx, (*scope, (key, item)), severity))
+        return loop
+
+
+class MissingValue:
+    """What a ``let`` holds when the report lacks its ingredients: only using it makes the
+    rule not assessable (a lenient function such as ``same()`` simply leaves it out)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LetStep(Step):
+    """``let name = value``: computed once per scope, missing only where it is used."""
+
+    value: Fn
+    slot: int
+    name: str
+
+    def wrap(self, then: Chain, last: Last = None) -> Chain:
+        value, slot = self.value, self.slot
+
+        def let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+            try:
+                ctx.vars[slot] = value(ctx)
+            except Missing as exc:
+                ctx.vars[slot] = MissingValue(exc.reason)
+            then(ctx, scope, sink, severity)
+        return let
+
+
+@dataclass(frozen=True)
+class RequireStep(Step):
+    """``require cond else "reason"``: this scope is not assessable when the condition fails."""
+
+    condition: Fn
+    reason: str
+
+    def wrap(self, then: Chain, last: Last = None) -> Chain:
+        condition, reason = self.condition, self.reason
+
+        def require(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+            try:
+                ok = condition(ctx)
+            except Missing as exc:
+                sink[1].append(exc.reason)
+                return
+            if not ok:
+                sink[1].append(reason)
+                return
+            then(ctx, scope, sink, severity)
+        return require
+
+
+@dataclass(frozen=True)
+class IdentitySpec:
+    """What an ``identity`` clause adds to a rule: its two sides and the tables it reads."""
+
+    left: Fn
+    right: Fn
+    tables: tuple[str, ...]
+
+
+def _chain(steps: list[Step], final: Chain, last: Last = None) -> Chain:
+    chain = final
+    for step in reversed(steps):
+        chain = step.wrap(chain, last if chain is final else None)
+    return chain
+
+
+# ---------------------------------------------------------------- the rule
+
+
+def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
+                messages: list[tuple[Optional[Fn], Callable[[Context], str]]],
+                severity_rules: list[tuple[Fn, str]], nslots: int, identity: Optional[IdentitySpec] = None
+                ) -> tuple[Callable[[Context, Optional[str]], RuleOutcome], Optional[Callable[[Context], list]]]:
+    """The rule as one closure (guard, steps, asserts, findings) and, for an identity rule, its
+    probe."""
+
+    def finding(ctx: Context, scope: tuple, severity: Optional[str]) -> Finding:
         seen: dict[str, Cell] = {}
-        for cell in touched:
+        for cell in ctx.touched:
             seen.setdefault(cell.id, cell)
         level = severity
         if level is None:
@@ -74,6 +236,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[tuple[str, Any, Op
             except Missing:
                 continue
         cells = tuple(CellRef(c.id, c.value if c.state == "number" else None, c.raw, c.span) for c in seen.values())
+        spans = ctx.spans
         return Finding(rule=info.id, severity=level, message=text, scope={k: scope_value(v) for k, v in scope},
                        cells=cells,  # type: ignore[arg-type]
                        span=spans[0] if spans else Span())
@@ -87,26 +250,28 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[tuple[str, Any, Op
         if not ok:
             sink[0].append(finding(ctx, scope, severity))
 
-    chain: Callable[[Context, tuple, Sink, Optional[str]], None] = final
-    for kind, source, where, slot, key in reversed(steps):
-        if kind == "loop":
-            chain = _loop_step(source, where, slot, key, chain, (check, finding) if chain is final else None)
-        elif kind == "let":
-            chain = _let_step(source, slot, chain)
-        else:
-            chain = _require_step(source, key, chain)
+    chain = _chain(steps, final, (check, finding))
+    tables = identity.tables if identity is not None else ()
+
+    def blank_table(ctx: Context) -> Optional[str]:
+        """An identity over a table printed wholly blank is not assessable (not a pass on zeros)."""
+        for table in tables:
+            extent = ctx.blank_table(table)
+            if extent is not None:
+                return extent
+        return None
 
     def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
         rule = info if severity is None else RuleInfo(info.id, info.title, severity, info.pack,  # type: ignore[arg-type]
                                                       info.description, info.version)
-        ctx.vars = [None] * nslots
-        ctx.steps = 0
-        ctx.touched = []
-        ctx.spans = []
+        ctx.start_rule(nslots)
         try:
             for guard in guards:
                 if not guard(ctx):
                     return RuleOutcome(rule, "skipped", reason="条件不适用")
+            blank = blank_table(ctx) if tables else None
+            if blank is not None:
+                return RuleOutcome(rule, "not_assessable", reason=blank)
             sink: Sink = ([], [])
             chain(ctx, (), sink, severity)
         except Missing as exc:
@@ -122,85 +287,29 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[tuple[str, Any, Op
         if reasons:
             return RuleOutcome(rule, "not_assessable", reason=reason)
         return RuleOutcome(rule, "pass")
-    return run
 
+    if identity is None:
+        return run, None
+    left, right = identity.left, identity.right
 
-def _loop_step(source: Fn, where: Optional[Fn], slot: int, key: str,
-               then: Callable[[Context, tuple, Sink, Optional[str]], None],
-               last: Optional[tuple[Fn, Callable[..., Finding]]] = None
-               ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
-    """Go through a list; ``last`` (check, finding) fuses the assert into the loop body, which
-    saves a call per item in the common one-loop rule."""
-    check, make_finding = last if last is not None else (None, None)
-    cites_item = key == "cell"
-
-    def loop(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+    def record(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
         try:
-            items = source(ctx)
-        except Missing as exc:
-            sink[1].append(exc.reason)
+            form = Linear.of(left(ctx)) - Linear.of(right(ctx))
+        except Missing:
             return
-        found, reasons = sink
-        ctx.steps += len(items)  # charged up front: the budget is checked once per loop
-        if ctx.steps > MAX_STEPS:
-            ctx.tick()
-        variables = ctx.vars
-        for item in items:
-            variables[slot] = item
-            if where is not None:
-                try:
-                    if not where(ctx):
-                        continue
-                except Missing as exc:
-                    reasons.append(exc.reason)
-                    continue
-            # What a finding cites is what this iteration touched (its lets included).
-            ctx.touched = [item] if cites_item else []
-            ctx.spans = []
-            if check is None:
-                then(ctx, (*scope, (key, item)), sink, severity)
-                continue
-            try:
-                ok = check(ctx)
-            except Missing as exc:
-                reasons.append(exc.reason)
-                continue
-            if not ok:
-                found.append(make_finding(ctx, (*scope, (key, item)), severity))
-    return loop
+        sink[0].append(IdentityInstance(info.id, scope_key(scope), form.terms, form.constant))
 
+    probe_chain = _chain(steps, record)
 
-class MissingValue:
-    """What a ``let`` holds when the report lacks its ingredients: only using it makes the
-    rule not assessable (a lenient function such as ``same()`` simply leaves it out)."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-def _let_step(source: Fn, slot: int, then: Callable[[Context, tuple, Sink, Optional[str]], None]
-              ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
-    def let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+    def probe(ctx: Context) -> list[IdentityInstance]:
+        """Every instance of the identity on ``ctx`` (a context over symbolic cells)."""
+        ctx.start_rule(nslots)
+        sink: Sink = ([], [])
         try:
-            ctx.vars[slot] = source(ctx)
-        except Missing as exc:
-            ctx.vars[slot] = MissingValue(exc.reason)
-        then(ctx, scope, sink, severity)
-    return let
-
-
-def _require_step(condition: Fn, reason: str, then: Callable[[Context, tuple, Sink, Optional[str]], None]
-                  ) -> Callable[[Context, tuple, Sink, Optional[str]], None]:
-    def require(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
-        try:
-            ok = condition(ctx)
-        except Missing as exc:
-            sink[1].append(exc.reason)
-            return
-        if not ok:
-            sink[1].append(reason)
-            return
-        then(ctx, scope, sink, severity)
-    return require
+            if not all(guard(ctx) for guard in guards) or blank_table(ctx) is not None:
+                return []
+            probe_chain(ctx, (), sink, None)
+        except (Missing, LimitExceeded, ArithmeticError, ValueError):
+            return []
+        return sink[0]
+    return run, probe

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from auditor.dsl.functions import BOOL, NUMBER, STRING, list_of
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
-from auditor.model import Cell
+from auditor.dsl.types import BOOL, CELL, CONTACT, NUMBER, PERIOD, SECTION, STRING, Type, is_axis, list_of
+from auditor.model import Cell, Report
 from auditor.templates import TABLE_NAMES
 
 Fn = Callable[[Context], Any]
@@ -35,21 +35,61 @@ def _cell_value(ctx: Context, cell: Cell) -> Any:
     return cell_number(cell)
 
 
+YEAR_SOURCE_WORDS = {"title": "标题", "period": "统计期限", "format": "表格格式", "published": "发布日期",
+                     "body": "正文"}
+
+
+def title_year(report: Report) -> Optional[int]:
+    """The year the title names: as the recognizer read it, else the first ``NNNN年`` in the title
+    (reports built by hand or read from JSON without the recognizer's evidence)."""
+    if report.year_evidence:
+        return next((e.low for e in report.year_evidence if e.source == "title"), None)
+    title = report.title or ""
+    for pos in range(4, len(title)):
+        head = title[pos - 4: pos]
+        if title[pos] == "年" and head.isdigit() and head[:2] in ("19", "20"):
+            return int(head)
+    return None
+
+
+def period_year(report: Report) -> Optional[int]:
+    """The calendar year the statistic period lies in (None when it spans two or has no dates)."""
+    period = report.period
+    if period is None or not period.start or not period.start[:4].isdigit():
+        return None
+    start = int(period.start[:4])
+    if period.end and period.end[:4] != period.start[:4]:
+        return None
+    return start
+
+
+def year_basis(report: Report) -> str:
+    """The facts that support the decided year, in words: 标题、统计期限、发布日期."""
+    words = [YEAR_SOURCE_WORDS[e.source] for e in report.year_evidence if e.supports]
+    return "、".join(dict.fromkeys(words)) or "报告内容"
+
+
 def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
     return cell_labels(ctx.format or "", cell.id)
 
 
-FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
+Field = tuple[Type, Callable[[Context, Any], Any]]
+
+# By the kind of value they belong to (``axis``: a row or column of a table).
+FIELDS: dict[str, dict[str, Field]] = {
     "report": {
         "kind": (STRING, lambda c, r: r.kind),
         "year": (NUMBER, lambda c, r: _need(r.year, "年度")),
+        "title_year": (NUMBER, lambda c, r: _need(title_year(r), "标题中的年度")),
+        "period_year": (NUMBER, lambda c, r: _need(period_year(r), "统计期限所在的年度")),
+        "year_basis": (STRING, lambda c, r: year_basis(r)),
         "format": (STRING, lambda c, r: _need(r.format, "表格格式")),
         "agency": (STRING, lambda c, r: _need(r.agency, "发布机关")),
         "title": (STRING, lambda c, r: _need(r.title, "标题")),
         "published": (STRING, lambda c, r: _need(r.published, "发布日期")),
-        "period": ("period", lambda c, r: _need(r.period, "统计期限说明")),
-        "contact": ("contact", lambda c, r: r.contact),
-        "sections": (list_of("section"), lambda c, r: r.sections),
+        "period": (PERIOD, lambda c, r: _need(r.period, "统计期限说明")),
+        "contact": (CONTACT, lambda c, r: r.contact),
+        "sections": (list_of(SECTION), lambda c, r: r.sections),
         "tables": (list_of(STRING), lambda c, r: r.tables),
         "text": (STRING, lambda c, r: r.text),
         "government_report": (BOOL, lambda c, r: r.government_report),
@@ -94,7 +134,17 @@ FIELDS: dict[str, dict[str, tuple[str, Callable[[Context, Any], Any]]]] = {
         "label": (STRING, lambda c, r: r.axis.label),
         "full_label": (STRING, lambda c, r: r.axis.full_label),
         "table_name": (STRING, lambda c, r: TABLE_NAMES[r.table]),
-        "cells": (list_of("cell"), lambda c, r: r.cells),
+        "cells": (list_of(CELL), lambda c, r: r.cells),
+    },
+    "blank_region": {
+        "table": (STRING, lambda c, b: b.table),
+        "table_name": (STRING, lambda c, b: TABLE_NAMES[b.table]),
+        "kind": (STRING, lambda c, b: b.kind),
+        "id": (STRING, lambda c, b: b.region_id),
+        "label": (STRING, lambda c, b: b.label),
+        "cells": (list_of(CELL), lambda c, b: b.cells),
+        "size": (NUMBER, lambda c, b: len(b.cells)),
+        "description": (STRING, lambda c, b: b.description),
     },
     "axis": {
         "id": (STRING, lambda c, a: str(a)),
@@ -116,7 +166,7 @@ CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
 PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
 
 
-def field_table(type_: str) -> Optional[dict[str, tuple[str, Callable[[Context, Any], Any]]]]:
-    if type_.startswith(("column<", "row<")):
+def field_table(type_: Type) -> Optional[dict[str, Field]]:
+    if is_axis(type_):
         return FIELDS["axis"]
-    return FIELDS.get(type_)
+    return FIELDS.get(type_.kind)

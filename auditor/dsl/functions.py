@@ -1,4 +1,4 @@
-"""Built-in functions of the rule language and the static types the compiler checks.
+"""Built-in functions of the rule language, each with how it types its arguments.
 
 Each function declares how it types its arguments (so ``sum("a")`` is a compile-time error
 with a caret) next to what it computes. Regular expressions are RE2 only: linear time, no
@@ -16,54 +16,20 @@ import re2
 
 from auditor import templates
 from auditor.dsl.runtime import MAX_TEXT, Approx, LimitExceeded, Missing, Num, display, num_add, plain
-
-# ---------------------------------------------------------------- static types
-#
-# Types are short strings: number, string, bool, regex, report, period, contact, section, cell,
-# table<t3>, column<t3>, row<t3>, list<…>, any. Rows and columns are strings with a label.
-
-NUMBER, STRING, BOOL, REGEX, ANY = "number", "string", "bool", "regex", "any"
-
-
-def list_of(element: str) -> str:
-    return f"list<{element}>"
-
-
-def element_of(type_: str) -> Optional[str]:
-    if type_ == ANY:
-        return ANY
-    if type_.startswith("list<") and type_.endswith(">"):
-        return type_[5:-1]
-    return None
-
-
-def is_stringy(type_: str) -> bool:
-    return type_ in (STRING, ANY) or type_.startswith(("column<", "row<"))
-
-
-def is_number(type_: str) -> bool:
-    return type_ in (NUMBER, ANY)
-
-
-def compatible(a: str, b: str) -> bool:
-    """Can values of these types be compared for equality?"""
-    if ANY in (a, b) or a == b:
-        return True
-    if is_stringy(a) and is_stringy(b):
-        return True
-    ea, eb = element_of(a), element_of(b)
-    return ea is not None and eb is not None and compatible(ea, eb)
-
-
-def describe(type_: str) -> str:
-    """A type in words, for error messages."""
-    if type_.startswith("list<"):
-        return f"a list of {describe(type_[5:-1])}"
-    if type_.startswith(("column<", "row<", "table<")):
-        kind, _, table = type_[:-1].partition("<")
-        return f"a {kind} of {templates.TABLE_NAMES.get(table, table)}"
-    article = "an" if type_[0] in "aeiou" else "a"
-    return {"bool": "a condition (true/false)", "any": "a value"}.get(type_, f"{article} {type_}")
+from auditor.dsl.types import (
+    ANY,
+    BOOL,
+    NUMBER,
+    REGEX,
+    SECTION,
+    STRING,
+    Type,
+    compatible,
+    describe,
+    element_of,
+    is_number,
+    is_stringy,
+)
 
 
 class TypeProblem(Exception):
@@ -89,11 +55,14 @@ class Function:
     name: str
     signature: str
     summary: str
-    check: Callable[[Sequence[str]], str]
+    check: Callable[[Sequence[Type]], Type]
     impl: Callable[..., Any]
     aggregate: bool = False
     lenient: bool = False
     contextual: bool = False  # receives the report as its first argument
+    # Text work charged to the rule's step budget by length: "text" the first argument (a regex
+    # run over it), "result" the text built.
+    charges: str = ""
 
 
 class _Absent:
@@ -105,29 +74,29 @@ ABSENT = _Absent()
 FUNCTIONS: dict[str, Function] = {}
 
 
-def _register(name: str, signature: str, summary: str, check: Callable[[Sequence[str]], str],
-              aggregate: bool = False, lenient: bool = False, contextual: bool = False
+def _register(name: str, signature: str, summary: str, check: Callable[[Sequence[Type]], Type],
+              aggregate: bool = False, lenient: bool = False, contextual: bool = False, charges: str = ""
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(impl: Callable[..., Any]) -> Callable[..., Any]:
-        FUNCTIONS[name] = Function(name, signature, summary, check, impl, aggregate, lenient, contextual)
+        FUNCTIONS[name] = Function(name, signature, summary, check, impl, aggregate, lenient, contextual, charges)
         return impl
     return wrap
 
 
-def _arity(types: Sequence[str], low: int, high: int, name: str) -> None:
+def _arity(types: Sequence[Type], low: int, high: int, name: str) -> None:
     if not low <= len(types) <= high:
         want = str(low) if low == high else f"{low} to {high}"
         raise TypeProblem(f"{name}() takes {want} argument{'s' if high != 1 else ''}, got {len(types)}")
 
 
-def _expect(types: Sequence[str], index: int, ok: Callable[[str], bool], want: str, name: str) -> None:
+def _expect(types: Sequence[Type], index: int, ok: Callable[[str], bool], want: str, name: str) -> None:
     if not ok(types[index]):
         raise TypeProblem(f"argument {index + 1} of {name}() must be {want}, not {describe(types[index])}", index)
 
 
-def _numbers_or_list(name: str) -> Callable[[Sequence[str]], str]:
+def _numbers_or_list(name: str) -> Callable[[Sequence[Type]], Type]:
     """``f(list of numbers)`` or ``f(n1, n2, …)`` (lists inside are flattened)."""
-    def check(types: Sequence[str]) -> str:
+    def check(types: Sequence[Type]) -> Type:
         if not types:
             raise TypeProblem(f"{name}() needs at least one argument")
         for i, t in enumerate(types):
@@ -185,7 +154,7 @@ def fn_max(*values: Any) -> Num:
     return best
 
 
-def _check_count(types: Sequence[str]) -> str:
+def _check_count(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "count")
     _expect(types, 0, lambda t: element_of(t) is not None, "a list", "count")
     return NUMBER
@@ -197,8 +166,8 @@ def fn_count(items: Sequence[Any]) -> int:
     return len(items)
 
 
-def _check_bools(name: str) -> Callable[[Sequence[str]], str]:
-    def check(types: Sequence[str]) -> str:
+def _check_bools(name: str) -> Callable[[Sequence[Type]], Type]:
+    def check(types: Sequence[Type]) -> Type:
         _arity(types, 1, 1, name)
         _expect(types, 0, lambda t: element_of(t) in (BOOL, ANY), "a list of conditions", name)
         return BOOL
@@ -216,7 +185,7 @@ def fn_all(items: Sequence[bool]) -> bool:
     return all(items)
 
 
-def _check_abs(types: Sequence[str]) -> str:
+def _check_abs(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "abs")
     _expect(types, 0, is_number, "a number", "abs")
     return NUMBER
@@ -229,7 +198,7 @@ def fn_abs(value: Num) -> Num:
     return abs(value)  # type: ignore[arg-type]
 
 
-def _check_round(types: Sequence[str]) -> str:
+def _check_round(types: Sequence[Type]) -> Type:
     _arity(types, 1, 2, "round")
     for i in range(len(types)):
         _expect(types, i, is_number, "a number", "round")
@@ -247,7 +216,7 @@ def fn_round(value: Num, digits: Num = 0) -> Num:
     return int(rounded) if places <= 0 else rounded
 
 
-def _check_len(types: Sequence[str]) -> str:
+def _check_len(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "len")
     _expect(types, 0, lambda t: is_stringy(t) or element_of(t) is not None, "a string or a list", "len")
     return NUMBER
@@ -258,8 +227,8 @@ def fn_len(value: Any) -> int:
     return len(value)
 
 
-def _check_text_regex(name: str, result: str) -> Callable[[Sequence[str]], str]:
-    def check(types: Sequence[str]) -> str:
+def _check_text_regex(name: str, result: Type) -> Callable[[Sequence[Type]], Type]:
+    def check(types: Sequence[Type]) -> Type:
         _arity(types, 2, 3, name)
         _expect(types, 0, is_stringy, "a text", name)
         _expect(types, 1, lambda t: t == REGEX, "a regular expression /…/", name)
@@ -281,7 +250,7 @@ def _group(pattern: Any, text: str, group: Num, name: str) -> Optional[str]:
 
 @_register("extract", "extract(text, /re/, group=1)",
            "The number captured by a group (1 by default); decimals written make it a rounded figure.",
-           _check_text_regex("extract", NUMBER))
+           _check_text_regex("extract", NUMBER), charges="text")
 def fn_extract(text: str, pattern: Any, group: Num = 1) -> Num:
     found = _group(pattern, text, group if pattern.groups else 0, "extract")
     if found is None:
@@ -290,7 +259,7 @@ def fn_extract(text: str, pattern: Any, group: Num = 1) -> Num:
 
 
 @_register("find", "find(text, /re/, group=0)", "The text matched (or captured by a group).",
-           _check_text_regex("find", STRING))
+           _check_text_regex("find", STRING), charges="text")
 def fn_find(text: str, pattern: Any, group: Num = 0) -> str:
     found = _group(pattern, text, group, "find")
     if found is None:
@@ -308,7 +277,7 @@ def parse_number(text: str, where: str) -> Num:
         raise Missing(f"{where} 匹配到的「{text}」不是数字") from None
 
 
-def _check_date(types: Sequence[str]) -> str:
+def _check_date(types: Sequence[Type]) -> Type:
     _arity(types, 3, 3, "date")
     for i in range(3):
         _expect(types, i, is_number, "a number", "date")
@@ -328,7 +297,7 @@ def display_triplet(*values: Num) -> str:
     return "-".join(str(plain(v)) for v in values)
 
 
-def _check_year(types: Sequence[str]) -> str:
+def _check_year(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "year")
     _expect(types, 0, is_stringy, "an ISO date text", "year")
     return NUMBER
@@ -342,7 +311,7 @@ def fn_year(text: str) -> int:
     return int(head)
 
 
-def _check_format_for_year(types: Sequence[str]) -> str:
+def _check_format_for_year(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "format_for_year")
     _expect(types, 0, is_number, "a year", "format_for_year")
     return STRING
@@ -354,7 +323,7 @@ def fn_format_for_year(year: Num) -> str:
     return templates.format_for_year(int(plain(year))) or ""
 
 
-def _check_table_name(types: Sequence[str]) -> str:
+def _check_table_name(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "table_name")
     _expect(types, 0, is_stringy, "a table id", "table_name")
     return STRING
@@ -365,7 +334,7 @@ def fn_table_name(table: str) -> str:
     return templates.TABLE_NAMES.get(table, table)
 
 
-def _check_same(types: Sequence[str]) -> str:
+def _check_same(types: Sequence[Type]) -> Type:
     if len(types) < 2:
         raise TypeProblem("same() needs at least two arguments")
     for i, t in enumerate(types[1:], start=1):
@@ -382,7 +351,7 @@ def fn_same(*values: Any) -> bool:
     return all(v == present[0] for v in present[1:])
 
 
-def _check_join(types: Sequence[str]) -> str:
+def _check_join(types: Sequence[Type]) -> Type:
     _arity(types, 1, 2, "join")
     _expect(types, 0, lambda t: element_of(t) is not None, "a list", "join")
     if len(types) == 2:
@@ -391,7 +360,7 @@ def _check_join(types: Sequence[str]) -> str:
 
 
 @_register("join", "join(list, sep=\"、\")", "The items of a list (or of a generator) as one text.", _check_join,
-           aggregate=True)
+           aggregate=True, charges="result")
 def fn_join(items: Sequence[Any], separator: str = "、") -> str:
     text = separator.join(display(i) for i in items)
     if len(text) > MAX_TEXT:
@@ -399,7 +368,7 @@ def fn_join(items: Sequence[Any], separator: str = "、") -> str:
     return text
 
 
-def _check_text(types: Sequence[str]) -> str:
+def _check_text(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "text")
     return STRING
 
@@ -409,10 +378,10 @@ def fn_text(value: Any) -> str:
     return display(value)
 
 
-def _check_section(types: Sequence[str]) -> str:
+def _check_section(types: Sequence[Type]) -> Type:
     _arity(types, 1, 1, "section")
     _expect(types, 0, is_number, "a section number 1–6", "section")
-    return "section"
+    return SECTION
 
 
 @_register("section", "section(n)", "Section n (1–6) of the report; `section(n) is missing` tests that the "

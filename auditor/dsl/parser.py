@@ -19,6 +19,7 @@ from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_me
 from auditor.resources import package_file
 
 MAX_SOURCE_CHARS = 1_000_000
+MAX_NUMBER_DIGITS = 30  # what the evaluator computes with stays far below its magnitude bound
 ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/"}
 
 # What each terminal is called in an error message.
@@ -29,11 +30,11 @@ TERMINAL_WORDS = {
     "$END": "the end of the file",
 }
 EXPRESSION_START = {"NAME", "NUMBER", "STRING", "LONG_STRING", "REGEX"}
-KEYWORDS = ("assert", "message", "when", "for", "let", "treat", "require", "severity", "version",
+KEYWORDS = ("assert", "identity", "message", "when", "for", "let", "treat", "require", "severity", "version",
             "description", "rule", "include", "pack", "where", "matches", "contains", "implies")
 OPERATOR_WORDS = {"'*' or '/'", "'+' or '-'", "'.'", "'??'", "'['", "'and'", "'or'", "'contains'", "'matches'",
                   "'is'", "'in'", "'not'", "'implies'", "a comparison (==, !=, <, <=, >, >=)"}
-CLAUSE_WORDS = {"'assert'", "'message'", "'when'", "'for'", "'let'", "'treat'", "'require'", "'severity'",
+CLAUSE_WORDS = {"'assert'", "'identity'", "'message'", "'when'", "'for'", "'let'", "'treat'", "'require'", "'severity'",
                 "'version'", "'description'", "'rule'", "'include'", "the end of the file", "'where'", "'if'"}
 
 
@@ -91,11 +92,39 @@ def _build(make: Any, source: str, path: str) -> Any:
 def _parse_tree(text: str, path: str, start: str, report_source: Optional[str] = None) -> Tree:
     source = text if report_source is None else report_source
     try:
-        return _lark().parse(text, start=start)
+        tree = _lark().parse(text, start=start)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text, source, path) from None
     except RecursionError:
         raise RuleFileError([Diagnostic(path, 0, 0, "expression nested too deeply")]) from None
+    deep = _too_deep(tree, ast.MAX_NESTING + TREE_LEVELS_ABOVE_EXPRESSIONS)
+    if deep is not None:
+        pos = _pos(deep)
+        raise RuleFileError.at(path, source, pos.line, pos.column,
+                               f"expression nested more than {ast.MAX_NESTING} levels deep: split it with 'let'")
+    return tree
+
+
+# start → rule → clause: the levels of lark's tree above a clause's expression.
+TREE_LEVELS_ABOVE_EXPRESSIONS = 3
+NOT_EXPRESSIONS = {"start", "pack_header", "pack_version", "pack_description", "include", "rule", "severity",
+                   "version", "description", "guard", "loop", "let", "treat", "require", "assertion", "identity",
+                   "message"}
+
+
+def _too_deep(tree: Tree, limit: int) -> Optional[Tree]:
+    """The outermost expression holding a node deeper than ``limit`` (10,000 ``not`` or a
+    50,000-term sum), found without recursion: building the syntax tree from lark's tree
+    recurses, and would crash on these."""
+    stack: list[tuple[Tree, int, Optional[Tree]]] = [(tree, 1, None)]
+    while stack:
+        node, depth, outermost = stack.pop()
+        if outermost is None and node.data not in NOT_EXPRESSIONS:
+            outermost = node
+        if depth > limit:
+            return outermost or node
+        stack.extend((child, depth + 1, outermost) for child in node.children if isinstance(child, Tree))
+    return None
 
 
 def _syntax_error(exc: UnexpectedInput, text: str, source: str, path: str) -> RuleFileError:
@@ -294,6 +323,9 @@ class _ToAst(Transformer):
     def assertion(self, meta: Any, children: list) -> ast.Assertion:
         return ast.Assertion(children[0], _pos(meta))
 
+    def identity(self, meta: Any, children: list) -> ast.IdentityClause:
+        return ast.IdentityClause(children[0], _pos(meta))
+
     def message(self, meta: Any, children: list) -> ast.MessageClause:
         text, condition = children
         return ast.MessageClause(self._template(text), condition, _pos(meta))
@@ -318,6 +350,9 @@ class _ToAst(Transformer):
     def number(self, meta: Any, children: list) -> ast.Number:
         token: Token = children[0]
         text = str(token)
+        if any(len(part) > MAX_NUMBER_DIGITS for part in text.split(".", 1)):
+            raise self._error(_pos(token), f"number has more than {MAX_NUMBER_DIGITS} digits before or after "
+                              "the point", len(text))
         if "." in text:
             return ast.Number(float(text), len(text.split(".", 1)[1]), _pos(token))
         return ast.Number(int(text), 0, _pos(token))

@@ -8,14 +8,18 @@ report lacks raises ``Missing`` with a reason, which the engine turns into *not 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from fractions import Fraction
 from functools import cache
 from typing import Any, Optional, Union
 
 from auditor import templates
 from auditor.model import Cell, Report, Span
 
-MAX_STEPS = 200_000  # loop iterations per rule and report
+MAX_STEPS = 200_000  # work units per rule and report: loop iterations, and text work below
+TEXT_CHARS_PER_STEP = 100  # regex and string work over n characters costs n/100 steps
 MAX_TEXT = 1_000_000  # characters a rule may build by concatenation
+MAX_MAGNITUDE = 10 ** 30  # no count or amount in a report comes near; products beyond it stop the rule
 FLOAT_EPSILON = 1e-9
 
 
@@ -83,12 +87,22 @@ def num_sub(a: Num, b: Num) -> Num:
     return Approx(av - bv, ar + br, max(ad, bd))
 
 
+def _bounded(x: Any) -> Any:
+    """Products are the only way a rule's numbers grow fast (``let b = a * a`` twenty times would
+    take minutes on huge integers): stop at a bound no report figure comes near."""
+    if type(x) in (int, float) and not -MAX_MAGNITUDE <= x <= MAX_MAGNITUDE:
+        raise LimitExceeded(f"计算结果超出数值上限（10^{len(str(MAX_MAGNITUDE)) - 1}）")
+    return x
+
+
 def num_mul(a: Num, b: Num) -> Num:
     if type(a) is not Approx and type(b) is not Approx:
-        return a * b  # type: ignore[operator]
+        if type(a) is int and type(b) is int and (a.bit_length() + b.bit_length() > 128):
+            raise LimitExceeded(f"计算结果超出数值上限（10^{len(str(MAX_MAGNITUDE)) - 1}）")
+        return _bounded(a * b)  # type: ignore[operator]
     av, ar, ad = _parts(a)
     bv, br, bd = _parts(b)
-    return Approx(av * bv, abs(av) * br + abs(bv) * ar + ar * br, max(ad, bd))
+    return Approx(_bounded(av * bv), abs(av) * br + abs(bv) * ar + ar * br, max(ad, bd))
 
 
 def num_div(a: Num, b: Num) -> Num:
@@ -99,7 +113,7 @@ def num_div(a: Num, b: Num) -> Num:
     if ar == 0 and br == 0:
         if type(av) is int and type(bv) is int and av % bv == 0:
             return av // bv
-        return av / bv
+        return _bounded(av / bv)
     low = abs(bv) - br
     radius = (abs(av) * br + abs(bv) * ar) / (abs(bv) * low)
     return Approx(av / bv, radius, max(ad, bd, 2))
@@ -242,19 +256,31 @@ def row_cell_ids(format_id: str) -> tuple[tuple[str, Axis, tuple[str, ...]], ...
 
 
 class Context:
-    """One report under evaluation, shared by every rule run on it."""
+    """One report under evaluation, shared by every rule run on it.
 
-    __slots__ = ("_rows", "cells", "format", "report", "spans", "steps", "touched", "vars")
+    ``cells`` is the report's cells, or symbolic stand-ins (``symbolic_cells``) when identity
+    rules are probed for their linear forms.
+    """
 
-    def __init__(self, report: Report):
+    __slots__ = ("_blanks", "_rows", "cells", "format", "report", "spans", "steps", "touched", "vars")
+
+    def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None):
         self.report = report
-        self.cells = report.cells
+        self.cells = report.cells if cells is None else cells
         self.format: Optional[str] = report.format if report.format in templates.FORMATS else None
         self.vars: list[Any] = []
         self.touched: list[Cell] = []
         self.spans: list[Span] = []
         self.steps = 0
         self._rows: Optional[tuple[TableRow, ...]] = None
+        self._blanks: Optional[tuple[Any, ...]] = None
+
+    def start_rule(self, nslots: int) -> None:
+        """A fresh budget and fresh variables for the next rule."""
+        self.vars = [None] * nslots
+        self.steps = 0
+        self.touched = []
+        self.spans = []
 
     def table_rows(self) -> tuple[TableRow, ...]:
         """The rows of every table of the report's format (computed once per report)."""
@@ -265,12 +291,147 @@ class Context:
                                for table, axis, ids in row_cell_ids(fmt))
         return self._rows
 
-    def tick(self) -> None:
-        self.steps += 1
+    def blank_regions(self) -> tuple[Any, ...]:
+        """The report's blank cells, as whole tables, whole lines and the rest row by row."""
+        if self._blanks is None:
+            from auditor.dsl.blanks import blank_regions
+
+            self._blanks = blank_regions(self.report, self.need_format("留空单元格所在的行列"))
+        return self._blanks
+
+    def blank_table(self, table: str) -> Optional[str]:
+        """``表三整表未填写（25行×7列）`` when ``table`` was printed with every cell blank."""
+        if self.format is None or table not in self.report.tables:
+            return None
+        return next((r.description for r in self.blank_regions() if r.kind == "table" and r.table == table), None)
+
+    def charge(self, steps: int) -> None:
+        """Count work against the rule's budget (loop items; text work by length)."""
+        self.steps += steps
         if self.steps > MAX_STEPS:
             raise LimitExceeded(f"规则超出求值步数上限（{MAX_STEPS}步）")
+
+    def charge_text(self, length: int) -> None:
+        """Regex and string work over ``length`` characters."""
+        self.charge(1 + length // TEXT_CHARS_PER_STEP)
+
+    def tick(self) -> None:
+        self.charge(1)
 
     def need_format(self, what: str) -> str:
         if self.format is None:
             raise Missing(f"报告没有可识别的表格格式，无法确定{what}")
         return self.format
+
+
+# ---------------------------------------------------------------- identities as linear forms
+
+
+def _fraction(x: Any) -> Fraction:
+    if type(x) is Approx:
+        x = x.value
+    if isinstance(x, float):
+        return Fraction(repr(x))
+    return Fraction(x)
+
+
+class Linear:
+    """``Σ coefficient·cell + constant``: what an identity's side is when cells are symbols.
+
+    Identity rules are probed with every cell standing for itself, so the same compiled closures
+    that check ``t3.new[col] + t3.carried_over[col] == …`` also yield the identity as a linear
+    form for the localiser. Comparing such forms (a condition that depends on cell values) makes
+    the instance unusable for localisation, never wrong.
+    """
+
+    __slots__ = ("constant", "terms")
+
+    def __init__(self, terms: Optional[dict[str, Fraction]] = None, constant: Fraction = Fraction(0)):
+        self.terms = terms or {}
+        self.constant = constant
+
+    @classmethod
+    def of(cls, value: Any) -> Linear:
+        if isinstance(value, Linear):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, Approx)):
+            raise Missing("恒等式的一边不是数值")
+        return cls({}, _fraction(value))
+
+    def __add__(self, other: Any) -> Linear:
+        other = Linear.of(other)
+        terms = dict(self.terms)
+        for cell, coef in other.terms.items():
+            total = terms.get(cell, 0) + coef
+            if total:
+                terms[cell] = total
+            else:
+                terms.pop(cell, None)
+        return Linear(terms, self.constant + other.constant)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Linear:
+        return Linear({cell: -coef for cell, coef in self.terms.items()}, -self.constant)
+
+    def __sub__(self, other: Any) -> Linear:
+        return self + (-Linear.of(other))
+
+    def __rsub__(self, other: Any) -> Linear:
+        return Linear.of(other) + (-self)
+
+    def _scalar(self, other: Any) -> Fraction:
+        other = Linear.of(other)
+        if other.terms and self.terms:
+            raise Missing("恒等式中两个单元格相乘，不是线性关系")
+        return other.constant
+
+    def __mul__(self, other: Any) -> Linear:
+        if isinstance(other, Linear) and other.terms and not self.terms:
+            return other * self.constant
+        factor = self._scalar(other)
+        if not factor:
+            return Linear({}, Fraction(0))
+        return Linear({cell: coef * factor for cell, coef in self.terms.items()}, self.constant * factor)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Linear:
+        divisor = Linear.of(other)
+        if divisor.terms or not divisor.constant:
+            raise Missing("恒等式中除以单元格或0，不是线性关系")
+        return self * (1 / divisor.constant)
+
+    def _compare(self, other: Any) -> bool:
+        raise Missing("条件取决于单元格数值，不能用于定位")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compare
+
+    def __abs__(self) -> Linear:
+        raise Missing("条件取决于单元格数值，不能用于定位")
+
+    def __eq__(self, other: object) -> bool:
+        return self._compare(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Linear({self.terms!r} + {self.constant})"
+
+
+class SymbolicCell:
+    """A cell standing for itself in a probe: reads as ``Linear({id: 1})``; blank and placeholder
+    cells too (a blank 总计 is something to fill in), text cells stay unusable."""
+
+    __slots__ = ("decimals", "id", "raw", "span", "state", "value")
+
+    def __init__(self, cell: Cell):
+        self.id, self.raw, self.span = cell.id, cell.raw, cell.span
+        usable = cell.state in ("number", "blank", "placeholder")
+        self.state = "number" if usable else cell.state
+        self.value: Any = Linear({cell.id: Fraction(1)}) if usable else None
+        self.decimals = 0
+
+
+def symbolic_cells(report: Report) -> dict[str, SymbolicCell]:
+    return {cid: SymbolicCell(cell) for cid, cell in report.cells.items()}

@@ -18,13 +18,13 @@ from auditor.recognize.metadata import (
     published_date,
     statistic_period,
     title_of,
-    years_in,
 )
 from auditor.recognize.sections import SectionHit, find_sections
 from auditor.recognize.split import Segment, split_documents
-from auditor.recognize.tables import TableResult, read_table
+from auditor.recognize.tables import TableResult, read_tables
 from auditor.recognize.tokens import RawRow, region_rows
 from auditor.recognize.vocab import format_votes
+from auditor.recognize.year import decide_year
 from auditor.templates import FORMATS, format_for_year, load
 
 __all__ = ["recognize", "recognize_items"]
@@ -69,14 +69,14 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     regions = {n: region_rows(_region(items, hits, n)) for n in _table_sections()} if hits else {}
     detected = _detect_format([row for rows in regions.values() for row in rows] if hits else region_rows(items))
     period = statistic_period(items)
-    year = _report_year(title_year, period, text, detected)
+    published, _ = published_date(items)
+    decision = decide_year(title_year=title_year, period=period, table_format=detected, published=published,
+                           text=text)
+    year = decision.year
     default = format_for_year(year)
     template = load(detected or (default if default in FORMATS else FORMATS[0]))
 
-    results: dict[str, TableResult] = {}
-    for spec in template.tables:
-        if spec.section in regions:
-            results[spec.id] = read_table(spec.id, template, regions[spec.section])
+    results: dict[str, TableResult] = read_tables(template, regions)
     cells = {}
     notes: list[str] = []
     tables = []
@@ -99,7 +99,6 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     fmt = detected if detected else (format_for_year(year) if kind != "other" else None)
     if kind == "legacy-report":
         fmt = "legacy"
-    published, _ = published_date(items)
     sections = tuple(_section(items, hits, pos) for pos in range(len(hits)))
     return Report(
         source=source, kind=kind, agency=agency, year=year, format=fmt, title=title,
@@ -108,6 +107,7 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
         cells=cells, tables=tuple(tables), text=text,
         government_report=is_government_report(agency, text),
         notes=tuple(notes), readings=tuple(readings) if kind != "other" else (),
+        year_evidence=decision.evidence,
     )
 
 
@@ -121,23 +121,6 @@ def _detect_format(rows: list[RawRow | None]) -> str | None:
     if not any(votes.values()):
         return None
     return max(votes, key=lambda f: (votes[f], f))
-
-
-def _report_year(title_year, period, text, detected) -> int | None:
-    """Title first, then the statistic period, then the year the body talks about most
-    (within what the table format allows)."""
-    if title_year:
-        return title_year
-    if period and period.start:
-        return int(period.start[:4])
-    counts = years_in(text)
-    if detected == "2021":
-        counts = {y: c for y, c in counts.items() if y >= 2021}
-    elif detected == "2019":
-        counts = {y: c for y, c in counts.items() if y in (2019, 2020)}
-    if not counts:
-        return None
-    return max(counts, key=lambda y: (counts[y], y))
 
 
 def _kind(title, hits, tables, year) -> str:

@@ -38,8 +38,8 @@ class Record:
     label: Optional[Token]
     values: list[Token] = field(default_factory=list)
     positional: bool = False
-    gaps: list[int] = field(default_factory=list)  # gap lines before each value (flat rows)
-    trail: int = 0  # gap lines after the last value, before whatever came next
+    gaps: list[tuple[str, ...]] = field(default_factory=list)  # gap lines before each value (flat rows)
+    trail: tuple[str, ...] = ()  # gap lines after the last value, before whatever came next
     kind: str = "row"  # row | values (no label) | unknown | subgroup
     subgroup: str = ""
     after: Optional[str] = None  # the known row printed just before (to place unlabelled rows)
@@ -58,11 +58,18 @@ class TableResult:
     reading: Optional[Reading] = None
 
 
-def read_table(table_id: str, template: Template, rows: list[Optional[RawRow]]) -> TableResult:
-    """Read one table from the rows of the region that holds it."""
-    reader = _Reader(vocabulary(template, table_id))
-    reader.collect(rows)
-    return reader.finish()
+def read_tables(template: Template, regions: dict[int, list[Optional[RawRow]]]) -> dict[str, TableResult]:
+    """Read every table of ``template`` from the rows of the section that holds it. How the layout
+    separates cells (gap lines after a label, between values, after a row) is learned from the
+    full rows of all tables together, so a table whose every row lacks its last cell is still
+    read against the document's own layout."""
+    readers = {}
+    for spec in template.tables:
+        if spec.section in regions:
+            readers[spec.id] = _Reader(vocabulary(template, spec.id))
+            readers[spec.id].collect(regions[spec.section])
+    baseline = _baseline_gaps([r for reader in readers.values() for r in reader.records])
+    return {table: reader.finish(baseline) for table, reader in readers.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,25 +100,25 @@ class _Reader:
 
     def collect(self, rows: list[Optional[RawRow]]) -> None:
         current: Optional[Record] = None
-        pending_gap = 0
+        pending_gap: list[str] = []
 
         def close() -> None:
             nonlocal current
             if current is not None:
-                current.trail = pending_gap
+                current.trail = tuple(pending_gap)
             current = None
 
         for row in rows:
             if row is None:
                 close()
-                pending_gap, self.prose = 0, True
+                pending_gap, self.prose = [], True
                 continue
             if row.is_gap:
-                pending_gap += 1
+                pending_gap.append(row.gap)
                 continue
             if row.positional:
                 close()
-                pending_gap = 0
+                pending_gap = []
                 self._positional(row)
                 continue
             token = row.cells[0]
@@ -122,7 +129,7 @@ class _Reader:
                         continue
                     current = self._open(Record(None, None, kind="values"))
                 current.values.append(token)
-                current.gaps.append(pending_gap)
+                current.gaps.append(tuple(pending_gap))
             else:
                 close()
                 if kind == "row" and spec is not None:
@@ -135,7 +142,7 @@ class _Reader:
                     self.present = self.present or kind == "group" or self.table.run
                 elif kind == "unknown":
                     current = self._open(Record(None, token, kind="unknown"))
-            pending_gap = 0
+            pending_gap = []
         close()
 
     def _open(self, record: Record) -> Record:
@@ -187,7 +194,7 @@ class _Reader:
 
     # ---------------------------------------------------------------- finishing
 
-    def finish(self) -> TableResult:
+    def finish(self, baseline: Baseline) -> TableResult:
         records = self._join_split_rows(self.records)
         if self.table.run and any(r.kind == "values" and r.filled for r in records):
             # 表四's header block names its rows (行政复议 … 复议后起诉) above one run of values.
@@ -196,7 +203,6 @@ class _Reader:
             self.present = True
         if not self.present and not any(r.kind == "values" for r in records if r.filled):
             return TableResult(present=False)
-        baseline = _baseline_gaps(records, self.vocab)
         split_rows: dict[str, Record] = {}
         weak: list[Record] = []  # a row label with no values (a blank row, or a label whose values floated away)
         orphans: list[tuple[int, Record]] = []  # values with no label, and where they stood
@@ -262,14 +268,14 @@ class _Reader:
 
     # ---------------------------------------------------------------- placing one row
 
-    def _place(self, record: Record, baseline: tuple[int, int, int]) -> None:
+    def _place(self, record: Record, baseline: Baseline) -> None:
         spec = record.spec
         assert spec is not None and record.label is not None
         width = len(spec.columns)
         if record.positional and len(record.values) < width and not any(v.source for v in record.values):
             # A text table row with fewer cells than the form (a markdown conversion lost one):
             # which column is missing is not known, so it is placed like a flat row.
-            record.positional, record.gaps = False, [0] * len(record.values)
+            record.positional, record.gaps = False, [()] * len(record.values)
         slots = self._positional_slots(record, width) if record.positional else self._flat_slots(record, width, baseline)
         if slots is None:
             return
@@ -299,7 +305,7 @@ class _Reader:
             self._unplace(extras, f"{self.name}「{_short(record)}」行多出的数值")
         return slots
 
-    def _flat_slots(self, record: Record, width: int, baseline: tuple[int, int, int]) -> Optional[list[Optional[Token]]]:
+    def _flat_slots(self, record: Record, width: int, baseline: Baseline) -> Optional[list[Optional[Token]]]:
         values = record.values
         filled = record.filled
         spec = record.spec
@@ -393,7 +399,7 @@ class _Reader:
                     record.spec, record.kind, record.values = spec, "row", values
                     record.label = record.label or values[0]
                     self.placed[spec.id] = record
-                    self._place(record, (0, 0, 0))
+                    self._place(record, NO_BASELINE)
             else:
                 for record in group:
                     self._unplace_row(record)
@@ -434,7 +440,7 @@ class _Reader:
             chunk += [Token("", anchor.span)] * (len(spec.columns) - len(chunk))
             record = Record(spec, anchor, chunk, positional=True)
             self.placed[spec.id] = record
-            self._place(record, (0, 0, 0))
+            self._place(record, NO_BASELINE)
         if position < len(tokens):
             self._unplace([t for t in tokens[position:] if t.text.strip()], f"{self.name}多出的数值")
 
@@ -565,35 +571,52 @@ def _distinct(values: list[Token]) -> list[Token]:
     return out
 
 
-def _kept_blanks(record: Record, width: int, baseline: tuple[int, int, int]) -> Optional[list[Optional[Token]]]:
-    """Blank cells whose position the layout kept (an extra gap line before a value, or after
-    the last one): the values keep their columns when blanks and values make exactly one row."""
-    label_gap, value_gap, trail_gap = baseline
+# What a layout normally puts after a label, between two values and after a row's last value:
+# gap lines counted by kind (an empty line, a whitespace-only line as written, a run of pipes).
+Baseline = tuple[Counter, Counter, Counter]
+NO_BASELINE: Baseline = (Counter(), Counter(), Counter())
+
+
+def _kinds(gap: tuple[str, ...]) -> Counter:
+    return Counter(gap)
+
+
+def _excess(gap: tuple[str, ...], normal: Counter, *, trailing: bool = False) -> int:
+    """Gap lines beyond what the layout normally puts there: each is a blank cell kept in place.
+    After a row's last value a run of pipes (``||||``) is the scraper's row end with blanks
+    collapsed into it, not a position: only single-pipe lines count there."""
+    return sum(max(0, count - normal[line]) for line, count in _kinds(gap).items()
+               if not (trailing and "|" in line and line.strip() != "|"))
+
+
+def _kept_blanks(record: Record, width: int, baseline: Baseline) -> Optional[list[Optional[Token]]]:
+    """Blank cells whose position the layout kept (a line that is only ``|``, a tab-only line,
+    an extra empty line): the values keep their columns when blanks and values make exactly one
+    row."""
+    after_label, between, trail = baseline
     slots: list[Optional[Token]] = []
     for index, (token, gap) in enumerate(zip(record.values, record.gaps)):
-        normal = label_gap if index == 0 else value_gap
-        slots.extend([None] * max(0, gap - normal))
+        slots.extend([None] * _excess(gap, after_label if index == 0 else between))
         slots.append(token if token.text.strip() else None)
-    slots.extend([None] * max(0, record.trail - trail_gap))
+    slots.extend([None] * _excess(record.trail, trail, trailing=True))
     if len(slots) == width and len(slots) > len(record.filled):
         return slots
     return None
 
 
-def _baseline_gaps(records: list[Record], vocab: Vocabulary) -> tuple[int, int, int]:
-    """How many gap lines a layout puts after a label, between two values and after the last
-    value of a full row."""
-    after_label: Counter[int] = Counter()
-    between: Counter[int] = Counter()
-    trail: Counter[int] = Counter()
-    for record in records:
-        if record.positional or record.spec is None or len(record.filled) != len(record.spec.columns):
-            continue
-        if record.gaps:
-            after_label[record.gaps[0]] += 1
-            between.update(record.gaps[1:])
-            trail[record.trail] += 1
-    return tuple(c.most_common(1)[0][0] if c else 0 for c in (after_label, between, trail))  # type: ignore[return-value]
+def _baseline_gaps(records: list[Record]) -> Baseline:
+    """The most common gap after a label, between two values and after the last value — over
+    full rows when there are any, else over every row."""
+    flat = [r for r in records if not r.positional and r.spec is not None and r.gaps]
+    full = [r for r in flat if len(r.filled) == len(r.spec.columns)]  # type: ignore[union-attr]
+    rows = full or flat
+
+    def mode(gaps: list[tuple[str, ...]]) -> Counter:
+        counts = Counter(tuple(sorted(g)) for g in gaps)
+        return _kinds(counts.most_common(1)[0][0]) if counts else Counter()
+
+    return (mode([r.gaps[0] for r in rows]), mode([g for r in rows for g in r.gaps[1:]]),
+            mode([r.trail for r in rows]))
 
 
 def _strip_blanks(cells: list[Token]) -> list[Token]:

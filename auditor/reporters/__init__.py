@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Optional
 
-from auditor.model import SEVERITIES, AuditRun, DocumentResult, Finding
+from auditor.model import SEVERITIES, AuditRun, Correction, DocumentResult, Finding
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -47,6 +48,47 @@ def active_findings(doc: DocumentResult) -> list[Finding]:
 
 def waived_findings(doc: DocumentResult) -> list[Finding]:
     return [f for f in doc.findings if is_waived(f)]
+
+
+@dataclass(frozen=True)
+class CorrectionGroup:
+    """Findings a correction explains, under it. ``options`` holds ties: equally small
+    corrections the numbers cannot tell apart (most plausible first)."""
+
+    options: tuple[Correction, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def headline(self) -> str:
+        """``更正建议`` or ``更正建议（2种可能，无法区分）``."""
+        n = len(self.options)
+        return "更正建议" if n == 1 else f"更正建议（{n}种可能，无法区分）"
+
+    def suspect_cells(self) -> dict[str, tuple[Any, Any]]:
+        """Cell id → (found, expected) over every option."""
+        return {fix.id: (fix.found, fix.expected) for option in self.options for fix in option.cells}
+
+
+def correction_groups(doc: DocumentResult) -> tuple[list[CorrectionGroup], list[Finding]]:
+    """The document's findings under the corrections that explain them (nothing is dropped:
+    every finding is in a group or in the rest), and the rest."""
+    by_group: dict[int, list[Correction]] = {}
+    for correction in doc.corrections:
+        by_group.setdefault(correction.group, []).append(correction)
+    groups: list[CorrectionGroup] = []
+    claimed: set[int] = set()
+    findings = doc.findings
+    for options in by_group.values():
+        indices = [i for i, f in enumerate(findings) if i not in claimed and options[0].explains_finding(f)]
+        claimed.update(indices)
+        if indices:
+            groups.append(CorrectionGroup(tuple(options), tuple(findings[i] for i in indices)))
+    return groups, [f for i, f in enumerate(findings) if i not in claimed]
+
+
+def explained_indices(doc: DocumentResult, correction: Correction) -> list[int]:
+    """Positions in ``doc.findings`` of the findings a correction explains."""
+    return [i for i, f in enumerate(doc.findings) if correction.explains_finding(f)]
 
 
 def fail_threshold(run: AuditRun) -> str:

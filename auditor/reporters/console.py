@@ -4,11 +4,14 @@ standard error, so piping the findings somewhere keeps them clean."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from auditor.hookspecs import hookimpl
-from auditor.model import AuditRun, DocumentResult
+from auditor.model import AuditRun, DocumentResult, Finding
 from auditor.reporters import (
     SEVERITY_RANK,
     SEVERITY_ZH,
+    correction_groups,
     document_key,
     document_title,
     is_waived,
@@ -19,7 +22,8 @@ from auditor.reporters import (
     was_audited,
 )
 
-STYLE = {"error": "31;1", "warning": "33", "info": "36", "waived": "2", "head": "1", "ok": "32"}
+STYLE = {"error": "31;1", "warning": "33", "info": "36", "waived": "2", "head": "1", "ok": "32", "fix": "35;1"}
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 
 
 def _paint(text: str, style: str, color: bool) -> str:
@@ -37,25 +41,39 @@ def _document_lines(doc: DocumentResult, run: AuditRun, color: bool) -> list[str
     if not was_audited(doc):
         lines.append("  " + not_audited_reason(doc))
         return lines
-    findings = sorted(doc.findings, key=lambda f: (is_waived(f), -SEVERITY_RANK.get(f.severity, 0),
-                                                   f.line if f.line is not None else 0, f.rule))
-    if not findings:
+    groups, rest = correction_groups(doc)
+    if not doc.findings:
         lines.append("  " + _paint("✓ 未发现问题", "ok", color))
-    for finding in findings:
-        severity = SEVERITY_ZH.get(finding.severity, finding.severity)
-        if is_waived(finding):
-            waiver = finding.waived or {}
-            text = (f"  {location(doc, finding)}: 已豁免 {finding.rule} {finding.message}"
-                    f"（{waiver.get('reason', '')}；{waiver.get('approved_by', '')}，至{waiver.get('expires', '')}）")
-            lines.append(_paint(text, "waived", color))
+    # Findings a correction explains go under it (still listed): the likely slip comes first.
+    for group in groups:
+        if len(group.options) == 1:
+            lines.append(f"  {_paint(group.headline, 'fix', color)}: {group.options[0].message}")
         else:
-            lines.append(f"  {location(doc, finding)}: {_paint(severity, finding.severity, color)} "
-                         f"{finding.rule} {finding.message}")
+            lines.append(f"  {_paint(group.headline, 'fix', color)}:")
+            lines += [f"    {CIRCLED[n] if n < len(CIRCLED) else n + 1} {option.message}"
+                      for n, option in enumerate(group.options)]
+        lines += ["  " + _finding_line(doc, f, color) for f in _ordered(group.findings)]
+    lines += [_finding_line(doc, f, color) for f in _ordered(rest)]
     not_assessable = [o for o in doc.outcomes if o.status == "not_assessable"]
     if not_assessable:
         lines.append(_paint("  无法评估: " + "、".join(f"{o.rule.id}（{o.reason}）" if o.reason else o.rule.id
                                                    for o in not_assessable), "waived", color))
     return lines
+
+
+def _ordered(findings: Sequence[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (is_waived(f), -SEVERITY_RANK.get(f.severity, 0),
+                                          f.line if f.line is not None else 0, f.rule))
+
+
+def _finding_line(doc: DocumentResult, finding: Finding, color: bool) -> str:
+    severity = SEVERITY_ZH.get(finding.severity, finding.severity)
+    if is_waived(finding):
+        waiver = finding.waived or {}
+        text = (f"  {location(doc, finding)}: 已豁免 {finding.rule} {finding.message}"
+                f"（{waiver.get('reason', '')}；{waiver.get('approved_by', '')}，至{waiver.get('expires', '')}）")
+        return _paint(text, "waived", color)
+    return f"  {location(doc, finding)}: {_paint(severity, finding.severity, color)} {finding.rule} {finding.message}"
 
 
 def render_console(run: AuditRun, *, color: bool = False) -> str:

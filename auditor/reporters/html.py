@@ -2,7 +2,9 @@
 
 A dashboard (documents, errors by rule, by agency), then every document with its findings and
 its tables redrawn from the recognized cells under the printed labels of the national format,
-failing cells highlighted. Filters by severity and rule run in inline JavaScript and are kept
+failing cells highlighted. Findings a correction explains are listed under it, and the cells it
+suspects are marked apart (with the value they would need) from cells merely involved in a
+failing sum. Filters by severity and rule run in inline JavaScript and are kept
 in the URL fragment (``#severity=error&rule=T3-BALANCE``) so a filtered view can be shared.
 No external resources: the file is mailed around and opened offline.
 """
@@ -19,6 +21,8 @@ from auditor.model import AuditRun, DocumentResult, Finding, Report
 from auditor.reporters import (
     SEVERITY_RANK,
     SEVERITY_ZH,
+    CorrectionGroup,
+    correction_groups,
     document_key,
     document_title,
     is_waived,
@@ -75,6 +79,15 @@ table.grid td.blank{background:#fafafa;color:#9ca3af}
 table.grid td.hit{background:#fde2e1;outline:2px solid var(--err);outline-offset:-2px;font-weight:bold}
 table.grid td.hit.warning{background:#fff3d6;outline-color:var(--warn)}
 table.grid td.waived-cell{background:#eceff3}
+table.grid td.hit.involved{background:#fdf0ef;outline:1px dashed var(--err);font-weight:normal}
+table.grid td.suspect{background:#c62828;color:#fff;outline:3px solid #7f1d1d;outline-offset:-3px;font-weight:bold}
+table.grid td.suspect::after{content:" → " attr(data-expected);font-size:11px;white-space:nowrap}
+tr.correction td{background:#fff7e6;border-left:4px solid #c62828}
+tr.correction .fix{font-weight:bold;color:#7f1d1d}
+tr.correction ol{margin:2px 0 0;padding-left:22px}
+tr.finding.explained td:first-child{padding-left:22px}
+.legend{font-size:12px;color:var(--muted);margin:4px 0}
+.legend .swatch{display:inline-block;width:14px;height:10px;vertical-align:middle;margin:0 4px 0 10px}
 table.grid tr.group td{background:#f3f4f6;font-weight:bold}
 [hidden]{display:none!important}
 """
@@ -96,6 +109,10 @@ SCRIPT = """
         var rules=td.dataset.rules.split(' '), hit=td.dataset.active==='1'&&(!r||rules.indexOf(r)>=0)
           &&(!s||rank[td.dataset.severity]>=rank[s]);
         td.classList.toggle('hit',hit);
+      });
+      doc.querySelectorAll('tr.correction').forEach(function(tr){
+        var shown=doc.querySelectorAll('tr.finding[data-group="'+tr.dataset.group+'"]:not([hidden])').length;
+        tr.hidden=shown===0;
       });
       var filtering=s||r||clean.checked, isErr=doc.classList.contains('unreadable');
       var hide=filtering&&visible===0&&!(isErr&&(!r||r==='INPUT-ERROR'));
@@ -125,12 +142,17 @@ def _e(value: Any) -> str:
 
 
 def _cell_marks(doc: DocumentResult) -> dict[str, dict[str, Any]]:
-    """Which cells findings point at: rules, worst active severity, messages, waived-only."""
+    """Which cells findings point at: rules, worst active severity, messages, waived-only, and
+    whether every active finding on the cell is one a correction explains."""
     marks: dict[str, dict[str, Any]] = {}
+    explained = {id(f) for group in correction_groups(doc)[0] for f in group.findings}
     for finding in doc.findings:
         for ref in finding.cells:
-            mark = marks.setdefault(ref.id, {"rules": set(), "severity": None, "messages": [], "active": False})
+            mark = marks.setdefault(ref.id, {"rules": set(), "severity": None, "messages": [], "active": False,
+                                             "explained": True})
             mark["rules"].add(finding.rule)
+            if not is_waived(finding) and id(finding) not in explained:
+                mark["explained"] = False
             mark["messages"].append(("（已豁免）" if is_waived(finding) else "") + f"{finding.rule}: {finding.message}")
             if not is_waived(finding):
                 mark["active"] = True
@@ -139,7 +161,17 @@ def _cell_marks(doc: DocumentResult) -> dict[str, dict[str, Any]]:
     return marks
 
 
-def _cell_td(report: Report, cell_id: str, marks: dict[str, dict[str, Any]]) -> str:
+def _suspects(groups: list[CorrectionGroup]) -> dict[str, tuple[str, str]]:
+    """Cells a correction suspects: id → the value it would need, and the advice in words."""
+    suspects: dict[str, tuple[str, str]] = {}
+    for group in groups:
+        for cell_id, (found, expected) in group.suspect_cells().items():
+            suspects[cell_id] = (str(expected), f"更正建议：应为{expected}（现为{'空' if found is None else found}）")
+    return suspects
+
+
+def _cell_td(report: Report, cell_id: str, marks: dict[str, dict[str, Any]],
+             suspects: Optional[dict[str, tuple[str, str]]] = None) -> str:
     cell = report.cells.get(cell_id)
     classes = ["cell"]
     text = cell.raw if cell is not None else ""
@@ -154,27 +186,39 @@ def _cell_td(report: Report, cell_id: str, marks: dict[str, dict[str, Any]]) -> 
         text = "（空）"
     attrs = ""
     mark = marks.get(cell_id)
+    suspect = (suspects or {}).get(cell_id)
+    if suspect is not None:
+        expected, advice = suspect
+        classes.append("suspect")
+        title.insert(1, advice)
+        attrs += f' data-expected="{_e(expected)}"'
     if mark:
         title += mark["messages"]
         severity = mark["severity"] or "error"
         if mark["active"]:
             classes += ["hit", severity]
+            if suspect is None and mark["explained"]:
+                classes.append("involved")  # in a failing sum a correction explains, not suspected
         else:
             classes.append("waived-cell")
-        attrs = (f' data-rules="{_e(" ".join(sorted(mark["rules"])))}" data-severity="{severity}"'
-                 f' data-active="{"1" if mark["active"] else "0"}"')
+        attrs += (f' data-rules="{_e(" ".join(sorted(mark["rules"])))}" data-severity="{severity}"'
+                  f' data-active="{"1" if mark["active"] else "0"}"')
     return (f'<td class="{" ".join(classes)}" data-cell="{_e(cell_id)}" title="{_e(chr(10).join(title))}"{attrs}>'
             f"{_e(text)}</td>")
 
 
-def _grid(report: Report, table: str, template: Any, marks: dict[str, dict[str, Any]]) -> str:
+def _grid(report: Report, table: str, template: Any, marks: dict[str, dict[str, Any]],
+          suspects: dict[str, tuple[str, str]]) -> str:
+    def td(cell_id: str) -> str:
+        return _cell_td(report, cell_id, marks, suspects)
+
     rows: list[str] = []
     if table == "t2":
         for group in template.t2_groups:
             head = "".join(f"<th>{_e(c.label)}</th>" for c in group.columns)
             rows.append(f'<tr class="group"><td>{_e(group.label)}</td>{head}</tr>')
             for row in group.rows:
-                cells = "".join(_cell_td(report, f"t2.{row.id}.{c.id}", marks) for c in group.columns)
+                cells = "".join(td(f"t2.{row.id}.{c.id}") for c in group.columns)
                 rows.append(f'<tr><td class="label">{_e(row.label)}</td>{cells}</tr>')
         return f'<table class="grid">{"".join(rows)}</table>'
     columns = template.columns(table)
@@ -185,7 +229,7 @@ def _grid(report: Report, table: str, template: Any, marks: dict[str, dict[str, 
         if row.group in group_labels and row.group not in shown:  # each heading once, where it starts
             shown.add(row.group)
             rows.append(f'<tr class="group"><td colspan="{len(columns) + 1}">{_e(group_labels[row.group])}</td></tr>')
-        cells = "".join(_cell_td(report, f"{table}.{row.id}.{c.id}", marks) for c in columns)
+        cells = "".join(td(f"{table}.{row.id}.{c.id}") for c in columns)
         rows.append(f'<tr><td class="label">{_e(row.label)}</td>{cells}</tr>')
     return f'<table class="grid"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -195,6 +239,7 @@ def _tables(doc: DocumentResult) -> str:
     if report is None or not report.cells:
         return ""
     marks = _cell_marks(doc)
+    suspects = _suspects(correction_groups(doc)[0])
     try:
         template = templates.load(report.format or "")
     except KeyError:
@@ -205,19 +250,36 @@ def _tables(doc: DocumentResult) -> str:
             continue
         title = TABLE_TITLES[table]
         if template is not None:
-            body = _grid(report, table, template, marks)
+            body = _grid(report, table, template, marks, suspects)
         else:  # legacy or unknown format: no printed layout to follow, list the cells
             body = "<table class=\"grid\">" + "".join(
-                f'<tr><td class="label">{_e(cid)}</td>{_cell_td(report, cid, marks)}</tr>'
+                f'<tr><td class="label">{_e(cid)}</td>{_cell_td(report, cid, marks, suspects)}</tr>'
                 for cid in report.cells if cid.startswith(table + ".")) + "</table>"
         hits = sum(1 for cid, m in marks.items() if cid.startswith(table + ".") and m["active"])
-        badge = f"（{hits} 个问题单元格）" if hits else ""
+        suspected = sum(1 for cid in suspects if cid.startswith(table + "."))
+        badge = f"（{hits} 个问题单元格" + (f"，其中 {suspected} 个疑似填错" if suspected else "") + "）" if hits else ""
         parts.append(f'<details {"open" if hits else ""} data-table="{table}"><summary>{_e(title)}{badge}</summary>'
                      f"{body}</details>")
+    if suspects and parts:
+        parts.insert(0, '<p class="legend">单元格标记：<span class="swatch" style="background:#c62828"></span>疑似填错'
+                        '（箭头后为应填数值）<span class="swatch" style="background:#fdf0ef;outline:1px dashed #c62828">'
+                        '</span>涉及不成立的勾稽关系<span class="swatch" style="background:#fde2e1;outline:2px solid '
+                        '#c62828"></span>问题单元格</p>')
     return "".join(parts)
 
 
-def _finding_row(doc: DocumentResult, finding: Finding, titles: dict[str, str]) -> str:
+def _correction_row(group: CorrectionGroup, number: int) -> str:
+    """The advice a group of findings sits under; ties as a numbered list."""
+    if len(group.options) == 1:
+        body = _e(group.options[0].message)
+    else:
+        body = "<ol>" + "".join(f"<li>{_e(o.message)}</li>" for o in group.options) + "</ol>"
+    rules = " ".join(sorted({f.rule for f in group.findings}))
+    return (f'<tr class="correction" data-group="{number}" data-rules="{_e(rules)}"><td colspan="4">'
+            f'<span class="fix">{_e(group.headline)}</span>：{body}</td></tr>')
+
+
+def _finding_row(doc: DocumentResult, finding: Finding, titles: dict[str, str], group: Optional[int] = None) -> str:
     where = f"{doc.path}:{finding.line}" if finding.line is not None else doc.path
     waived = is_waived(finding)
     badge = (f'<span class="sev waived">已豁免</span> <span class="sev {finding.severity}">'
@@ -228,10 +290,17 @@ def _finding_row(doc: DocumentResult, finding: Finding, titles: dict[str, str]) 
         w = finding.waived or {}
         message += f"<br><small>豁免理由：{_e(w.get('reason'))}；批准人：{_e(w.get('approved_by'))}；" \
                    f"有效期至：{_e(w.get('expires'))}</small>"
-    return (f'<tr class="finding{" waived" if waived else ""}" data-severity="{finding.severity}" '
-            f'data-rule="{_e(finding.rule)}" data-waived="{"1" if waived else "0"}">'
+    extra = f' data-group="{group}"' if group is not None else ""
+    return (f'<tr class="finding{" waived" if waived else ""}{" explained" if group is not None else ""}" '
+            f'data-severity="{finding.severity}" data-rule="{_e(finding.rule)}" '
+            f'data-waived="{"1" if waived else "0"}"{extra}>'
             f"<td>{badge}</td><td title=\"{_e(titles.get(finding.rule, ''))}\">{_e(finding.rule)}</td>"
             f"<td>{message}</td><td>{_e(where)}</td></tr>")
+
+
+def _ordered(findings: Any) -> list[Finding]:
+    return sorted(findings, key=lambda f: (is_waived(f), -SEVERITY_RANK.get(f.severity, 0),
+                                          f.line if f.line is not None else 0))
 
 
 def _document(doc: DocumentResult, run: AuditRun, number: int, titles: dict[str, str]) -> str:
@@ -260,12 +329,15 @@ def _document(doc: DocumentResult, run: AuditRun, number: int, titles: dict[str,
     elif not was_audited(doc):
         body.append(f'<p class="src">{_e(not_audited_reason(doc))}</p>')
     else:
-        ordered = sorted(doc.findings, key=lambda f: (is_waived(f), -SEVERITY_RANK.get(f.severity, 0),
-                                                      f.line if f.line is not None else 0))
-        if ordered:
+        groups, rest = correction_groups(doc)
+        rows = []
+        for number, group in enumerate(groups):  # findings a correction explains, under it
+            rows.append(_correction_row(group, number))
+            rows += [_finding_row(doc, f, titles, number) for f in _ordered(group.findings)]
+        rows += [_finding_row(doc, f, titles) for f in _ordered(rest)]
+        if rows:
             body.append('<table class="findings"><thead><tr><th>级别</th><th>规则</th><th>问题</th><th>位置</th>'
-                        "</tr></thead><tbody>" + "".join(_finding_row(doc, f, titles) for f in ordered)
-                        + "</tbody></table>")
+                        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
         else:
             body.append('<p class="clean">✓ 未发现问题</p>')
         na = [o for o in doc.outcomes if o.status == "not_assessable"]

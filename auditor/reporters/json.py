@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.hookspecs import hookimpl
 from auditor.model import AuditRun, DocumentResult, Finding
-from auditor.reporters import summarize, was_audited
+from auditor.reporters import explained_indices, summarize, was_audited
 
 RESULTS_VERSION = 1
 
@@ -33,6 +33,7 @@ def document_json(doc: DocumentResult) -> dict[str, Any]:
         "error": doc.error,
         "audited": was_audited(doc),
         "findings": [finding_json(f) for f in doc.findings],
+        "corrections": [dict(c.to_json(), findings=explained_indices(doc, c)) for c in doc.corrections],
         "outcomes": [{"rule": o.rule.id, "status": o.status, "reason": o.reason} for o in doc.outcomes],
     }
     if report is not None and report.source.span.line is not None:

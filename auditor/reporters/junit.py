@@ -11,7 +11,10 @@ How findings map (documented in the README):
 - findings below it — warnings under ``--fail-on error``, infos — leave the case passing and are
   listed in the suite's ``system-out``, so CI's red/green agrees with auditor's exit code;
 - a rule not assessable, not applicable, or whose findings are all waived → ``<skipped>`` with
-  the reason; an unreadable input → a suite with one ``<error>`` case.
+  the reason; an unreadable input → a suite with one ``<error>`` case;
+- findings a correction explains (the cell that most likely holds the slip) are listed under it
+  in the failure text, its message leads the failure message, and the suite's ``system-out``
+  lists every correction.
 
 Names are stable across runs: classname is the file path (``#n`` when a file holds several
 documents), the case name is the rule id — unique per document, which GitLab needs.
@@ -25,10 +28,12 @@ import xml.etree.ElementTree as ET
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from auditor.hookspecs import hookimpl
-from auditor.model import AuditRun, DocumentResult, RuleOutcome
+from auditor.model import AuditRun, DocumentResult, Finding, RuleOutcome
 from auditor.reporters import (
     SEVERITY_ZH,
+    CorrectionGroup,
     at_least,
+    correction_groups,
     describe_waiver,
     document_key,
     document_title,
@@ -58,8 +63,17 @@ def _timestamp(run: AuditRun) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _entry(doc: DocumentResult, finding: Finding) -> str:
+    line = f":{finding.line}" if finding.line is not None else ""
+    return f"{doc.path}{line}: [{finding.severity}] {finding.message}"
+
+
+def _advice(group: CorrectionGroup) -> str:
+    return f"{group.headline}：" + " 或 ".join(option.message for option in group.options)
+
+
 def _case(outcome: RuleOutcome, doc: DocumentResult, classname: str, threshold: str,
-          stdout: list[str]) -> TestCase:
+          stdout: list[str], groups: list[CorrectionGroup]) -> TestCase:
     rule = outcome.rule
     case = TestCase(name=rule.id, classname=classname)
     failing = [f for f in outcome.findings if not is_waived(f) and at_least(f.severity, threshold)]
@@ -70,11 +84,18 @@ def _case(outcome: RuleOutcome, doc: DocumentResult, classname: str, threshold: 
         stdout.append(f"{SEVERITY_ZH.get(finding.severity, finding.severity)} {rule.id} "
                       f"{doc.path}{line}: {finding.message}")
     if failing:
-        message = "；".join(f.message for f in failing)
         text = [f"{rule.id} {rule.title}"]
-        for finding in failing:
-            line = f":{finding.line}" if finding.line is not None else ""
-            text.append(f"{doc.path}{line}: [{finding.severity}] {finding.message}")
+        advice: list[str] = []
+        grouped: set[int] = set()
+        for group in groups:  # findings a correction explains, under it
+            mine = [f for f in failing if any(f is g for g in group.findings)]
+            if mine:
+                advice.append(_advice(group))
+                text.append(advice[-1])
+                text += ["  " + _entry(doc, f) for f in mine]
+                grouped.update(id(f) for f in mine)
+        text += [_entry(doc, f) for f in failing if id(f) not in grouped]
+        message = "；".join([*advice, *(f.message for f in failing)])
         text += [f"已豁免: {f.message} — {f.waived.get('reason', '')}" for f in waived if f.waived]
         case.add_failure_info(message=message, output="\n".join(text),
                               failure_type="error" if any(f.severity == "error" for f in failing) else "warning")
@@ -105,8 +126,10 @@ def _suite(doc: DocumentResult, run: AuditRun, name: str, timestamp: str, hostna
         cases.append(case)
     elif not was_audited(doc):
         stdout.append(not_audited_reason(doc))
+    groups, _ = correction_groups(doc)
+    stdout += [_advice(group) for group in groups]
     for outcome in doc.outcomes:
-        cases.append(_case(outcome, doc, key, threshold, stdout))
+        cases.append(_case(outcome, doc, key, threshold, stdout, groups))
     return TestSuite(name=name, test_cases=cases, hostname=hostname, timestamp=timestamp,
                      properties=properties, stdout="\n".join(stdout) + "\n", package="auditor")
 

@@ -3,6 +3,9 @@
 Every input is an artifact with its SHA-256; every finding a result at ``file:line`` with its
 rule's metadata; a waived finding carries an accepted external suppression (so it is shown as
 suppressed, not lost); an unreadable input is an ``INPUT-ERROR`` result and a tool notification.
+A finding that a correction explains says so in its message (what most likely happened), points
+at the suspect cells as related locations and carries the correction in its properties; the
+results one correction explains share a ``correlationGuid``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from urllib.parse import quote
 
 from auditor.hookspecs import hookimpl
 from auditor.model import AuditRun, DocumentResult, Finding, RuleInfo
-from auditor.reporters import document_title, summarize, waiver_notes
+from auditor.reporters import CorrectionGroup, correction_groups, document_title, summarize, waiver_notes
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/auditor-project/auditor"
@@ -68,6 +71,30 @@ def _fingerprint(doc: DocumentResult, finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+def _advice(group: CorrectionGroup) -> str:
+    return f"（{group.headline}：" + " 或 ".join(option.message for option in group.options) + "）"
+
+
+def _add_correction(result: dict[str, Any], doc: DocumentResult, group: CorrectionGroup, artifact: int) -> None:
+    """The suspect cells as related locations, the correction as a property, one guid per group."""
+    related = []
+    for option in group.options:
+        for fix in option.cells:
+            if fix.span.line is None:
+                continue
+            location = _location(doc, None, artifact)
+            location["physicalLocation"]["region"] = {"startLine": fix.span.line}
+            location["id"] = len(related)
+            location["message"] = {"text": f"{fix.id}：应为{fix.expected}（现为{'空' if fix.found is None else fix.found}）"}
+            related.append(location)
+    if related:
+        result["relatedLocations"] = related
+    key = f"{doc.path}\0{doc.index}\0{group.options[0].group}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    result["correlationGuid"] = f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+    result.setdefault("properties", {})["corrections"] = [option.to_json() for option in group.options]
+
+
 def sarif_log(run: AuditRun) -> dict[str, Any]:
     rules = list(run.rules)
     if any(d.error for d in run.documents):
@@ -101,12 +128,14 @@ def sarif_log(run: AuditRun) -> dict[str, Any]:
             notifications.append({"level": "error", "message": {"text": f"{doc.path}: {doc.error}"},
                                   "locations": [where]})
             continue
+        groups, _ = correction_groups(doc)
         for finding in doc.findings:
+            group = next((g for g in groups if any(finding is f for f in g.findings)), None)
             result: dict[str, Any] = {
                 "ruleId": finding.rule,
                 "ruleIndex": rule_index[finding.rule],
                 "level": LEVEL.get(finding.severity, "warning"),
-                "message": {"text": finding.message},
+                "message": {"text": finding.message + (_advice(group) if group else "")},
                 "locations": [_location(doc, finding, artifact_index[doc.path])],
                 "partialFingerprints": {"auditorFinding/v1": _fingerprint(doc, finding)},
                 "properties": {"agency": doc.report.agency if doc.report else None,
@@ -114,6 +143,8 @@ def sarif_log(run: AuditRun) -> dict[str, Any]:
                                "documentIndex": doc.index, "scope": dict(finding.scope),
                                "cells": [c.to_json() for c in finding.cells]},
             }
+            if group is not None:
+                _add_correction(result, doc, group, artifact_index[doc.path])
             if finding.waived is not None:
                 waiver = finding.waived
                 result["suppressions"] = [{"kind": "external", "status": "accepted",

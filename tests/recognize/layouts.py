@@ -47,8 +47,9 @@ def render(report: Report, layout: str) -> str:
         else:
             lines.extend(section.text.splitlines())
     if layout == "blank_separated":
-        return "\n\n".join(lines) + "\n"
-    return "\n".join(lines) + "\n"
+        # Every line followed by an empty one; a blank cell is one more empty line (its place kept).
+        return "".join("\n" if line is None else f"{line}\n\n" for line in lines)
+    return "\n".join(line or "" for line in lines) + "\n"
 
 
 def _layout_rows(rows: list[list[str]], layout: str) -> list[str]:
@@ -61,8 +62,7 @@ def _layout_rows(rows: list[list[str]], layout: str) -> list[str]:
             out.extend(f"{cell} |" for cell in row if cell)
             out.append("|" * (1 + sum(1 for cell in row if not cell)))
         elif layout == "blank_separated":
-            filled = [cell for cell in row if cell]
-            out.extend(filled)
+            out.extend(cell if cell else None for cell in row)  # type: ignore[misc]
         elif layout == "word_tabs":
             out.extend(f"\t\t{cell}" for cell in row)
             out.append("\t")

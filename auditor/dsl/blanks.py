@@ -1,0 +1,79 @@
+"""Blank cells grouped by extent, so a table left empty is one finding, not one per row.
+
+Every blank cell of tables 二/三/四 falls in exactly one region: a wholly blank table; else a
+wholly blank column (tables 三 and 四; table 二 is printed in groups with their own columns);
+else a wholly blank row; else the row's remaining blank cells. ``CELL-BLANK`` reports one
+finding per region, and identities over a wholly blank table are not assessable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from auditor import templates
+from auditor.dsl.runtime import axes, row_cell_ids
+from auditor.model import Cell, Report
+
+RegionKind = Literal["table", "column", "row", "cells"]
+LINE_TABLES = ("t3", "t4")  # tables printed as a plain grid, where a column is a line to fill
+
+
+@dataclass(frozen=True)
+class BlankRegion:
+    """Blank cells of one table that belong together: ``description`` says it in Chinese."""
+
+    table: str
+    kind: RegionKind
+    region_id: str  # t3 · t3.*.total · t3.granted
+    label: str  # the column's or row's printed label ("" for a table)
+    cells: tuple[Cell, ...]
+    description: str
+
+
+def _extent(rows: int, columns: int, count: int) -> str:
+    return f"{rows}行×{columns}列" if rows * columns == count else f"{rows}行共{count}格"
+
+
+def blank_regions(report: Report, format_id: str) -> tuple[BlankRegion, ...]:
+    """The blank regions of every table the report has, in printed order."""
+    template = templates.load(format_id)
+    regions: list[BlankRegion] = []
+    cells = report.cells
+    for table in templates.TABLES:
+        if table not in report.tables:
+            continue
+        name = templates.TABLE_NAMES[table]
+        rows = [(axis, [cid for cid in ids if cid in cells]) for t, axis, ids in row_cell_ids(format_id) if t == table]
+        rows = [(axis, cids) for axis, cids in rows if cids]
+        ids = [cid for _, cids in rows for cid in cids]
+        blank = {cid for cid in ids if cells[cid].state == "blank"}
+        if not blank:
+            continue
+        if len(blank) == len(ids):
+            columns = {cid.rpartition(".")[2] for cid in ids}
+            regions.append(BlankRegion(table, "table", table, "", tuple(cells[c] for c in ids),
+                                       f"{name}整表未填写（{_extent(len(rows), len(columns), len(ids))}）"))
+            continue
+        taken: set[str] = set()
+        if table in LINE_TABLES and len(rows) > 1:
+            for column in axes(format_id, table, "column"):
+                cids = [cid for cid in ids if cid.rpartition(".")[2] == column]
+                if len(cids) > 1 and all(cid in blank for cid in cids):
+                    taken.update(cids)
+                    regions.append(BlankRegion(table, "column", f"{table}.*.{column}", column.label,
+                                               tuple(cells[c] for c in cids),
+                                               f"{name}「{column.label}」列整列未填写（{len(cids)}行）"))
+        for axis, cids in rows:
+            left = [cid for cid in cids if cid in blank and cid not in taken]
+            if not left:
+                continue
+            found = tuple(cells[c] for c in left)
+            if len(cids) > 1 and all(cid in blank for cid in cids):
+                regions.append(BlankRegion(table, "row", f"{table}.{axis}", axis.full_label, found,
+                                           f"{name}「{axis.full_label}」行整行未填写（{len(cids)}列）"))
+                continue
+            labels = "、".join(template.column_label(table, cid.rpartition(".")[2]) for cid in left)
+            regions.append(BlankRegion(table, "cells", f"{table}.{axis}", axis.full_label, found,
+                                       f"{name}「{axis.full_label}」行{len(left)}格留空（{labels}）"))
+    return tuple(regions)

@@ -29,6 +29,11 @@ from auditor.recognize.tokens import RawRow, Token
 from auditor.recognize.vocab import RowSpec, Vocabulary, classify, vocabulary
 from auditor.templates import Template
 
+# What a layout normally puts after a label, between two values and after a row's last value:
+# gap lines counted by kind (an empty line, a whitespace-only line as written, a run of pipes).
+Baseline = tuple[Counter, Counter, Counter]
+NO_BASELINE: Baseline = (Counter(), Counter(), Counter())
+
 
 @dataclass
 class Record:
@@ -123,6 +128,8 @@ class _Reader:
                 continue
             token = row.cells[0]
             kind, spec = classify(token.text, self.vocab)
+            if kind == "unknown" and _text_cell(token, current):
+                kind = "value"  # 详见附件 where a number belongs: a cell, read as text
             if kind in ("value", "blank"):
                 if current is None:
                     if kind == "blank":
@@ -233,7 +240,7 @@ class _Reader:
         if split_rows:
             self._split(split_rows)
         if self.table.run and not self.placed:
-            self._read_run([r for _, r in orphans])
+            self._read_run([r for _, r in orphans], baseline)
         else:
             self._align(orphans, anchors)
         for record in weak:
@@ -404,19 +411,20 @@ class _Reader:
                 for record in group:
                     self._unplace_row(record)
 
-    def _read_run(self, run: list[Record]) -> None:
+    def _read_run(self, run: list[Record], baseline: Baseline = NO_BASELINE) -> None:
         """Table 四 as one run of values (review ×5, direct ×5, after review ×5)."""
         tokens: list[Token] = []
         for record in run:
             if record.positional:
                 tokens.extend(_strip_trailing_blanks(record.values) if len(record.values) < 15 else record.values[:15])
             else:
-                tokens.extend(record.filled)
+                tokens.extend(_run_slots(record, baseline))
         specs = self.vocab.ordered
         widths = [len(s.columns) for s in specs]
         anchor = tokens[0] if tokens else (run[0].values[0] if run else Token("", Span()))
         texts = [t.text.strip() for t in tokens if t.text.strip()]
-        if texts and len(texts) < sum(widths) and all(t.isdigit() for t in texts) \
+        same_line = len({t.span.line for t in tokens}) == 1 or any(t.glued for t in tokens)
+        if texts and len(texts) < sum(widths) and all(t.isdigit() for t in texts) and same_line \
                 and sum(len(t) for t in texts) >= sum(widths):
             # The fifteen values ran together (1093022156873600011; 00 0 00 0 0 0 00 …).
             cuts = frozenset(itertools.accumulate(len(t) for t in texts[:-1]))
@@ -431,8 +439,13 @@ class _Reader:
             for spec in specs:
                 self.placed.setdefault(spec.id, run[0])
             return
-        if tokens and len([t for t in tokens if t.text.strip()]) not in (0, sum(widths)) and len(tokens) != sum(widths):
-            self.notes.append(f"{self.name}：{sum(widths)}个数值中读到{len(tokens)}个（{_where(anchor)}），按顺序填入")
+        if texts and len(tokens) != sum(widths):
+            # Fewer (or more) values than cells and no way to tell which are blank: say so.
+            self.ambiguous.extend(s.id for s in specs)
+            self.notes.append(f"{self.name}：{sum(widths)}个数值中读到{len(texts)}个（{_where(anchor)}），无法确定各自所在的列")
+            for spec in specs:
+                self.placed.setdefault(spec.id, run[0] if run else Record(spec, anchor))
+            return
         position = 0
         for spec in specs:
             chunk = tokens[position:position + len(spec.columns)]
@@ -524,6 +537,20 @@ def _norm(text: str) -> str:
     return norm_label(text)
 
 
+TEXT_CELL_WORDS = ("详见", "附件", "不适用", "暂无", "未统计", "不详", "另附")
+
+
+def _text_cell(token: Token, current: Optional[Record]) -> bool:
+    """Words in a row still short of its cells (详见附件, 不适用): a cell holding text, not a label.
+    Only among the row's values, or words cells say instead of a number: a fragment of a label
+    that a conversion floated away (度办, 止公开) is not a cell."""
+    text = token.text.strip()
+    return (current is not None and current.kind == "row" and current.spec is not None
+            and len(current.values) < len(current.spec.columns) and len(text) <= 8
+            and not text[:1].isdigit() and text[:1] not in "(（一二三四五六七八九十第"
+            and (bool(current.values) or any(word in text for word in TEXT_CELL_WORDS)))
+
+
 def _fits(record: Record, spec: RowSpec) -> bool:
     """A row with no label fits anywhere; a fragment of a label only the row it is part of."""
     if record.label is None:
@@ -571,12 +598,6 @@ def _distinct(values: list[Token]) -> list[Token]:
     return out
 
 
-# What a layout normally puts after a label, between two values and after a row's last value:
-# gap lines counted by kind (an empty line, a whitespace-only line as written, a run of pipes).
-Baseline = tuple[Counter, Counter, Counter]
-NO_BASELINE: Baseline = (Counter(), Counter(), Counter())
-
-
 def _kinds(gap: tuple[str, ...]) -> Counter:
     return Counter(gap)
 
@@ -587,6 +608,16 @@ def _excess(gap: tuple[str, ...], normal: Counter, *, trailing: bool = False) ->
     collapsed into it, not a position: only single-pipe lines count there."""
     return sum(max(0, count - normal[line]) for line, count in _kinds(gap).items()
                if not (trailing and "|" in line and line.strip() != "|"))
+
+
+def _run_slots(record: Record, baseline: Baseline) -> list[Token]:
+    """A flat run of values with the blanks whose place the layout kept put back in."""
+    _, between, _ = baseline
+    out: list[Token] = []
+    for token, gap in zip(record.values, record.gaps):
+        out.extend(Token("", token.span) for _ in range(_excess(gap, between) if out else 0))
+        out.append(token)
+    return out
 
 
 def _kept_blanks(record: Record, width: int, baseline: Baseline) -> Optional[list[Optional[Token]]]:

@@ -101,7 +101,10 @@ def _fuzzy(label: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
     for heading in (*vocab.subgroups, *vocab.groups):
         if difflib.SequenceMatcher(None, label, heading).ratio() >= FUZZY_RATIO:
             return ("subgroup" if heading in vocab.subgroups else "group"), None
-    if any((len(h) >= 4 and h in label) or (len(label) >= 2 and label in h) for h in vocab.headers):
+    # A header cell with a stray character (本年新 制作数量, 尚未审 结); not a sentence that
+    # happens to name one (本年度未发生政府信息公开行政复议、行政诉讼).
+    if any((len(h) >= 4 and h in label and len(label) <= len(h) + 4) or (len(label) >= 2 and label in h)
+           for h in vocab.headers):
         return "header", None
     return "unknown", None
 

@@ -423,7 +423,8 @@ class _Reader:
         widths = [len(s.columns) for s in specs]
         anchor = tokens[0] if tokens else (run[0].values[0] if run else Token("", Span()))
         texts = [t.text.strip() for t in tokens if t.text.strip()]
-        same_line = len({t.span.line for t in tokens}) == 1 or any(t.glued for t in tokens)
+        same_line = (not any(r.positional for r in run)
+                     and (len({t.span.line for t in tokens}) == 1 or any(t.glued for t in tokens)))
         if texts and len(texts) < sum(widths) and all(t.isdigit() for t in texts) and same_line \
                 and sum(len(t) for t in texts) >= sum(widths):
             # The fifteen values ran together (1093022156873600011; 00 0 00 0 0 0 00 …).
@@ -612,10 +613,12 @@ def _excess(gap: tuple[str, ...], normal: Counter, *, trailing: bool = False) ->
 
 def _run_slots(record: Record, baseline: Baseline) -> list[Token]:
     """A flat run of values with the blanks whose place the layout kept put back in."""
-    _, between, _ = baseline
+    _, between, trail = baseline
     out: list[Token] = []
     for token, gap in zip(record.values, record.gaps):
-        out.extend(Token("", token.span) for _ in range(_excess(gap, between) if out else 0))
+        # The run follows a header row: its first gap is a row end, the others are between values.
+        extra = _excess(gap, between) if out else _excess(gap, trail, trailing=True)
+        out.extend(Token("", token.span) for _ in range(extra))
         out.append(token)
     return out
 

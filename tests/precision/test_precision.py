@@ -29,7 +29,8 @@ def read(text: str) -> Report:
 # column left blank in the scraper layout that collapses blanks into the row's closing pipes
 # (which column is empty is lost: the recognizer says it cannot place the six values rather than
 # guess). They belong to the recognizer, not to the rules.
-RECOGNIZER_GAPS = {("T3 总计 column blank", "cell_per_line"), ("CELL-BLANK", "cell_per_line"), ("CELL-BLANK", "blank_separated"), ("CELL-BLANK", "word_tabs"),
+RECOGNIZER_GAPS = {("T3 总计 column blank", "cell_per_line"),
+                   ("CELL-BLANK", "cell_per_line"), ("CELL-BLANK", "blank_separated"), ("CELL-BLANK", "word_tabs"),
                    ("CELL-NONNUMERIC", "cell_per_line"), ("CELL-NONNUMERIC", "blank_separated"),
                    ("CELL-NONNUMERIC", "word_tabs"), *(("STRUCT-TABLES", layout) for layout in LAYOUTS)}
 

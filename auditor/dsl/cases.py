@@ -20,6 +20,7 @@ as strings to keep what was written (``"258.13"``); ``""`` blank; ``"-"``, ``"/"
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from auditor import templates
-from auditor.model import Cell, Contact, Period, Report, RuleOutcome, Section, Source
+from auditor.model import Cell, Contact, Period, Reading, Report, RuleOutcome, Section, Source, Unplaced
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +39,7 @@ CASES_SUFFIX = ".cases.toml"
 STATUSES = ("pass", "fail", "not_assessable", "skipped")
 PLACEHOLDERS = ("-", "/", "—", "——", "－", "无", "／")
 REPORT_KEYS = {"clean", "kind", "year", "format", "title", "agency", "published", "government_report",
-               "sections", "headings", "texts", "period", "contact", "tables", "cells", "blank", "text", "path"}
+               "sections", "headings", "texts", "period", "contact", "tables", "cells", "blank", "text", "path", "readings"}
 CASE_KEYS = {"name", "report", "messages", "findings", *STATUSES}
 
 
@@ -173,13 +174,34 @@ def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
             cells[cid] = make_cell(cid, "")
     for cid, value in spec.get("cells", {}).items():
         cells[cid] = make_cell(cid, value)
+    readings = tuple(_reading(r, cells, where) for r in spec.get("readings", []))
     default_title = f"某县人民政府办公室{year}年政府信息公开工作年度报告" if clean and year else None
     return Report(
         source=Source(path=spec.get("path", "case.txt")), kind=kind, agency=spec.get("agency"),
         year=year, format=fmt, title=spec.get("title", default_title), published=spec.get("published"),
         period=period_obj, contact=contact, sections=tuple(sections), cells=cells, tables=tables,
         text=spec.get("text", "\n".join(s.text for s in sections)),
-        government_report=bool(spec.get("government_report", False)))
+        government_report=bool(spec.get("government_report", False)), readings=readings)
+
+
+def _reading(spec: Mapping[str, Any], cells: dict[str, Cell], where: str) -> Reading:
+    """How a table was read (``report.readings``): rows the recognizer did not read lose their
+    cells, as they would from a real page; inferred rows keep them, marked."""
+    table = spec.get("table")
+    if table not in templates.TABLES:
+        raise CaseFileError(f"{where}: readings: unknown table {table!r} (t2, t3 or t4)")
+    for key in ("missing", "undivided", "ambiguous"):
+        for row in spec.get(key, []):
+            for cid in [c for c in cells if c.startswith(f"{table}.{row}.")]:
+                del cells[cid]
+    for row in spec.get("inferred", []):
+        for cid in [c for c in cells if c.startswith(f"{table}.{row}.")]:
+            cells[cid] = dataclasses.replace(cells[cid], origin="inferred")
+    unplaced = tuple(Unplaced(str(u.get("text", "")), str(u.get("reason", ""))) for u in spec.get("unplaced", []))
+    return Reading(table=table, missing_rows=tuple(spec.get("missing", ())),
+                   undivided_rows=tuple(spec.get("undivided", ())), ambiguous_rows=tuple(spec.get("ambiguous", ())),
+                   inferred_rows=tuple(spec.get("inferred", ())), identities=tuple(spec.get("identities", ())),
+                   unplaced=unplaced)
 
 
 def _in_extent(cid: str, extent: str) -> bool:

@@ -49,6 +49,7 @@ from auditor.dsl.runtime import (
 from auditor.dsl.types import (
     ANY,
     BLANK_REGION,
+    READING,
     BOOL,
     CELL,
     NUMBER,
@@ -452,8 +453,10 @@ class RuleCompiler:
         fns = [a.fn for a in args]
         impl = func.impl
         if func.contextual:
-            only = fns[0]
-            return Compiled(type_, lambda ctx: impl(ctx.report, only(ctx)))
+            if len(fns) == 1:
+                only = fns[0]
+                return Compiled(type_, lambda ctx: impl(ctx.report, only(ctx)))
+            return Compiled(type_, lambda ctx: impl(ctx.report, *(f(ctx) for f in fns)))
         if func.lenient:
             def lenient(ctx: Context) -> Any:
                 values = []
@@ -785,4 +788,6 @@ def _scope_key(var: str, type_: Type) -> str:
         return type_.kind
     if type_ == BLANK_REGION:
         return "region"
+    if type_ == READING:
+        return "table"
     return var

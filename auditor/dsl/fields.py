@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
-from auditor.dsl.types import BOOL, CELL, CONTACT, NUMBER, PERIOD, SECTION, STRING, Type, is_axis, list_of
-from auditor.model import Cell, Report
-from auditor.templates import TABLE_NAMES
+from auditor.dsl.types import BOOL, CELL, CONTACT, NUMBER, PERIOD, READING, SECTION, STRING, Type, is_axis, list_of
+from auditor.model import Cell, Reading, Report
+from auditor.templates import FORMATS, TABLE_NAMES, load
 
 Fn = Callable[[Context], Any]
 STATE_WORDS = {"blank": "留空", "placeholder": "填写了占位符", "text": "填写了文字"}
@@ -73,6 +73,29 @@ def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
     return cell_labels(ctx.format or "", cell.id)
 
 
+def row_labels(ctx: Context, reading: Reading, rows: tuple[str, ...]) -> list[str]:
+    """Printed labels of a table's rows (1.属于国家秘密), in the report's format or any."""
+    formats = [ctx.format] if ctx.format else list(FORMATS)
+    labels = {}
+    for fmt in formats:
+        for row in load(fmt).rows(reading.table):
+            labels.setdefault(row.id, row.label)
+    return [labels.get(row, row) for row in rows]
+
+
+def unplaced_groups(reading: Reading) -> list[str]:
+    """Values that could not be placed, one text per reason: 未知的行「…」：1 0 0 0 0 0 1（第63行）."""
+    groups: dict[str, list] = {}
+    for item in reading.unplaced:
+        groups.setdefault(item.reason, []).append(item)
+    out = []
+    for reason, items in groups.items():
+        where = items[0].span.describe()
+        shown = " ".join(i.text for i in items[:15]) + (" …" if len(items) > 15 else "")
+        out.append(f"{reason}：{shown}" + (f"（{'第' + where + '行' if where.isdigit() else where}）" if where else ""))
+    return out
+
+
 Field = tuple[Type, Callable[[Context, Any], Any]]
 
 # By the kind of value they belong to (``axis``: a row or column of a table).
@@ -95,6 +118,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "government_report": (BOOL, lambda c, r: r.government_report),
         "path": (STRING, lambda c, r: r.source.path),
         "notes": (list_of(STRING), lambda c, r: r.notes),
+        "readings": (list_of(READING), lambda c, r: r.readings),
     },
     "period": {
         "statement": (STRING, lambda c, p: p.statement),
@@ -145,6 +169,16 @@ FIELDS: dict[str, dict[str, Field]] = {
         "cells": (list_of(CELL), lambda c, b: b.cells),
         "size": (NUMBER, lambda c, b: len(b.cells)),
         "description": (STRING, lambda c, b: b.description),
+    },
+    "reading": {
+        "table": (STRING, lambda c, r: r.table),
+        "table_name": (STRING, lambda c, r: TABLE_NAMES.get(r.table, r.table)),
+        "missing": (list_of(STRING), lambda c, r: row_labels(c, r, r.missing_rows)),
+        "undivided": (list_of(STRING), lambda c, r: row_labels(c, r, r.undivided_rows)),
+        "ambiguous": (list_of(STRING), lambda c, r: row_labels(c, r, r.ambiguous_rows)),
+        "inferred": (list_of(STRING), lambda c, r: list(r.inferred_rows)),
+        "identities": (list_of(STRING), lambda c, r: list(r.identities)),
+        "unplaced": (list_of(STRING), lambda c, r: unplaced_groups(r)),
     },
     "axis": {
         "id": (STRING, lambda c, a: str(a)),

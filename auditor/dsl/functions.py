@@ -29,6 +29,7 @@ from auditor.dsl.types import (
     element_of,
     is_number,
     is_stringy,
+    list_of,
 )
 
 
@@ -332,6 +333,23 @@ def _check_table_name(types: Sequence[Type]) -> Type:
 @_register("table_name", "table_name(id)", "The Chinese name of a table id: t3 → 表三.", _check_table_name)
 def fn_table_name(table: str) -> str:
     return templates.TABLE_NAMES.get(table, table)
+
+
+def _check_split_rows(types: Sequence[Type]) -> Type:
+    _arity(types, 2, 2, "split_rows")
+    _expect(types, 0, is_stringy, "a table id", "split_rows")
+    _expect(types, 1, is_stringy, "row_total, column_sum or column_balance", "split_rows")
+    return list_of(STRING)
+
+
+@_register("split_rows", "split_rows(table, sum)", "Rows of a table whose digits had run together and were "
+           "split by that printed sum (row_total, column_sum, column_balance): the sum holds there by "
+           "construction, so checking it says nothing.", _check_split_rows, contextual=True)
+def fn_split_rows(report: Any, table: str, identity: str) -> list[str]:
+    reading = report.reading(str(table)) if hasattr(report, "reading") else None
+    if reading is None or str(identity) not in reading.identities:
+        return []
+    return list(reading.inferred_rows)
 
 
 def _check_same(types: Sequence[Type]) -> Type:

@@ -34,6 +34,7 @@ class Type:
 NUMBER, STRING, BOOL, REGEX, ANY = Type("number"), Type("string"), Type("bool"), Type("regex"), Type("any")
 REPORT, PERIOD, CONTACT, SECTION = Type("report"), Type("period"), Type("contact"), Type("section")
 CELL, TABLEROW, BLANK_REGION = Type("cell"), Type("tablerow"), Type("blank_region")
+READING = Type("reading")  # how one table was read: rows missing, undivided, not placeable…
 AXES = ("column", "row")
 
 

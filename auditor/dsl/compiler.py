@@ -49,10 +49,10 @@ from auditor.dsl.runtime import (
 from auditor.dsl.types import (
     ANY,
     BLANK_REGION,
-    READING,
     BOOL,
     CELL,
     NUMBER,
+    READING,
     REGEX,
     REPORT,
     STRING,

@@ -183,13 +183,19 @@ class Reading:
     undivided_rows: tuple[str, ...] = ()  # row ids covered by one printed row (（六）其他处理)
     ambiguous_rows: tuple[str, ...] = ()  # digits run together, no unique split
     inferred_rows: tuple[str, ...] = ()  # cells split from digits run together
-    identities: tuple[str, ...] = ()  # sums the split relied on: row_total, column_sum, column_balance
+    identities: tuple[str, ...] = ()  # sums a split relied on: row_total, column_sum, column_balance
+    summed_rows: tuple[str, ...] = ()  # inferred rows only those sums made unique (checking them says nothing)
+    unbalanced_rows: tuple[str, ...] = ()  # digits run together that no split makes add up: the row is wrong
     unplaced: tuple[Unplaced, ...] = ()
+
+    def __str__(self) -> str:  # how a finding's scope names it
+        return self.table
 
     def to_json(self) -> dict[str, Any]:
         return {"table": self.table, "missing_rows": list(self.missing_rows),
                 "undivided_rows": list(self.undivided_rows), "ambiguous_rows": list(self.ambiguous_rows),
                 "inferred_rows": list(self.inferred_rows), "identities": list(self.identities),
+                "summed_rows": list(self.summed_rows), "unbalanced_rows": list(self.unbalanced_rows),
                 "unplaced": [u.to_json() for u in self.unplaced]}
 
 

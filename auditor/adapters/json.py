@@ -99,6 +99,8 @@ def _reading(data: dict[str, Any]) -> Reading:
                    undivided_rows=tuple(data.get("undivided_rows", ())),
                    ambiguous_rows=tuple(data.get("ambiguous_rows", ())),
                    inferred_rows=tuple(data.get("inferred_rows", ())), identities=tuple(data.get("identities", ())),
+                   summed_rows=tuple(data.get("summed_rows", ())),
+                   unbalanced_rows=tuple(data.get("unbalanced_rows", ())),
                    unplaced=tuple(Unplaced(u["text"], u["reason"], _span(u.get("span")))
                                   for u in data.get("unplaced", ())))
 

@@ -201,6 +201,8 @@ def _reading(spec: Mapping[str, Any], cells: dict[str, Cell], where: str) -> Rea
     return Reading(table=table, missing_rows=tuple(spec.get("missing", ())),
                    undivided_rows=tuple(spec.get("undivided", ())), ambiguous_rows=tuple(spec.get("ambiguous", ())),
                    inferred_rows=tuple(spec.get("inferred", ())), identities=tuple(spec.get("identities", ())),
+                   unbalanced_rows=tuple(spec.get("unbalanced", ())),
+                   summed_rows=tuple(spec.get("summed", spec.get("inferred", ()) if spec.get("identities") else ())),
                    unplaced=unplaced)
 
 

@@ -176,6 +176,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "missing": (list_of(STRING), lambda c, r: row_labels(c, r, r.missing_rows)),
         "undivided": (list_of(STRING), lambda c, r: row_labels(c, r, r.undivided_rows)),
         "ambiguous": (list_of(STRING), lambda c, r: row_labels(c, r, r.ambiguous_rows)),
+        "unbalanced": (list_of(STRING), lambda c, r: row_labels(c, r, r.unbalanced_rows)),
         "inferred": (list_of(STRING), lambda c, r: list(r.inferred_rows)),
         "identities": (list_of(STRING), lambda c, r: list(r.identities)),
         "unplaced": (list_of(STRING), lambda c, r: unplaced_groups(r)),

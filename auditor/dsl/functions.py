@@ -349,7 +349,7 @@ def fn_split_rows(report: Any, table: str, identity: str) -> list[str]:
     reading = report.reading(str(table)) if hasattr(report, "reading") else None
     if reading is None or str(identity) not in reading.identities:
         return []
-    return list(reading.inferred_rows)
+    return list(reading.summed_rows)
 
 
 def _check_same(types: Sequence[Type]) -> Type:

@@ -25,7 +25,7 @@ from auditor.recognize.tables import TableResult, read_tables
 from auditor.recognize.tokens import RawRow, region_rows
 from auditor.recognize.vocab import format_votes
 from auditor.recognize.year import decide_year
-from auditor.templates import FORMATS, format_for_year, load
+from auditor.templates import FORMATS, TABLE_NAMES, format_for_year, load
 
 __all__ = ["recognize", "recognize_items"]
 
@@ -76,9 +76,13 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     default = format_for_year(year)
     template = load(detected or (default if default in FORMATS else FORMATS[0]))
 
-    results: dict[str, TableResult] = read_tables(template, regions)
+    # A table printed in the other format's own wordings (a 2019-style 表二 above a 2021 表三) is
+    # read with that format's rows, and said so.
+    own = {spec.id: load(fmt) for spec in template.tables if spec.section in regions
+           for fmt in [_only_format(regions[spec.section])] if fmt and fmt != template.format}
+    results: dict[str, TableResult] = read_tables(template, regions, own)
     cells = {}
-    notes: list[str] = []
+    notes: list[str] = [f"{TABLE_NAMES[t]}使用了{other.format}年版格式的表格，与其他表格不同" for t, other in own.items()]
     tables = []
     readings = []
     for table, result in results.items():
@@ -113,6 +117,13 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
 
 def _table_sections() -> tuple[int, ...]:
     return tuple(sorted({t.section for fmt in FORMATS for t in load(fmt).tables}))
+
+
+def _only_format(rows: list[RawRow | None]) -> str | None:
+    """The one format whose own wordings a region prints, if it prints no other's."""
+    votes = format_votes([token.text for row in rows if row is not None for token in row.cells])
+    printed = [fmt for fmt, count in votes.items() if count]
+    return printed[0] if len(printed) == 1 else None
 
 
 def _detect_format(rows: list[RawRow | None]) -> str | None:

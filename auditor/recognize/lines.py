@@ -260,6 +260,9 @@ def _cut(item: Item) -> list[Item]:
                     end += 1
                 while end > match.end() and piece[end - 1] in ".,":
                     end -= 1
+                if end < len(piece) and piece[end] == "年" and piece[end - 4:end].isdigit() \
+                        and piece[end - 4:end - 2] in ("19", "20") and end - 4 > match.end():
+                    end -= 4  # 行政事业性收费02025年，… — the year starts the next sentence
                 if match.end() < end < starts[number + 1]:
                     cuts.add(start + piece_offsets[end])
     if not cuts:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from auditor.model import Cell, Reading, Span, Unplaced
-from auditor.recognize.normalize import parse_value
+from auditor.recognize.normalize import is_value_token, parse_value
 from auditor.recognize.splits import choose, row_splits, run_splits
 from auditor.recognize.tokens import RawRow, Token
 from auditor.recognize.vocab import RowSpec, Vocabulary, classify, vocabulary
@@ -63,7 +63,8 @@ class TableResult:
     reading: Optional[Reading] = None
 
 
-def read_tables(template: Template, regions: dict[int, list[Optional[RawRow]]]) -> dict[str, TableResult]:
+def read_tables(template: Template, regions: dict[int, list[Optional[RawRow]]],
+                table_templates: Optional[dict[str, Template]] = None) -> dict[str, TableResult]:
     """Read every table of ``template`` from the rows of the section that holds it. How the layout
     separates cells (gap lines after a label, between values, after a row) is learned from the
     full rows of all tables together, so a table whose every row lacks its last cell is still
@@ -71,7 +72,8 @@ def read_tables(template: Template, regions: dict[int, list[Optional[RawRow]]]) 
     readers = {}
     for spec in template.tables:
         if spec.section in regions:
-            readers[spec.id] = _Reader(vocabulary(template, spec.id))
+            own = (table_templates or {}).get(spec.id, template)
+            readers[spec.id] = _Reader(vocabulary(own, spec.id))
             readers[spec.id].collect(regions[spec.section])
     baseline = _baseline_gaps([r for reader in readers.values() for r in reader.records])
     return {table: reader.finish(baseline) for table, reader in readers.items()}
@@ -96,6 +98,8 @@ class _Reader:
         self.undivided: list[str] = []
         self.ambiguous: list[str] = []
         self.inferred: list[str] = []
+        self.summed: list[str] = []  # inferred rows a printed sum made unique
+        self.unbalanced: list[str] = []  # run together, and no split adds up to the row's 总计
         self.identities: set[str] = set()
         self.unplaced: list[Unplaced] = []
         self.last_known: Optional[str] = None
@@ -113,7 +117,7 @@ class _Reader:
                 current.trail = tuple(pending_gap)
             current = None
 
-        for row in rows:
+        for position, row in enumerate(rows):
             if row is None:
                 close()
                 pending_gap, self.prose = [], True
@@ -128,6 +132,10 @@ class _Reader:
                 continue
             token = row.cells[0]
             kind, spec = classify(token.text, self.vocab)
+            if kind == "header" and _values_follow(rows, position):
+                # 其他 0 0 0 0 0 00: a row printed without its number (3.其他), not the column header.
+                spec = self.vocab.bare.get(_norm(token.text))
+                kind = "row" if spec is not None else kind
             if kind == "unknown" and _text_cell(token, current):
                 kind = "value"  # 详见附件 where a number belongs: a cell, read as text
             if kind in ("value", "blank"):
@@ -252,7 +260,8 @@ class _Reader:
                         if r.id not in self.placed and r.id not in self.undivided and r.id not in self.ambiguous]
         return TableResult(self._cells_in_order(), True, self.notes, Reading(
             table=self.table.id, missing_rows=tuple(self.missing), undivided_rows=tuple(self.undivided),
-            ambiguous_rows=tuple(self.ambiguous), inferred_rows=tuple(self.inferred),
+            ambiguous_rows=tuple(self.ambiguous), inferred_rows=tuple(self.inferred), summed_rows=tuple(self.summed),
+            unbalanced_rows=tuple(self.unbalanced),
             identities=tuple(sorted(self.identities)), unplaced=tuple(self.unplaced)))
 
     def _cells_in_order(self) -> dict[str, Cell]:
@@ -429,11 +438,17 @@ class _Reader:
                 and sum(len(t) for t in texts) >= sum(widths):
             # The fifteen values ran together (1093022156873600011; 00 0 00 0 0 0 00 …).
             cuts = frozenset(itertools.accumulate(len(t) for t in texts[:-1]))
-            splits = run_splits("".join(texts), widths, last_is_total=bool(self.table.row_total), cuts=cuts)
+            digits = "".join(texts)
+            splits = run_splits(digits, widths, last_is_total=False, cuts=cuts)
+            summed = len(splits) != 1 and bool(self.table.row_total)
+            if summed:
+                splits = run_splits(digits, widths, last_is_total=True, cuts=cuts)
             if len(splits) == 1:
                 for spec, values in zip(specs, splits[0]):
                     self._inferred_row(spec, values, anchor)
-                self.identities.add("row_total")
+                if summed:
+                    self.identities.add("row_total")
+                    self.summed.extend(s.id for s in specs)
             else:
                 self.ambiguous.extend(s.id for s in specs)
                 self.notes.append(f"{self.name}：数字连写「{' '.join(texts)}」无法唯一拆分为{sum(widths)}个数值")
@@ -463,17 +478,28 @@ class _Reader:
     def _split(self, rows: dict[str, Record]) -> None:
         row_total = bool(self.table.row_total)
         candidates = {}
+        chosen: dict[str, tuple[int, ...]] = {}
         for rid, record in rows.items():
             digits, cuts = _run_together(record, row_total)  # type: ignore[misc]
-            candidates[rid] = row_splits(digits, len(record.spec.columns), last_is_total=row_total, cuts=cuts)  # type: ignore[union-attr]
-        if row_total:
-            self.identities.add("row_total")
-        chosen: dict[str, tuple[int, ...]] = {rid: c[0] for rid, c in candidates.items() if len(c) == 1}
+            width = len(record.spec.columns)  # type: ignore[union-attr]
+            # Only one way to cut the digits at all (one digit a cell, or spaces that pin every
+            # boundary): read as printed, and every sum can still be checked on it.
+            free = row_splits(digits, width, last_is_total=False, cuts=cuts)
+            if len(free) == 1:
+                chosen[rid] = free[0]
+                continue
+            candidates[rid] = row_splits(digits, width, last_is_total=row_total, cuts=cuts)
+            if len(candidates[rid]) == 1:
+                chosen[rid] = candidates[rid][0]
+                self.summed.append(rid)
+                self.identities.add("row_total")
         open_rows = {rid: c for rid, c in candidates.items() if len(c) > 1}
         if open_rows:
             joint = choose(open_rows, lambda choice: self._identities_hold({**chosen, **choice}))
             if joint is not None:
                 chosen.update(joint)
+                self.summed.extend(joint)
+                self.identities.update({"row_total"} if row_total else set())
                 self.identities.update(self._column_identities())
         for rid, record in rows.items():
             spec = record.spec
@@ -482,7 +508,9 @@ class _Reader:
                 self._inferred_row(spec, chosen[rid], record.filled[0])
             else:
                 self.ambiguous.append(rid)
-                count = len(candidates[rid])
+                count = len(candidates.get(rid, ()))
+                if row_total and rid in candidates and count == 0:
+                    self.unbalanced.append(rid)
                 written = " ".join(t.text for t in record.filled)
                 self.notes.append(f"{self.name}「{_short(record)}」：数字连写「{written}」"
                                   + ("无法拆分为" if count == 0 else f"有{count}种拆分方式，无法唯一拆分为")
@@ -539,6 +567,15 @@ def _norm(text: str) -> str:
 
 
 TEXT_CELL_WORDS = ("详见", "附件", "不适用", "暂无", "未统计", "不详", "另附")
+
+
+def _values_follow(rows: list[Optional[RawRow]], position: int) -> bool:
+    """The token at ``position`` has values after it on its own line."""
+    token = rows[position].cells[0]  # type: ignore[union-attr]
+    following = rows[position + 1] if position + 1 < len(rows) else None
+    return (following is not None and not following.positional and not following.is_gap
+            and following.cells[0].span.line == token.span.line and token.span.line is not None
+            and is_value_token(following.cells[0].text))
 
 
 def _text_cell(token: Token, current: Optional[Record]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Literal, Optional
 
@@ -39,6 +39,7 @@ class Vocabulary:
     subgroups: dict[str, str]  # normalised heading -> subgroup id (三、本年度办理结果, (三)不予公开)
     groups: frozenset[str]  # 表二's 第二十条第(一)项 …
     headers: tuple[str, ...]
+    bare: dict[str, RowSpec] = field(default_factory=dict)  # a row label without its number (3.其他 → 其他)
 
     def row(self, row_id: str) -> RowSpec:
         return next(spec for spec in self.rows.values() if spec.id == row_id)
@@ -65,7 +66,14 @@ def vocabulary(template: Template, table_id: str) -> Vocabulary:
                 rows.setdefault(norm_label(wording), spec)
     subgroups = {norm_label(w): sub.id for sub in table.subgroups for w in sub.wordings}
     groups = frozenset(norm_label(g.label) for g in table.groups if g.label)
-    return Vocabulary(table, rows, subgroups, groups, tuple(dict.fromkeys(headers)))
+    bare_rows: dict[str, set[str]] = {}
+    for wording, spec in rows.items():
+        stripped = re.sub(r"^(\d+\.|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+\.)", "", wording)
+        if stripped != wording:
+            bare_rows.setdefault(stripped, set()).add(spec.id)
+    bare = {text: next(s for s in rows.values() if s.id == next(iter(ids)))
+            for text, ids in bare_rows.items() if len(ids) == 1}
+    return Vocabulary(table, rows, subgroups, groups, tuple(dict.fromkeys(headers)), bare)
 
 
 def classify(text: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:

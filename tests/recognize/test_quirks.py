@@ -71,8 +71,6 @@ def test_one_line_body_with_two_spaces_for_a_blank_keeps_the_column() -> None:
 def test_digits_run_together_split_where_the_sums_make_it_unique(fmt: str) -> None:
     original = _seed(fmt)
     read = _read(one_line(original, sep=""))
-    t3 = read.reading("t3")
-    assert t3 is not None and "row_total" in t3.identities
     inferred = [cid for cid, cell in read.cells.items() if cell.origin == "inferred"]
     assert inferred, "nothing was split"
     for cid in inferred:  # an inferred cell is never wrong
@@ -85,6 +83,38 @@ def test_digits_run_together_split_where_the_sums_make_it_unique(fmt: str) -> No
             else:
                 assert all(read.cells[cid].value == original.cells[cid].value for cid in cells), row
     assert len(inferred) >= 0.8 * len([c for c in original.cells if c.startswith("t3.")])
+
+
+def test_a_split_only_the_row_total_decides_is_marked_and_not_checked_against_it() -> None:
+    original = _seed("2019")
+    cells = dict(original.cells)
+    for column, value in zip(("natural", "commercial", "research", "social", "legal", "other_org", "total"),
+                             (35, 1, 0, 2, 0, 0, 38)):
+        cells[f"t3.new.{column}"] = Cell(f"t3.new.{column}", str(value), value, "number")
+    read = _read(one_line(dataclasses.replace(original, cells=cells), sep=""))
+    t3 = read.reading("t3")
+    assert t3 is not None and "new" in t3.summed_rows and "row_total" in t3.identities
+    assert read.cells["t3.new.natural"].value == 35 and read.cells["t3.new.natural"].origin == "inferred"
+    assert "carried_over" not in t3.summed_rows  # one digit a cell: cut the only way there is
+
+    from auditor.engine import load_rules
+
+    outcome = next(o for o in load_rules().evaluate(read) if o.rule.id == "T3-ROW-TOTAL")
+    assert not any(f.scope.get("row") == "new" for f in outcome.findings)
+
+
+def test_a_row_cut_the_only_way_possible_is_still_checked() -> None:
+    original = _seed("2019")
+    cells = dict(original.cells)
+    for column, value in zip(("natural", "commercial", "research", "social", "legal", "other_org", "total"),
+                             (6, 0, 0, 0, 0, 0, 0)):  # 总计 left at 0: seven digits, seven cells
+        cells[f"t3.granted.{column}"] = Cell(f"t3.granted.{column}", str(value), value, "number")
+    read = _read(one_line(dataclasses.replace(original, cells=cells), sep=""))
+    assert read.cells["t3.granted.natural"].value == 6 and read.cells["t3.granted.total"].value == 0
+    from auditor.engine import load_rules
+
+    outcome = next(o for o in load_rules().evaluate(read) if o.rule.id == "T3-ROW-TOTAL")
+    assert any(f.scope.get("row") == "granted" for f in outcome.findings)
 
 
 def test_digits_run_together_that_no_sum_decides_are_reported_not_guessed() -> None:
@@ -100,7 +130,9 @@ def test_digits_run_together_that_no_sum_decides_are_reported_not_guessed() -> N
 def test_a_row_that_cannot_add_up_is_not_split() -> None:
     original = _seed("2019")
     cells = dict(original.cells)
-    cells["t3.new.total"] = Cell("t3.new.total", "9", 9, "number")  # the printed row total is wrong
+    for column, value in zip(("natural", "commercial", "research", "social", "legal", "other_org", "total"),
+                             (35, 1, 0, 2, 0, 0, 39)):  # the printed row total is wrong: 351020039
+        cells[f"t3.new.{column}"] = Cell(f"t3.new.{column}", str(value), value, "number")
     read = _read(one_line(dataclasses.replace(original, cells=cells), sep=""))
     t3 = read.reading("t3")
     assert t3 is not None and "new" in t3.ambiguous_rows

@@ -1,8 +1,9 @@
 """The real-report corpus (tests/fixtures/real): every document present is read with no wrong
 cell — a cell is read as printed or the recognizer says it cannot read it — and at least 97.5%
 of all typed cells right (the rest are 表二 rows whose digits ran together and that no printed
-sum can split: refused, with the reason, rather than guessed). Documents are not committed (public material), so this checks the ones
-present: the shared 淮安 PDF in CI, the whole corpus on a machine that holds ``docs/``."""
+sum can split: refused, with the reason, rather than guessed). Documents are not committed
+(public material), so this checks the ones present: the shared 淮安 PDF in CI, the whole
+corpus on a machine that holds ``docs/``."""
 
 from __future__ import annotations
 

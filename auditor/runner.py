@@ -499,7 +499,7 @@ def build_run(documents: Sequence[DocumentResult], ruleset: Optional[RuleSetLike
     packs = tuple(ruleset.packs) if ruleset is not None else ()
     meta = {
         "tool": {"name": "auditor", "version": __version__},
-        "run_id": run_id or uuid.uuid4().hex,
+        "run_id": run_id or str(uuid.uuid4()),  # a GUID: SARIF's automationDetails.guid
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "hostname": socket.gethostname() or "localhost",
         "fail_on": fail_on,

@@ -46,6 +46,7 @@ def results_json(run: AuditRun) -> dict[str, Any]:
         "version": RESULTS_VERSION,
         "tool": meta.get("tool", {"name": "auditor", "version": None}),
         "created": meta.get("created"),
+        "run_id": meta.get("run_id"),
         "command": meta.get("command", []),
         "fail_on": meta.get("fail_on", "error"),
         "config": meta.get("config"),

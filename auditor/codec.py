@@ -11,7 +11,9 @@ The form is generic, so a field added to a model class needs no code here:
   their defaults (a missing field takes its default, so old entries still load);
 - a tuple is an array (every array loads as a tuple); a list is ``{"@": "list", "items": […]}``;
 - a dict whose keys are all strings not starting with ``@`` is an object, any other dict is
-  ``{"@": "dict", "items": [[key, value], …]}``; a non-finite float is ``{"@": "float", "v": "nan"}``.
+  ``{"@": "dict", "items": [[key, value], …]}``; a non-finite float is ``{"@": "float", "v": "nan"}``;
+- an instance equal to one in a table both sides hold (``set_refs``: the rules of a run) is
+  ``{"@": "RuleInfo", "@ref": "T3-BALANCE"}``; a reference the decoding side lacks is an error.
 
 This module imports nothing of auditor's own.
 """
@@ -22,9 +24,10 @@ import dataclasses
 import json
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Optional
 
 TAG = "@"
+REF = "@ref"
 _MISSING = dataclasses.MISSING
 
 
@@ -45,6 +48,9 @@ class _ClassInfo:
     factories: tuple[tuple[str, Any], ...]  # default_factory fields
     factory_values: tuple[tuple[str, Any], ...]  # one value from each factory, for comparison
     fast: bool  # can be built without calling __init__ (no __post_init__, no __slots__)
+    default_map: dict[str, Any]  # ``defaults`` as a dict
+    field_set: frozenset[str]
+    interned: bool = False
 
 
 def dataclasses_of(*modules: Any) -> list[type]:
@@ -65,7 +71,8 @@ class Codec:
     A codec keeps its intern table, so one codec per batch shares across documents.
     """
 
-    def __init__(self, classes: Iterable[type], *, intern: Iterable[type] = ()) -> None:
+    def __init__(self, classes: Iterable[type], *, intern: Iterable[type] = (),
+                 refs: Optional[dict[type, str]] = None) -> None:
         self._by_name: dict[str, _ClassInfo] = {}
         self._by_class: dict[type, _ClassInfo] = {}
         for cls in classes:
@@ -75,7 +82,19 @@ class Codec:
             self._by_name[cls.__name__] = info
             self._by_class[cls] = info
         self._intern = frozenset(intern)
+        for cls in self._intern:
+            if cls not in self._by_class:
+                raise ValueError(f"{cls.__name__} is interned but not registered")
+            info = dataclasses.replace(self._by_class[cls], interned=True)
+            self._by_class[cls] = self._by_name[cls.__name__] = info
         self._interned: dict[Any, Any] = {}
+        self._ref_fields = dict(refs or {})  # class -> the field that names an instance
+        self._refs: dict[type, dict[Any, Any]] = {cls: {} for cls in self._ref_fields}
+
+    def set_refs(self, cls: type, objects: Iterable[Any]) -> None:
+        """The instances of ``cls`` both sides know (encoded by their key field alone)."""
+        field_name = self._ref_fields[cls]
+        self._refs[cls] = {getattr(obj, field_name): obj for obj in objects}
 
     # ------------------------------------------------------------------ encoding
 
@@ -90,6 +109,12 @@ class Codec:
             return [self.encode(v) for v in value]
         info = self._by_class.get(kind)
         if info is not None:
+            table = self._refs.get(kind)
+            if table:
+                key = getattr(value, self._ref_fields[kind])
+                known = table.get(key)
+                if known is value or known == value:
+                    return {TAG: kind.__name__, REF: key}
             out: dict[str, Any] = {TAG: kind.__name__}
             attrs = value.__dict__ if info.fast else {n: getattr(value, n) for n in info.fields}
             for name, default in info.defaults:
@@ -150,30 +175,46 @@ class Codec:
         info = self._by_name.get(tag) if type(tag) is str else None
         if info is None:
             raise CodecError(f"unknown class {tag!r}")
+        if REF in data:
+            found = self._refs.get(info.cls, {}).get(data[REF]) if len(data) == 1 else None
+            if found is None:
+                raise CodecError(f"{tag}: unknown reference {data[REF]!r}")
+            return found
         for key, item in data.items():
             if type(item) is list:
                 data[key] = _tuples(item)
-        if not info.required <= data.keys() or not data.keys() <= set(info.fields):
-            missing = sorted(info.required - data.keys())
-            extra = sorted(set(data) - set(info.fields))
-            raise CodecError(f"{tag}: missing {missing}, unknown {extra}")
+        if info.interned:
+            # Equal encodings decode to equal objects: the encoded fields are the key, and a
+            # hit skips checking and building (most outcomes of most documents are hits).
+            try:
+                shared_key = (info.cls, *data.items())
+                found = self._interned.get(shared_key)
+            except TypeError:  # an unhashable field (a dict): not shared
+                shared_key = found = None
+            if found is not None:
+                return found
+        keys = data.keys()
+        if keys - info.field_set or not info.required <= keys:
+            raise CodecError(f"{tag}: missing {sorted(info.required - keys)}, unknown {sorted(keys - info.field_set)}")
+        obj = self._build(info, data)
+        if info.interned and shared_key is not None:
+            self._interned[shared_key] = obj
+        return obj
+
+    def _build(self, info: _ClassInfo, data: dict[str, Any]) -> Any:
         for name, factory in info.factories:
             if name not in data:
                 data[name] = factory()
         if info.fast:
+            # Fields set in declaration order under the class's own name strings: the instance
+            # dicts share one key table, as if built by __init__ (much smaller than copies).
             obj = object.__new__(info.cls)
             attrs = obj.__dict__
-            for name, default in info.defaults:
-                attrs[name] = default
-            attrs.update(data)
+            defaults = info.default_map
+            for name in info.fields:
+                attrs[name] = data[name] if name in data else defaults[name]
         else:
             obj = info.cls(**data)
-        if info.cls in self._intern:
-            try:
-                key = (info.cls, *(getattr(obj, n) for n in info.fields))
-                return self._interned.setdefault(key, obj)
-            except TypeError:  # an unhashable field (a dict): not shared
-                return obj
         return obj
 
 
@@ -193,4 +234,5 @@ def _describe(cls: type) -> _ClassInfo:
     fast = (not hasattr(cls, "__post_init__") and "__slots__" not in cls.__dict__
             and len(fields) == len(dataclasses.fields(cls)))
     return _ClassInfo(cls, tuple(f.name for f in fields), required, defaults, factories,
-                      tuple((name, factory()) for name, factory in factories), fast)
+                      tuple((name, factory()) for name, factory in factories), fast, dict(defaults),
+                      frozenset(f.name for f in fields))

@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from auditor.limits import describe_memory
 from auditor.pool import CHUNK_FILE_ALLOWANCE, GRACE, RunnerError
-from auditor.worker import DEFAULT_LIMITS, Limits, Reader, WorkerState, audit_chunk, timeout_message
+from auditor.worker import DEFAULT_LIMITS, Limits, Reader, WorkerState, audit_chunk, share_rules, timeout_message
 
 try:
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -73,14 +73,15 @@ class RulesPlugin(WorkerPlugin):
     name = PLUGIN_NAME
 
     def __init__(self, sources: list[PackSource], rule_ids: tuple[str, ...], severity: dict[str, str],
-                 ruleset: Any, read: Optional[Reader], limits: Limits, keep_cells: bool) -> None:
+                 ruleset: Any, read: Optional[Reader], limits: Limits, full_reports: bool) -> None:
         self.sources, self.rule_ids, self.severity = sources, rule_ids, severity
         self.ruleset = ruleset  # only when there are no sources (a stand-in rule set in tests)
-        self.read, self.limits, self.keep_cells = read, limits, keep_cells
+        self.read, self.limits, self.full_reports = read, limits, full_reports
 
     def setup(self, worker: Any) -> None:
         ruleset = self.ruleset if not self.sources else build_ruleset(self.sources, self.rule_ids, self.severity)
-        worker.auditor_state = WorkerState(ruleset, self.read, self.limits, self.keep_cells)
+        worker.auditor_state = WorkerState(ruleset, self.read, self.limits, self.full_reports)
+        share_rules(ruleset)
 
 
 def dask_audit_chunk(tasks: list[tuple[int, str]]) -> list[Any]:
@@ -94,7 +95,7 @@ class DaskExecutor:
     """Same interface as ``auditor.pool.LocalPool``: ``submit``, ``next_done``, ``in_flight``."""
 
     def __init__(self, scheduler: str, *, ruleset: Any, read: Optional[Reader] = None,
-                 limits: Limits = DEFAULT_LIMITS, keep_cells: bool = True) -> None:
+                 limits: Limits = DEFAULT_LIMITS, full_reports: bool = True) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -117,7 +118,7 @@ class DaskExecutor:
         rule_ids = tuple(r.id for r in ruleset.rules)
         severity = dict(getattr(ruleset, "_overrides", None) or {})  # --severity, as load_rules got it
         self.client.register_plugin(RulesPlugin(sources, rule_ids, severity, None if sources else ruleset,
-                                                read, limits, keep_cells), name=PLUGIN_NAME)
+                                                read, limits, full_reports), name=PLUGIN_NAME)
         self.size = max(1, sum(self.client.nthreads().values()))
         self._pending: dict[Any, tuple[list[tuple[int, str]], float]] = {}
 

@@ -40,11 +40,11 @@ class RunnerError(Exception):
 
 
 def _init_worker(parent_pid: int, load_ruleset: Optional[Callable[[], Any]], ruleset: Any,
-                 read: Optional[Reader], limits: Limits, keep_cells: bool) -> None:
+                 read: Optional[Reader], limits: Limits, full_reports: bool) -> None:
     """Runs once in each worker process before its first task."""
     die_with_parent(parent_pid)
     apply_memory_limit(limits.memory_mb)
-    set_state(WorkerState(ruleset if ruleset is not None else load_ruleset(), read, limits, keep_cells))
+    set_state(WorkerState(ruleset if ruleset is not None else load_ruleset(), read, limits, full_reports))
 
 
 def _context() -> Any:
@@ -76,7 +76,7 @@ class LocalPool:
     """Audit files in ``size`` worker processes; results arrive as files finish."""
 
     def __init__(self, size: int, *, load_ruleset: Optional[Callable[[], Any]] = None, ruleset: Any = None,
-                 read: Optional[Reader] = None, limits: Limits = DEFAULT_LIMITS, keep_cells: bool = True) -> None:
+                 read: Optional[Reader] = None, limits: Limits = DEFAULT_LIMITS, full_reports: bool = True) -> None:
         from pebble import ProcessPool
 
         context = _context()
@@ -86,7 +86,7 @@ class LocalPool:
         self.limits = limits
         self.size = size
         self._pool = ProcessPool(max_workers=size, context=context, initializer=_init_worker,
-                                 initargs=(os.getpid(), load_ruleset, inherited, read, limits, keep_cells))
+                                 initargs=(os.getpid(), load_ruleset, inherited, read, limits, full_reports))
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._running = 0
 

@@ -2,9 +2,9 @@
 
 An entry's key is the SHA-256 of the file's path and bytes and of everything else that shapes
 its results: auditor's version and code, the adapters' libraries, every rule pack's hash, the
-rules selected with their severities, the file-size limit and whether outputs need the cells.
+rules selected with their severities, the file-size limit and whether whole reports are kept.
 The value is the JSON the worker sent back (``auditor.codec``: data only, never pickle),
-compressed. Waivers are applied after the cache, so editing a waiver needs no new audit.
+compressed when it is large. Waivers are applied after the cache, so editing a waiver needs no new audit.
 
 The store is SQLite from Python's standard library, in the private cache directory
 (``auditor.cachedir``): one file, safe for concurrent runs (WAL), queried in batches. Not
@@ -32,11 +32,13 @@ from auditor import __version__, cachedir
 
 SUBDIR = "results"
 DB_NAME = "results.sqlite3"
-FORMAT = 1  # bump when the stored form changes
+FORMAT = 2  # bump when the stored form changes
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 500_000
 MAX_BYTES = 2 * 1024 * 1024 * 1024
 MAX_PAYLOAD = 64 * 1024 * 1024  # decompressed; anything bigger is treated as corrupt
+COMPRESS_ABOVE = 16 * 1024  # bytes: smaller payloads (summaries) are stored as they are
+USE_RESOLUTION = 86400  # seconds
 # Libraries whose output the adapters turn into reports: an upgrade can change results.
 ADAPTER_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "selectolax", "charset-normalizer",
                      "google-re2")
@@ -69,11 +71,11 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def results_salt(ruleset: Any, *, keep_cells: bool, max_file_bytes: int) -> str:
+def results_salt(ruleset: Any, *, full_reports: bool, max_file_bytes: int) -> str:
     """Everything besides the file that decides its results (see the module docstring)."""
     rules = [[r.id, r.severity, r.title, getattr(r, "version", 1)] for r in ruleset.rules]
     packs = [[p.name, p.version, p.sha256] for p in ruleset.packs]
-    material = json.dumps({"code": code_fingerprint(), "packs": packs, "rules": rules, "cells": keep_cells,
+    material = json.dumps({"code": code_fingerprint(), "packs": packs, "rules": rules, "full": full_reports,
                            "max_bytes": max_file_bytes}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -140,19 +142,22 @@ class ResultCache:
         if self._db is None or not keys:
             return {}
         found: dict[str, str] = {}
+        stale = int(time.time()) - USE_RESOLUTION  # ``used`` is refreshed at most once a day
         try:
             for start in range(0, len(keys), 500):
                 part = list(keys[start:start + 500])
                 marks = ",".join("?" * len(part))
-                for key, blob in self._db.execute(f"SELECT key, payload FROM results WHERE key IN ({marks})", part):
+                query = f"SELECT key, payload, used FROM results WHERE key IN ({marks})"
+                for key, blob, used in self._db.execute(query, part):
                     text = _inflate(blob)
                     if text is not None:
                         found[key] = text
+                        if not isinstance(used, int) or used < stale:
+                            self.hits.append(key)
         except sqlite3.Error as exc:
             self._fail(exc)
             return {}
         self.lookups += len(keys)
-        self.hits.extend(found)
         return found
 
     def put_many(self, items: Iterable[tuple[str, str]]) -> None:
@@ -161,7 +166,9 @@ class ResultCache:
         now = int(time.time())
         rows = []
         for key, payload in items:
-            blob = zlib.compress(payload.encode("utf-8"), 3)
+            blob = payload.encode("utf-8")
+            if len(blob) > COMPRESS_ABOVE:
+                blob = ZLIB_MARK + zlib.compress(blob, 3)
             rows.append((key, blob, len(blob), now))
         if not rows:
             return
@@ -203,13 +210,22 @@ class ResultCache:
         return removed
 
 
+ZLIB_MARK = b"\x00z"  # before compressed payloads (JSON text never starts with a NUL)
+
+
 def _inflate(blob: Any) -> Optional[str]:
-    """Decompress with a cap (a planted entry cannot be a zip bomb); None if not ours."""
+    """The payload's text, decompressed with a cap (a planted entry cannot be a zip bomb);
+    None if it is not ours."""
     if not isinstance(blob, bytes):
         return None
+    if not blob.startswith(ZLIB_MARK):
+        try:
+            return blob.decode("utf-8") if len(blob) <= MAX_PAYLOAD else None
+        except UnicodeDecodeError:
+            return None
     try:
         inflater = zlib.decompressobj()
-        data = inflater.decompress(blob, MAX_PAYLOAD)
+        data = inflater.decompress(blob[len(ZLIB_MARK):], MAX_PAYLOAD)
         if inflater.unconsumed_tail or not inflater.eof:
             return None
         return data.decode("utf-8")

@@ -17,10 +17,12 @@ import datetime as dt
 import fnmatch
 import hashlib
 import os
+import re
 import socket
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -41,6 +43,7 @@ from auditor.worker import (
     encode_results,
     error_entry,
     memory_message,
+    share_rules,
     slim,
     timeout_message,
 )
@@ -85,14 +88,22 @@ def default_include() -> tuple[str, ...]:
 
 
 def _matches(path: Path, patterns: Iterable[str]) -> bool:
-    posix = path.as_posix()
-    for pattern in patterns:
-        bare = pattern.rstrip("/")
-        if fnmatch.fnmatch(path.name.lower(), bare.lower()) or fnmatch.fnmatch(posix, bare):
-            return True
-        if fnmatch.fnmatch(posix, f"*/{bare}") or fnmatch.fnmatch(posix, f"{bare}/*"):
-            return True
-    return False
+    """A file or folder name matches a pattern, or its path does (as a whole, at its end, or
+    as a folder above it); names compare without case."""
+    by_name, by_path = _compiled(tuple(patterns))
+    return bool(by_name.match(path.name.lower()) or by_path.match(path.as_posix()))
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """One regular expression for names and one for paths: a folder of 10^5 files is matched
+    in one call per file, not a dozen ``fnmatch`` calls."""
+    never = "(?!)"
+    bare = [p.rstrip("/") for p in patterns]
+    names = "|".join(fnmatch.translate(b.lower()) for b in bare) or never
+    paths = "|".join(f"{fnmatch.translate(b)}|{fnmatch.translate('*/' + b)}|{fnmatch.translate(b + '/*')}"
+                     for b in bare) or never
+    return re.compile(names), re.compile(paths)
 
 
 def collect_inputs(paths: Sequence[str], *, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
@@ -185,24 +196,27 @@ def run_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetL
 def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *,
                ruleset: Optional[RuleSetLike] = None, jobs: int = 1, limits: Limits = DEFAULT_LIMITS,
                progress: Optional[ProgressCallback] = None, read: Optional[Reader] = None,
-               cache: Any = None, keep_cells: bool = True, scheduler: Optional[str] = None,
+               cache: Any = None, full_reports: bool = True, scheduler: Optional[str] = None,
                executor: Any = None) -> Iterator[DocumentResult]:
     """Audit ``files`` and yield their results in input order, as they become available.
 
-    ``cache`` is a ``ResultCache`` (or None); ``keep_cells`` False drops report cells no output
-    needs; ``scheduler`` is ``local:N`` or ``tcp://host:port`` for Dask; ``executor`` overrides
-    the pool (tests). One file, or ``jobs <= 1`` without a scheduler, runs in this process."""
+    ``cache`` is a ``ResultCache`` (or None); ``full_reports`` False keeps only the report
+    metadata the built-in summary formats show (``auditor.worker.slim``); ``scheduler`` is
+    ``local:N`` or ``tcp://host:port`` for Dask; ``executor`` overrides the pool (tests).
+    One file, or ``jobs <= 1`` without a scheduler, runs in this process."""
     if not files:
         return
     if ruleset is None and load_ruleset is None:
         raise ValueError("iter_batch needs ruleset or load_ruleset")
-    state = _Accounting(len(files), progress, cache, keep_cells)
+    ruleset = ruleset if ruleset is not None else load_ruleset()  # type: ignore[misc]
+    share_rules(ruleset)
+    state = _Accounting(len(files), progress, cache, full_reports)
     try:
         if executor is None and scheduler is None and (jobs <= 1 or len(files) == 1):
-            yield from _in_process(files, ruleset or load_ruleset(), read, limits, state)
+            yield from _in_process(files, ruleset, read, limits, state)
             return
         if executor is None:
-            executor = _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read, limits, keep_cells)
+            executor = _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read, limits, full_reports)
         try:
             yield from _distributed(files, executor, limits, state)
         except BaseException:
@@ -214,16 +228,16 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
 
 
 def _executor(scheduler: Optional[str], jobs: int, total: int, load_ruleset: Any, ruleset: Any, read: Any,
-              limits: Limits, keep_cells: bool) -> Any:
+              limits: Limits, full_reports: bool) -> Any:
     if scheduler:
         from auditor.dask_runner import DaskExecutor
 
         return DaskExecutor(scheduler, ruleset=ruleset or load_ruleset(), read=read, limits=limits,
-                            keep_cells=keep_cells)
+                            full_reports=full_reports)
     from auditor.pool import LocalPool
 
     return LocalPool(max(1, min(jobs, total)), load_ruleset=load_ruleset, ruleset=ruleset, read=read,
-                     limits=limits, keep_cells=keep_cells)
+                     limits=limits, full_reports=full_reports)
 
 
 @dataclass
@@ -233,7 +247,7 @@ class _Accounting:
     total: int
     progress: Optional[ProgressCallback]
     cache: Any
-    keep_cells: bool
+    full_reports: bool
     done: int = 0
     puts: list[tuple[str, str]] = field(default_factory=list)
     shared: dict[Any, Any] = field(default_factory=dict)
@@ -273,7 +287,7 @@ def _in_process(files: Sequence[str], ruleset: RuleSetLike, read: Optional[Reade
     for path in files:
         with memory_limit(limits.memory_mb):
             docs, new_key = _audit_here(path, ruleset, read, limits, state.cache)
-        docs = [slim(d, keep_cells=state.keep_cells) for d in docs]
+        docs = [slim(d, full_reports=state.full_reports) for d in docs]
         if new_key is not None:
             state.store(new_key, encode_results(docs))
         state.finished(path)
@@ -357,6 +371,9 @@ def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Account
     misses = []
     for index in block:
         path = files[index]
+        if is_url(path):  # hashing here would download it here: remote inputs are not cached
+            misses.append(index)
+            continue
         try:
             with time_limit(limits.timeout):
                 digest = hashlib.sha256(read_bytes(path, limits.max_file_bytes)).hexdigest()
@@ -405,7 +422,7 @@ def _received(index: int, outcome: Any, path: str, keys: dict[int, Optional[str]
     docs = _decoded(outcome.payload)
     if docs is None:
         return [error_entry(path, "internal error: a worker sent back results that cannot be read", digest)]
-    if outcome.cacheable and state.cache is not None and outcome.digest:
+    if outcome.cacheable and state.cache is not None and outcome.digest and digest is not None:
         if outcome.digest != digest:  # the file changed after it was hashed here
             key = state.cache.key(path, outcome.digest)
         state.store(key, outcome.payload)

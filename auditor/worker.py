@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
 from auditor.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, TimeLimitExceeded, describe_memory, time_limit
-from auditor.model import AdapterError, DocumentResult, Report, RuleOutcome
+from auditor.model import AdapterError, DocumentResult, Report, RuleOutcome, Source
 from auditor.reading import MAX_FILE_BYTES, read_bytes
 
 Reader = Callable[[str], "list[Report]"]
+# The report fields the built-in formats other than HTML show (plus the source's path, index and
+# first line): what a worker sends back when only those formats are asked for.
+SUMMARY_FIELDS = ("kind", "agency", "year", "format", "title", "government_report")
 
 
 class RuleSetLike(Protocol):
@@ -73,18 +76,23 @@ def display_path(path: str) -> str:
         return path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def slim(doc: DocumentResult, *, keep_cells: bool = True) -> DocumentResult:
-    """What outputs read of a document: the report without its full text (and without its
-    cells when no requested output shows them), with the display form of its path."""
+def slim(doc: DocumentResult, *, full_reports: bool = True) -> DocumentResult:
+    """What outputs read of a document, with the display form of its path. ``full_reports``:
+    the whole report but its text (sections without their text too) — for the HTML report and
+    for third-party reporters, which may read anything. Otherwise only what the built-in
+    summary formats show (``SUMMARY_FIELDS``): a fraction of the size to send and keep."""
     path = display_path(doc.path)
     report = doc.report
     if report is not None:
-        changes: dict[str, Any] = {"text": "", "sections": tuple(dataclasses.replace(s, text="") for s in report.sections)}
-        if not keep_cells:
-            changes["cells"] = {}
-        if report.source.path != path:
-            changes["source"] = dataclasses.replace(report.source, path=display_path(report.source.path))
-        report = dataclasses.replace(report, **changes)
+        source = report.source
+        if source.path != path:
+            source = dataclasses.replace(source, path=display_path(source.path))
+        if full_reports:
+            report = dataclasses.replace(report, text="", source=source,
+                                         sections=tuple(dataclasses.replace(s, text="") for s in report.sections))
+        else:
+            report = Report(source=Source(source.path, source.index, source.span),
+                            **{name: getattr(report, name) for name in SUMMARY_FIELDS})
     if path == doc.path and report is doc.report:
         return doc
     return dataclasses.replace(doc, path=path, report=report)
@@ -92,12 +100,22 @@ def slim(doc: DocumentResult, *, keep_cells: bool = True) -> DocumentResult:
 
 @lru_cache(maxsize=1)
 def result_codec() -> Any:
-    """The codec for results: every model dataclass; rule descriptions and bodiless outcomes
-    shared, so 10^5 documents do not hold 10^5 copies of each rule's title."""
+    """The codec for results: every model dataclass; the run's rules sent by id (``share_rules``);
+    bodiless outcomes, positions and cited cells shared, so 10^5 documents do not hold 10^5
+    copies of each."""
     from auditor import model
     from auditor.codec import Codec, dataclasses_of
 
-    return Codec(dataclasses_of(model), intern=(model.RuleInfo, model.RuleOutcome))
+    return Codec(dataclasses_of(model), intern=(model.RuleInfo, model.RuleOutcome, model.Span, model.CellRef),
+                 refs={model.RuleInfo: "id"})
+
+
+def share_rules(ruleset: Any) -> None:
+    """Both ends of a batch (and the cache) encode a run's rules by id: a document's results
+    are then a few hundred bytes, not a copy of every rule's title and description."""
+    from auditor.model import RuleInfo
+
+    result_codec().set_refs(RuleInfo, getattr(ruleset, "rules", ()))
 
 
 def encode_results(docs: list[DocumentResult]) -> str:
@@ -210,7 +228,7 @@ class WorkerState:
     ruleset: Any
     read: Optional[Reader]
     limits: Limits
-    keep_cells: bool
+    full_reports: bool
 
 
 _STATE: Optional[WorkerState] = None
@@ -219,6 +237,7 @@ _STATE: Optional[WorkerState] = None
 def set_state(state: WorkerState) -> None:
     global _STATE
     _STATE = state
+    share_rules(state.ruleset)
 
 
 def audit_chunk(tasks: list[tuple[int, str]], state: Optional[WorkerState] = None) -> list[FileOutcome]:
@@ -230,6 +249,6 @@ def audit_chunk(tasks: list[tuple[int, str]], state: Optional[WorkerState] = Non
     for index, path in tasks:
         docs, cacheable = audit_guarded(path, state.ruleset, state.read, state.limits)
         digest = next((d.sha256 for d in docs if d.sha256), None)
-        payload = encode_results([slim(d, keep_cells=state.keep_cells) for d in docs])
+        payload = encode_results([slim(d, full_reports=state.full_reports) for d in docs])
         out.append(FileOutcome(index, payload, digest, cacheable))
     return out

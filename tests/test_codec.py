@@ -76,3 +76,19 @@ def test_interned_classes_share_one_object_per_value():
 def test_unknown_types_are_refused_when_encoding():
     with pytest.raises(CodecError):
         model_codec().encode({1, 2})
+
+
+def test_shared_rules_travel_by_id_and_an_unknown_id_is_an_error():
+    from tests.factories import RULES
+
+    sender, receiver = model_codec(refs={model.RuleInfo: "id"}), model_codec(refs={model.RuleInfo: "id"})
+    for codec in (sender, receiver):
+        codec.set_refs(model.RuleInfo, RULES.values())
+    outcomes = outcomes_for([balance_finding()])
+    text = sender.dumps(outcomes)
+    assert '{"@":"RuleInfo","@ref":"T3-BALANCE"}' in text and "表三收支平衡" not in text
+    assert receiver.loads(text) == outcomes
+    changed = dataclasses.replace(RULES["T3-BALANCE"], severity="warning")  # not the shared one: sent whole
+    assert "表三收支平衡" in sender.dumps(changed) and sender.loads(sender.dumps(changed)) == changed
+    with pytest.raises(CodecError, match="unknown reference"):
+        model_codec(refs={model.RuleInfo: "id"}).loads(text)

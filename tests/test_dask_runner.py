@@ -41,9 +41,9 @@ def test_a_killed_worker_loses_no_document_and_results_match_the_local_run(tmp_p
         seed = sorted(SEEDS.glob("00[0-3]_*.txt"))[n % 4]
         files.append(str(shutil.copy(seed, tmp_path / f"{n:02d}_{seed.name}")))
     limits = Limits(timeout=60, memory_mb=None)
-    local = list(runner.iter_batch(files, ruleset=ruleset, jobs=1, limits=limits, keep_cells=False))
+    local = list(runner.iter_batch(files, ruleset=ruleset, jobs=1, limits=limits, full_reports=False))
 
-    executor = DaskExecutor("local:2", ruleset=ruleset, read=slow_read, limits=limits, keep_cells=False)
+    executor = DaskExecutor("local:2", ruleset=ruleset, read=slow_read, limits=limits, full_reports=False)
     killed: list[int] = []
 
     def kill_one_worker(done: int, total: int, path: str) -> None:
@@ -53,7 +53,7 @@ def test_a_killed_worker_loses_no_document_and_results_match_the_local_run(tmp_p
             killed.append(pid)
 
     try:
-        remote = list(runner.iter_batch(files, ruleset=ruleset, limits=limits, keep_cells=False,
+        remote = list(runner.iter_batch(files, ruleset=ruleset, limits=limits, full_reports=False,
                                         executor=executor, progress=kill_one_worker))
     finally:
         executor.close()

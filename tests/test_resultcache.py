@@ -104,7 +104,7 @@ def test_a_corrupt_database_is_replaced_and_a_corrupt_entry_is_a_miss(fake_engin
     first = audit_json(str(reports), "--jobs", "1")
     db = cache_dir / SUBDIR / DB_NAME
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE results SET payload = ?", (zlib.compress(b'{"@": "os.system", "cmd": "x"}'),))
+        conn.execute("UPDATE results SET payload = ?", (b'[{"@": "os.system", "cmd": "x"}]',))
     assert audit_json(str(reports), "--jobs", "1") == first
     db.write_bytes(b"this is not a database")
     for suffix in ("-wal", "-shm"):
@@ -123,10 +123,9 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
         def __reduce__(self):
             return (Path.touch, (marker,))
 
-    cache._db.execute("INSERT INTO results VALUES (?, ?, 1, ?)", (key, zlib.compress(pickle.dumps(Planted())),
-                                                                   int(time.time())))
+    cache._db.execute("INSERT INTO results VALUES (?, ?, 1, ?)", (key, pickle.dumps(Planted()), int(time.time())))
     found = cache.get_many([key])
-    assert found == {}, "not UTF-8 JSON: not even handed out"
+    assert found == {}, "not UTF-8: not even handed out"
     with pytest.raises(ValueError):
         runner.decode_results(pickle.dumps(Planted()).decode("latin-1"))
     assert not marker.exists()
@@ -157,3 +156,13 @@ def test_cache_dir_from_the_configuration_and_the_environment_wins(fake_engine, 
     CliRunner().invoke(cli, ["audit", str(reports), "--jobs", "1"], catch_exceptions=False)
     assert (tmp_path / "env-cache" / SUBDIR / DB_NAME).is_file()
     cachedir.reset()
+
+
+def test_a_compressed_entry_is_inflated_under_a_cap(monkeypatch):
+    from auditor import resultcache
+
+    monkeypatch.setattr(resultcache, "MAX_PAYLOAD", 1000)
+    small = resultcache.ZLIB_MARK + zlib.compress(b"[]")
+    bomb = resultcache.ZLIB_MARK + zlib.compress(b"[" + b" " * 100_000 + b"]")
+    assert resultcache._inflate(small) == "[]"
+    assert resultcache._inflate(bomb) is None

@@ -8,6 +8,7 @@ Command-line options override the configuration file; ``--rules`` adds to its ru
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import re
@@ -15,16 +16,16 @@ import stat
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Optional, TextIO
+from typing import Any, BinaryIO, Callable, Optional, TextIO, Union
 
 import click
 
 FAIL_LEVELS = ("error", "warning", "never")
 MAX_JOBS = 256
 MAX_TIMEOUT = 86400.0
-# Built-in formats that never show report cells: when only these are asked for, workers send
-# results back without the cells (a fraction of the size).
-FORMATS_WITHOUT_CELLS = frozenset({"console", "json", "junit", "sarif", "csv", "github"})
+# Built-in formats that show only a report's metadata (``auditor.worker.SUMMARY_FIELDS``):
+# when only these are asked for, workers send back summaries, a fraction of whole reports.
+SUMMARY_FORMATS = frozenset({"console", "json", "junit", "sarif", "csv", "github"})
 SCHEDULER = re.compile(r"^(local:(\d{1,3})|(tcp|tls|inproc)://.+)$")
 
 
@@ -98,12 +99,22 @@ _TEMP_NAME = re.compile(r"^\.auditor-(?:(\d+)-)?[^/]*\.tmp$")
 STALE_TEMP_SECONDS = 3600
 
 
-def write_atomic(path: str, data: bytes) -> None:
+Content = Union[bytes, Callable[[BinaryIO], None]]  # the bytes, or what writes them to a file
+
+
+def write_atomic(path: str, data: Content) -> None:
     """Write via a temporary file in the same folder and ``os.replace``: a CI server never sees
     half a file, and an interrupted run leaves the previous output intact."""
     temp = stage_output(path, data)
     if temp is not None:
         commit_output(temp, path)
+
+
+def _put(handle: BinaryIO, data: Content) -> None:
+    if isinstance(data, bytes):
+        handle.write(data)
+    else:
+        data(handle)
 
 
 def output_target(path: str) -> tuple[str, bool]:
@@ -118,14 +129,14 @@ def output_target(path: str) -> tuple[str, bool]:
     return target, not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def stage_output(path: str, data: bytes) -> Optional[str]:
+def stage_output(path: str, data: Content) -> Optional[str]:
     """Write ``data`` next to ``path`` under a temporary name (``.auditor-PID-….tmp``, which a
     later run removes if this one is killed before renaming it); None when ``path`` is a
     device or FIFO, which is written to at once."""
     target, in_place = output_target(path)
     if in_place:
         with open(target, "wb") as handle:
-            handle.write(data)
+            _put(handle, data)
             handle.flush()
         return None
     folder = os.path.dirname(os.path.abspath(target))
@@ -134,7 +145,7 @@ def stage_output(path: str, data: bytes) -> Optional[str]:
     fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _put(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         umask = os.umask(0)
@@ -319,13 +330,13 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
     limits = runner.Limits(timeout=limit or None, memory_mb=memory or None,
                            max_file_bytes=config.get("max_file_size", 0) * 1024 * 1024
                            or runner.DEFAULT_LIMITS.max_file_bytes)
-    keep_cells = any(o.format not in FORMATS_WITHOUT_CELLS for o in outputs)
-    cache = _open_cache(ruleset, keep_cells, limits) if use_cache else None
+    full_reports = any(o.format not in SUMMARY_FORMATS for o in outputs)
+    cache = _open_cache(ruleset, full_reports, limits) if use_cache else None
     progress = Progress(not no_progress and sys.stderr.isatty() and len(files) > 1)
     documents = []
     try:
         for document in runner.iter_batch(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
-                                          progress=progress, cache=cache, keep_cells=keep_cells,
+                                          progress=progress, cache=cache, full_reports=full_reports,
                                           scheduler=scheduler):
             documents.append(document)
     except runner.RunnerError as exc:
@@ -356,8 +367,7 @@ def _write_outputs(run: Any, outputs: list[Output], reporters: dict[str, Any], c
         for output in outputs:
             reporter = reporters[output.format].obj
             use_color = output.path is None and _use_color(color, sys.stdout)
-            rendered = reporter.render(run, color=use_color)
-            data = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
+            data = _content(reporter, run, use_color)
             if output.path is None:
                 _write_stdout(data)
                 continue
@@ -377,6 +387,16 @@ def _write_outputs(run: Any, outputs: list[Output], reporters: dict[str, Any], c
     finally:
         for temp, _ in staged:
             discard_output(temp)
+
+
+def _content(reporter: Any, run: Any, color: bool) -> Content:
+    """A reporter that can ``write`` streams into the file (a huge batch never becomes one
+    string); others ``render`` the whole output."""
+    writer = getattr(reporter, "write", None)
+    if callable(writer):
+        return lambda handle: writer(run, handle, color=color)
+    rendered = reporter.render(run, color=color)
+    return rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -432,21 +452,25 @@ def _check_scheduler(scheduler: str) -> None:
         raise AuditUsageError('--scheduler needs Dask: pip install "auditor[dask]"')
 
 
-def _open_cache(ruleset: Any, keep_cells: bool, limits: Any) -> Any:
+def _open_cache(ruleset: Any, full_reports: bool, limits: Any) -> Any:
     from auditor.resultcache import ResultCache, results_salt
 
-    return ResultCache.open(results_salt(ruleset, keep_cells=keep_cells, max_file_bytes=limits.max_file_bytes))
+    return ResultCache.open(results_salt(ruleset, full_reports=full_reports, max_file_bytes=limits.max_file_bytes))
 
 
-def _write_stdout(data: bytes) -> None:
+def _write_stdout(data: Content) -> None:
     """Bytes as rendered (the CSV keeps its BOM), whatever encoding the terminal claims."""
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
+        if not isinstance(data, bytes):
+            collected = io.BytesIO()
+            data(collected)
+            data = collected.getvalue()
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()
         return
     sys.stdout.flush()
-    buffer.write(data)
+    _put(buffer, data)
     buffer.flush()
 
 

@@ -12,8 +12,9 @@ The form is generic, so a field added to a model class needs no code here:
 - a tuple is an array (every array loads as a tuple); a list is ``{"@": "list", "items": […]}``;
 - a dict whose keys are all strings not starting with ``@`` is an object, any other dict is
   ``{"@": "dict", "items": [[key, value], …]}``; a non-finite float is ``{"@": "float", "v": "nan"}``;
-- an instance equal to one in a table both sides hold (``set_refs``: the rules of a run) is
-  ``{"@": "RuleInfo", "@ref": "T3-BALANCE"}``; a reference the decoding side lacks is an error.
+- an instance equal to one in a table both sides hold (``set_refs``: the rules of a run) is a
+  string, NUL, class, colon, key: ``"\u0000RuleInfo:T3-BALANCE"`` (a real string starting with
+  NUL is ``{"@": "str", "v": …}``); a reference the decoding side lacks is an error.
 
 This module imports nothing of auditor's own.
 """
@@ -23,11 +24,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterable
-from typing import Any, Optional
+import operator
+from collections.abc import Callable, Iterable
+from typing import Any, Optional, Union
 
 TAG = "@"
-REF = "@ref"
+REF = "\x00"  # starts a reference to a shared instance
 _MISSING = dataclasses.MISSING
 
 
@@ -37,6 +39,10 @@ class CodecError(ValueError):
 
 class _List(list):
     """A list that was a list (not a tuple) when encoded: left alone when arrays become tuples."""
+
+
+class _Plain(str):
+    """A string that starts with NUL but is not a reference (it was escaped when encoded)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +78,7 @@ class Codec:
     """
 
     def __init__(self, classes: Iterable[type], *, intern: Iterable[type] = (),
-                 refs: Optional[dict[type, str]] = None) -> None:
+                 refs: Optional[dict[type, Union[str, Callable[[Any], str]]]] = None) -> None:
         self._by_name: dict[str, _ClassInfo] = {}
         self._by_class: dict[type, _ClassInfo] = {}
         for cls in classes:
@@ -88,20 +94,26 @@ class Codec:
             info = dataclasses.replace(self._by_class[cls], interned=True)
             self._by_class[cls] = self._by_name[cls.__name__] = info
         self._interned: dict[Any, Any] = {}
-        self._ref_fields = dict(refs or {})  # class -> the field that names an instance
-        self._refs: dict[type, dict[Any, Any]] = {cls: {} for cls in self._ref_fields}
+        self._ref_keys: dict[type, Callable[[Any], str]] = {
+            cls: (operator.attrgetter(key) if isinstance(key, str) else key) for cls, key in (refs or {}).items()}
+        self._refs: dict[type, dict[str, Any]] = {cls: {} for cls in self._ref_keys}
+        self._by_token: dict[str, Any] = {}
 
     def set_refs(self, cls: type, objects: Iterable[Any]) -> None:
-        """The instances of ``cls`` both sides know (encoded by their key field alone)."""
-        field_name = self._ref_fields[cls]
-        self._refs[cls] = {getattr(obj, field_name): obj for obj in objects}
+        """The instances of ``cls`` both sides know: encoded as a short reference, not in full."""
+        key_of = self._ref_keys[cls]
+        self._refs[cls] = {key_of(obj): obj for obj in objects}
+        self._by_token = {f"{REF}{kind.__name__}:{key}": obj for kind, table in self._refs.items()
+                          for key, obj in table.items()}
 
     # ------------------------------------------------------------------ encoding
 
     def encode(self, value: Any) -> Any:
         """``value`` as JSON-ready data (dicts, lists, strings, numbers, booleans, None)."""
         kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
+        if kind is str:
+            return value if not value.startswith(REF) else {TAG: "str", "v": value}
+        if kind is int or kind is bool or value is None:
             return value
         if kind is float:
             return value if math.isfinite(value) else {TAG: "float", "v": repr(value)}
@@ -111,10 +123,10 @@ class Codec:
         if info is not None:
             table = self._refs.get(kind)
             if table:
-                key = getattr(value, self._ref_fields[kind])
+                key = self._ref_keys[kind](value)
                 known = table.get(key)
                 if known is value or known == value:
-                    return {TAG: kind.__name__, REF: key}
+                    return f"{REF}{kind.__name__}:{key}"
             out: dict[str, Any] = {TAG: kind.__name__}
             attrs = value.__dict__ if info.fast else {n: getattr(value, n) for n in info.fields}
             for name, default in info.defaults:
@@ -150,7 +162,7 @@ class Codec:
     def loads(self, text: str | bytes) -> Any:
         """The value ``dumps`` wrote. Any problem is a ``CodecError``, never another exception."""
         try:
-            return _tuples(json.loads(text, object_hook=self._hook))
+            return self._value(json.loads(text, object_hook=self._hook))
         except CodecError:
             raise
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
@@ -159,14 +171,17 @@ class Codec:
     def _hook(self, data: dict[str, Any]) -> Any:
         tag = data.pop(TAG, None)
         if tag is None:
-            for key, item in data.items():
-                if type(item) is list:
-                    data[key] = _tuples(item)
+            self._fields(data)
             return data
         if tag == "dict":
-            return {_tuples(k): _tuples(v) for k, v in data["items"]}
+            return {self._value(k): self._value(v) for k, v in data["items"]}
         if tag == "list":
-            return _List(_tuples(v) for v in data["items"])
+            return _List(self._value(v) for v in data["items"])
+        if tag == "str":
+            text = data["v"]
+            if type(text) is not str or not text.startswith(REF):
+                raise CodecError("a plain string in an escaped string entry")
+            return _Plain(text)
         if tag == "float":
             number = float(data["v"])
             if math.isfinite(number):
@@ -175,14 +190,7 @@ class Codec:
         info = self._by_name.get(tag) if type(tag) is str else None
         if info is None:
             raise CodecError(f"unknown class {tag!r}")
-        if REF in data:
-            found = self._refs.get(info.cls, {}).get(data[REF]) if len(data) == 1 else None
-            if found is None:
-                raise CodecError(f"{tag}: unknown reference {data[REF]!r}")
-            return found
-        for key, item in data.items():
-            if type(item) is list:
-                data[key] = _tuples(item)
+        self._fields(data)
         if info.interned:
             # Equal encodings decode to equal objects: the encoded fields are the key, and a
             # hit skips checking and building (most outcomes of most documents are hits).
@@ -201,6 +209,24 @@ class Codec:
             self._interned[shared_key] = obj
         return obj
 
+    def _fields(self, data: dict[str, Any]) -> None:
+        """Arrays become tuples and references their objects, in place."""
+        for key, item in data.items():
+            kind = type(item)
+            if kind is list or (kind is str and item.startswith(REF)):
+                data[key] = self._value(item)
+
+    def _value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is list:
+            return tuple(self._value(v) for v in value)
+        if kind is str and value.startswith(REF):
+            found = self._by_token.get(value)
+            if found is None:
+                raise CodecError(f"unknown reference {value[1:]!r}")
+            return found
+        return value
+
     def _build(self, info: _ClassInfo, data: dict[str, Any]) -> Any:
         for name, factory in info.factories:
             if name not in data:
@@ -216,12 +242,6 @@ class Codec:
         else:
             obj = info.cls(**data)
         return obj
-
-
-def _tuples(value: Any) -> Any:
-    if type(value) is list:
-        return tuple(_tuples(v) for v in value)
-    return value
 
 
 def _describe(cls: type) -> _ClassInfo:

@@ -163,12 +163,11 @@ def _list_url(url: str, include: Sequence[str], exclude: Sequence[str]) -> list[
         return [url]  # reading it will say that fsspec is needed
     fs, target = fsspec.core.url_to_fs(url)
     names = fs.glob(target) if GLOB_CHARS & set(target) else fs.find(target)
-    protocol = url.partition("://")[0]
     out = []
     for name in sorted(names):
         candidate = Path(name)
         if _matches(candidate, include) and not _matches(candidate, exclude):
-            out.append(name if is_url(name) else f"{protocol}://{name}")
+            out.append(name if is_url(name) else fs.unstrip_protocol(name))
     return out
 
 
@@ -335,7 +334,7 @@ def _distributed(files: Sequence[str], executor: Any, limits: Limits, state: _Ac
     waiting: list[list[tuple[int, str]]] = []
 
     def accept(index: int, docs: list[DocumentResult]) -> None:
-        buffer[index] = state.share(docs)
+        buffer[index] = docs  # decoded: identical outcomes are shared already (the codec interns)
         state.finished(files[index])
 
     while True:

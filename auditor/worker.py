@@ -107,15 +107,23 @@ def result_codec() -> Any:
     from auditor.codec import Codec, dataclasses_of
 
     return Codec(dataclasses_of(model), intern=(model.RuleInfo, model.RuleOutcome, model.Span, model.CellRef),
-                 refs={model.RuleInfo: "id"})
+                 refs={model.RuleInfo: "id", model.RuleOutcome: _outcome_key})
+
+
+def _outcome_key(outcome: RuleOutcome) -> str:
+    return f"{outcome.rule.id}/{outcome.status}"
 
 
 def share_rules(ruleset: Any) -> None:
-    """Both ends of a batch (and the cache) encode a run's rules by id: a document's results
-    are then a few hundred bytes, not a copy of every rule's title and description."""
+    """Both ends of a batch (and the cache) encode a run's rules by id, and each rule's plain
+    ``pass`` as one short reference: a document's results are then a few hundred bytes, not a
+    copy of every rule's title and description."""
     from auditor.model import RuleInfo
 
-    result_codec().set_refs(RuleInfo, getattr(ruleset, "rules", ()))
+    rules = tuple(getattr(ruleset, "rules", ()))
+    codec = result_codec()
+    codec.set_refs(RuleInfo, rules)
+    codec.set_refs(RuleOutcome, [RuleOutcome(rule, "pass") for rule in rules])  # most outcomes
 
 
 def encode_results(docs: list[DocumentResult]) -> str:

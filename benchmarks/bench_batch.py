@@ -133,17 +133,21 @@ def run(args: Sequence[str], env: dict[str, str]) -> Measured:
 
 
 def floor(folder: Path) -> float:
-    """Seconds to read, decode and scan every file once in this process."""
+    """Seconds to read, decode and scan every file once in this process (best of three: the
+    machine is shared, and the floor is small enough for noise to matter)."""
     digits = re.compile(r"\d+")
-    started = time.perf_counter()
-    for path in sorted(folder.iterdir()):
-        data = path.read_bytes()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030", "replace")
-        digits.findall(text)
-    return time.perf_counter() - started
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for path in sorted(folder.iterdir()):
+            data = path.read_bytes()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030", "replace")
+            digits.findall(text)
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def mib(n: int) -> str:

@@ -315,3 +315,20 @@ def test_a_broken_pyproject_on_the_way_up_is_said_not_skipped(fake_engine, tmp_p
     (tmp_path / "pyproject.toml").write_text("[tool.auditor\nfail_on = 'never'\n", encoding="utf-8")
     result = audit(str(work / "a.txt"), cwd=work)
     assert result.exit_code == 2 and "has a [tool.auditor] table but cannot be read" in result.stderr
+
+
+# ------------------------------------------------------------------ inputs by URL (fsspec)
+
+
+def test_fsspec_urls_are_listed_read_under_the_size_cap_and_audited(fake_engine, tmp_path):
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/reports/a.txt", SEED.read_bytes())
+    fs.pipe("/reports/notes.md", b"not a report")
+    fs.pipe("/reports/big.txt", b"x" * 40_000)
+    files = runner.collect_inputs(["memory://reports/"], include=["*.txt"])
+    assert [f.replace(":///", "://") for f in files] == ["memory://reports/a.txt", "memory://reports/big.txt"]
+    docs = runner.run_batch(files, fake_load_rules, jobs=1, limits=Limits(timeout=30, max_file_bytes=32_000))
+    assert docs[0].error is None and docs[0].sha256
+    assert docs[1].error == "file is 40000 bytes, over the 32000 bytes limit"
+    fs.rm("/reports", recursive=True)

@@ -44,7 +44,8 @@ class Odd:
 
 def test_lists_dicts_with_odd_keys_and_non_finite_floats_survive():
     codec = Codec([Odd])
-    value = Odd(items=[1, (2, 3)], table={1: "x", "@k": ("y",)}, number=math.inf, maybe=((1,), ()))
+    value = Odd(items=[1, (2, 3), "\x00not a reference"], table={1: "x", "@k": ("y",)}, number=math.inf,
+                maybe=((1,), ()))
     back = codec.loads(codec.dumps(value))
     assert back == value and type(back.items) is not tuple and type(back.items[1]) is tuple
     assert math.isnan(codec.loads(codec.dumps(Odd([], {}, math.nan))).number)
@@ -86,7 +87,7 @@ def test_shared_rules_travel_by_id_and_an_unknown_id_is_an_error():
         codec.set_refs(model.RuleInfo, RULES.values())
     outcomes = outcomes_for([balance_finding()])
     text = sender.dumps(outcomes)
-    assert '{"@":"RuleInfo","@ref":"T3-BALANCE"}' in text and "表三收支平衡" not in text
+    assert '"\\u0000RuleInfo:T3-BALANCE"' in text and "表三收支平衡" not in text
     assert receiver.loads(text) == outcomes
     changed = dataclasses.replace(RULES["T3-BALANCE"], severity="warning")  # not the shared one: sent whole
     assert "表三收支平衡" in sender.dumps(changed) and sender.loads(sender.dumps(changed)) == changed

@@ -119,20 +119,32 @@ def apply_memory_limit(megabytes: Optional[int]) -> bool:
 
 @contextlib.contextmanager
 def memory_limit(megabytes: Optional[int]) -> Iterator[None]:
-    """``apply_memory_limit`` for one block, then the previous limit again (in-process audits)."""
+    """For one block in a long-lived process (in-process audits): at most ``megabytes`` more
+    address space than the process holds now, then the previous limit again. (A worker's cap
+    is absolute: it starts fresh.)"""
     try:
         import resource
     except ImportError:
         yield
         return
     previous = resource.getrlimit(resource.RLIMIT_AS)
-    applied = apply_memory_limit(megabytes)
+    applied = apply_memory_limit(megabytes + _address_space_mb() if megabytes else None)
     try:
         yield
     finally:
         if applied:
             with contextlib.suppress(ValueError, OSError):
                 resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
+def _address_space_mb() -> int:
+    """This process's address space in MiB (Linux; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
 
 
 def describe_memory(megabytes: int) -> str:

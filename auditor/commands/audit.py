@@ -307,8 +307,10 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
         _check_scheduler(scheduler)
 
     use_cache = not no_cache and config.get("cache", True)
-    cachedir.configure(config.resolve(config.get("cache_dir")) if config.get("cache_dir") else None,
-                       enabled=not no_cache)
+    cache_dir = config.get("cache_dir")
+    if cache_dir and cache_dir.strip().lower() not in cachedir.OFF_VALUES:
+        cache_dir = config.resolve(cache_dir)
+    cachedir.configure(cache_dir, enabled=not no_cache)
     severity = dict(config.get("severity", {}))
     severity.update(_severity_overrides(severities))
     spec = runner.RuleSpec(paths=tuple(config.rule_paths) + tuple(rule_paths),

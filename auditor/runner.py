@@ -214,16 +214,43 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
         if executor is None and scheduler is None and (jobs <= 1 or len(files) == 1):
             yield from _in_process(files, ruleset, read, limits, state)
             return
-        if executor is None:
-            executor = _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read, limits, full_reports)
+        lazy = _Lazy(executor or (lambda: _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read,
+                                                     limits, full_reports)))
         try:
-            yield from _distributed(files, executor, limits, state)
+            yield from _distributed(files, lazy, limits, state)
         except BaseException:
-            executor.stop()
+            lazy.stop()
             raise
-        executor.close()
+        lazy.close()
     finally:
         state.flush()
+
+
+class _Lazy:
+    """The pool or cluster, started on the first file the cache does not have (a re-audit of an
+    unchanged folder starts neither)."""
+
+    def __init__(self, made: Any) -> None:
+        self._made = made if not callable(made) else None
+        self._make = made if callable(made) else None
+
+    @property
+    def started(self) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    @property
+    def in_flight(self) -> int:
+        return self._made.in_flight if self._made is not None else 0
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
+
+    def stop(self) -> None:
+        if self._made is not None:
+            self._made.stop()
 
 
 def _executor(scheduler: Optional[str], jobs: int, total: int, load_ruleset: Any, ruleset: Any, read: Any,
@@ -320,40 +347,43 @@ def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits:
     return docs, (found.get("key") if cacheable and not found.get("hit") else None)
 
 
-def _distributed(files: Sequence[str], executor: Any, limits: Limits, state: _Accounting) -> Iterator[DocumentResult]:
+def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _Accounting) -> Iterator[DocumentResult]:
     """Hash and look up a block of files here, send the misses out in chunks, and yield every
     result in input order as soon as all before it are in."""
     from auditor.pool import plan_chunks
 
-    window = max(2, getattr(executor, "size", 2) * 4)
     buffer: dict[int, list[DocumentResult]] = {}
     keys: dict[int, Optional[str]] = {}
     digests: dict[int, Optional[str]] = {}
     next_index = 0
     position = 0
     waiting: list[list[tuple[int, str]]] = []
+    window = 0  # chunks in flight at most; set when the pool or cluster starts
 
     def accept(index: int, docs: list[DocumentResult]) -> None:
         buffer[index] = docs  # decoded: identical outcomes are shared already (the codec interns)
         state.finished(files[index])
 
     while True:
-        while executor.in_flight < window and (waiting or position < len(files)):
-            if not waiting:
-                block = range(position, min(position + CACHE_BLOCK, len(files)))
-                position = block.stop
-                misses = _look_up(block, files, limits, state, keys, digests, accept)
-                sizes = [_size(files[i]) for i in misses]
-                waiting = plan_chunks([(i, files[i]) for i in misses], getattr(executor, "size", 2), sizes)
+        while waiting and executor.in_flight < window:
+            executor.started.submit(waiting.pop())
+        if not waiting and position < len(files) and executor.in_flight <= window // 2:
+            block = range(position, min(position + CACHE_BLOCK, len(files)))
+            position = block.stop
+            misses = _look_up(block, files, limits, state, keys, digests, accept)
+            if misses:
+                size = getattr(executor.started, "size", 2)
+                window = window or max(2, size * 4)
+                waiting = plan_chunks([(i, files[i]) for i in misses], size, [_size(files[i]) for i in misses])
                 waiting.reverse()
-                continue
-            executor.submit(waiting.pop())
         while next_index in buffer:
             yield from buffer.pop(next_index)
             next_index += 1
-        if executor.in_flight == 0 and not waiting and position >= len(files):
+        if executor.in_flight == 0:
+            if waiting or position < len(files):
+                continue
             break
-        for index, outcome in executor.next_done():
+        for index, outcome in executor.started.next_done():
             accept(index, _received(index, outcome, files[index], keys, digests, state))
     while next_index in buffer:  # pragma: no branch - everything is in by now
         yield from buffer.pop(next_index)

@@ -14,6 +14,8 @@ import click
 
 from auditor import __version__
 
+PARSE_TIMEOUT = 120.0  # seconds per file, as audit's default
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
@@ -27,22 +29,31 @@ def cli() -> None:
               show_default=True, help="json: the report model; text: a summary to check by eye.")
 def parse(files: tuple[str, ...], output_format: str) -> None:
     """Show what was recognized in FILES (documents, sections, metadata, every cell)."""
+    import dataclasses
+
+    from auditor.limits import TimeLimitExceeded, time_limit
     from auditor.model import AdapterError
     from auditor.reading import load_reports
     from auditor.summary import text_summary
+    from auditor.worker import display_path
 
     documents: list[dict] = []
     failed = 0
     for path in files:
+        shown = display_path(path)
         try:
-            reports = load_reports(path)
-        except AdapterError as exc:
+            with time_limit(PARSE_TIMEOUT):
+                reports = load_reports(path)
+        except (AdapterError, TimeLimitExceeded) as exc:
             failed += 1
-            click.echo(f"{path}: error: {exc}", err=True)
+            reason = str(exc) if isinstance(exc, AdapterError) else f"timed out after {PARSE_TIMEOUT:g} s"
+            click.echo(f"{shown}: error: {reason}", err=True)
             if output_format == "json":
-                documents.append({"source": path, "index": 0, "kind": None, "error": str(exc)})
+                documents.append({"source": shown, "index": 0, "kind": None, "error": reason})
             continue
         for report in reports:
+            if report.source.path != shown:
+                report = dataclasses.replace(report, source=dataclasses.replace(report.source, path=shown))
             if output_format == "json":
                 documents.append(report.to_json())
             else:

@@ -3,15 +3,20 @@
 Found by walking up from the working directory (the nearest file wins; a ``pyproject.toml``
 without the table is passed over); ``--config`` names one explicitly. The file is validated
 against ``schemas/config.schema.json`` and every error names the file and the key, because a
-supervisor editing a waiver at year end should not have to guess which line is wrong.
+supervisor editing a waiver at year end should not have to guess which line is wrong. Numbers
+must be finite (TOML allows ``nan`` and ``inf``; a ``timeout = nan`` must not switch the limit
+off). A broken ``pyproject.toml`` met on the way up is an error when it mentions
+``tool.auditor``, else a note the console shows: never silently skipped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import fnmatch
 import hashlib
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -94,6 +99,8 @@ class Config:
     path: Optional[Path] = None
     settings: dict[str, Any] = field(default_factory=dict)
     sha256: Optional[str] = None
+    discovered: bool = False  # found by walking up, not named with --config
+    notes: tuple[str, ...] = ()  # what discovery passed over and why (broken pyproject.toml files)
 
     @property
     def base(self) -> Path:
@@ -130,40 +137,50 @@ class Config:
                 "settings": self.settings}
 
 
-def discover(start: Optional[Path] = None) -> Optional[Path]:
+def discover(start: Optional[Path] = None, notes: Optional[list[str]] = None) -> Optional[Path]:
     """The nearest ``auditor.toml``, or ``pyproject.toml`` with a ``[tool.auditor]`` table,
-    in ``start`` or any folder above it."""
+    in ``start`` or any folder above it. Broken ``pyproject.toml`` files passed over are
+    described in ``notes``; one that mentions ``tool.auditor`` is a ``ConfigError``."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
             return candidate
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and _has_tool_table(pyproject):
+        if pyproject.is_file() and _has_tool_table(pyproject, notes):
             return pyproject
     return None
 
 
-def _has_tool_table(pyproject: Path) -> bool:
+def _has_tool_table(pyproject: Path, notes: Optional[list[str]] = None) -> bool:
+    raw = b""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # someone else's broken pyproject is not our config
+        raw = pyproject.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if b"tool.auditor" in raw:
+            raise ConfigError(f"{pyproject}: has a [tool.auditor] table but cannot be read: {reason}") from None
+        if notes is not None:
+            notes.append(f"跳过 {pyproject}：无法解析（{reason}），其中没有 [tool.auditor]")
+        return False
     return isinstance(data.get("tool"), dict) and "auditor" in data["tool"]
 
 
 def load_config(explicit: Optional[str] = None, *, start: Optional[Path] = None) -> Config:
     """The configuration to use: ``explicit`` (``--config``) or the discovered one, validated.
     No file at all is fine: defaults apply."""
+    notes: list[str] = []
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"{explicit}: no such configuration file")
     else:
-        path = discover(start)
+        path = discover(start, notes)
         if path is None:
-            return Config()
-    return read_config(path)
+            return Config(notes=tuple(notes))
+    config = read_config(path)
+    return dataclasses.replace(config, discovered=explicit is None, notes=tuple(notes))
 
 
 def read_config(path: Path) -> Config:
@@ -210,9 +227,24 @@ def validate(settings: dict[str, Any], where: str, prefix: str = "") -> None:
     schema = load_schema(SCHEMA_NAME)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(settings), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        lines = [f"{where}: {_key(prefix, e.absolute_path)}: {_explain(e, schema)}" for e in errors]
+    lines = [f"{where}: {_key(prefix, path)}: must be a finite number, not {value!r}"
+             for path, value in _non_finite(settings, [])]
+    lines += [f"{where}: {_key(prefix, e.absolute_path)}: {_explain(e, schema)}" for e in errors
+              if not (isinstance(e.instance, float) and not math.isfinite(e.instance))]
+    if lines:
         raise ConfigError("\n".join(lines))
+
+
+def _non_finite(value: Any, path: list[Any]) -> list[tuple[list[Any], float]]:
+    """``nan``, ``inf`` anywhere: JSON Schema's bounds let ``nan`` through (every comparison with
+    it is false), and no setting of ours means anything with one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [hit for key, item in value.items() for hit in _non_finite(item, [*path, key])]
+    if isinstance(value, list):
+        return [hit for i, item in enumerate(value) for hit in _non_finite(item, [*path, i])]
+    return []
 
 
 def _key(prefix: str, path: Any) -> str:

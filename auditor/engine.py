@@ -1,7 +1,7 @@
 """Load rule packs and run them over reports: the API the audit command and plugins build on.
 
 ``load_rules`` finds the standard packs, plugin packs and the caller's files, parses them
-(through an in-process cache and a content-addressed on-disk cache of syntax trees), compiles
+(through an in-process cache and ``auditor.rulecache``, an on-disk cache of syntax trees), compiles
 them to closures and returns a ``RuleSet``; ``RuleSet.evaluate`` gives one outcome per rule,
 and ``RuleSet.localize`` — when declared identities failed — the corrections that say which cell
 most likely holds the slip. Any problem with a rule file, or with a selection, is a
@@ -10,24 +10,20 @@ most likely holds the slip. Any problem with a rule file, or with a selection, i
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Union
 
-from auditor import __version__
 from auditor.dsl import ast
 from auditor.dsl.compiler import CompiledRule, RuleCompiler
 from auditor.dsl.errors import Diagnostic, RuleFileError, did_you_mean
 from auditor.dsl.runtime import Context, symbolic_cells
 from auditor.model import SEVERITIES, Correction, PackInfo, Report, RuleInfo, RuleOutcome
+from auditor.rulecache import parse_cached  # the on-disk tree cache (JSON, never pickle)
 
 __all__ = ["LoadedPack", "RuleFileError", "RuleSet", "load_rules", "rule_files", "standard_rules_dir"]
 
@@ -269,83 +265,6 @@ def _compile_cached(path: str, digest: str, text: str, inherited_name: Optional[
     info = PackInfo(name=name, version=header.version if header else 1, path=path, sha256=digest,
                     rules=tuple(r.info.id for r in rules))
     return LoadedPack(info, Path(path), tree, tuple(rules), header.description if header else "")
-
-
-# ---------------------------------------------------------------- the on-disk tree cache
-
-
-def cache_dir() -> Optional[Path]:
-    """``$AUDITOR_CACHE_DIR`` (empty or ``off`` disables) or ``~/.cache/auditor``."""
-    configured = os.environ.get("AUDITOR_CACHE_DIR")
-    if configured is not None:
-        return None if configured.strip() in ("", "off", "0") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "auditor"
-
-
-@lru_cache(maxsize=1)
-def _cache_salt() -> str:
-    from auditor.dsl.parser import grammar_text
-
-    grammar = hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()[:16]
-    return f"{__version__}:{ast.AST_VERSION}:{grammar}"
-
-
-def parse_cached(path: str, text: str, digest: Optional[str] = None) -> ast.RuleFile:
-    """The syntax tree of ``text``: from the disk cache when this exact content (and this
-    auditor and grammar) was parsed before; a corrupt or foreign cache entry is ignored."""
-    from auditor.dsl.parser import parse
-
-    digest = digest or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    directory = cache_dir()
-    key = hashlib.sha256(f"{_cache_salt()}\0{digest}".encode()).hexdigest()
-    entry = directory / "rules" / f"{key}.pickle" if directory else None
-    if entry is not None:
-        try:
-            with open(entry, "rb") as handle:
-                tree = pickle.load(handle)
-            if isinstance(tree, ast.RuleFile):
-                return dataclasses.replace(tree, path=path)
-        except FileNotFoundError:
-            pass
-        except Exception:  # a truncated or foreign file: parse again and overwrite it
-            pass
-    tree = parse(text, path)
-    if entry is not None:
-        _store(entry, tree)
-    return tree
-
-
-MAX_CACHE_ENTRIES = 256
-
-
-def _store(entry: Path, tree: ast.RuleFile) -> None:
-    tmp = None
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(tree, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
-        tmp = None
-        _prune(entry.parent)
-    except (OSError, pickle.PicklingError, RecursionError):
-        pass  # the cache is an optimisation; never fail a run over it
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def _prune(directory: Path) -> None:
-    """Keep the newest entries: trees of old auditor versions and edited files pile up otherwise."""
-    entries = list(directory.glob("*.pickle"))
-    if len(entries) <= MAX_CACHE_ENTRIES:
-        return
-    entries.sort(key=lambda p: p.stat().st_mtime)
-    for old in entries[: len(entries) - MAX_CACHE_ENTRIES]:
-        with contextlib.suppress(OSError):
-            old.unlink()
 
 
 def clear_memory_cache() -> None:

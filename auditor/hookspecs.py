@@ -37,7 +37,11 @@ class Adapter(Protocol):
 
 
 class Reporter(Protocol):
-    """An output format: renders a finished ``AuditRun``."""
+    """An output format: renders a finished ``AuditRun``.
+
+    Optionally also ``write(run, stream, *, color=False)``: the same output written piece by
+    piece to a binary stream. When a reporter has it the core calls it instead of ``render``,
+    so a batch of 10^5 documents never has to exist as one string (the JSON reporter does)."""
 
     name: str  # "junit", "sarif"…, unique across plugins
     suffix: str  # default file suffix: ".xml"

@@ -1,9 +1,13 @@
-"""Batches: which files, audited by which workers, within what time, then waivers.
+"""Batches: which files, audited where, within what limits, from the cache when unchanged.
 
 Nothing is lost: every input file yields at least one ``DocumentResult`` — a file that cannot
 be read, crashes its worker or runs past the per-file timeout becomes an error entry with the
-reason, and the batch goes on. Compiled rules are closures and do not pickle, so each worker
-loads them itself (``load_ruleset`` is called once per process; ``load_rules`` caches).
+reason, and the batch goes on. Results stream out in input order (``iter_batch``) as compact
+documents without their full text, so memory stays flat however many files there are.
+
+Where the work runs: one file or ``jobs=1`` in this process (``auditor.limits`` enforces the
+timeout without a pool); more in a local pool (``auditor.pool``, pebble); ``scheduler`` set, on
+a Dask cluster (``auditor.dask_runner``). Same results, same order, same limits whichever runs.
 """
 
 from __future__ import annotations
@@ -12,36 +16,45 @@ import dataclasses
 import datetime as dt
 import fnmatch
 import hashlib
-import multiprocessing
 import os
-import queue
+import re
 import socket
-import time
-import traceback
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional
 
 from auditor.config import Waiver
-from auditor.model import AdapterError, AuditRun, DocumentResult, Finding, Report, RuleOutcome
+from auditor.limits import DEFAULT_TIMEOUT, TimeLimitExceeded, memory_limit, time_limit
+from auditor.model import AdapterError, AuditRun, DocumentResult, Finding
+from auditor.pool import RunnerError
+from auditor.reading import is_url, read_bytes
+from auditor.worker import (
+    DEFAULT_LIMITS,
+    FileOutcome,
+    Limits,
+    Reader,
+    RuleSetLike,
+    audit_file,
+    decode_results,
+    display_path,
+    encode_results,
+    error_entry,
+    memory_message,
+    share_rules,
+    slim,
+    timeout_message,
+)
 
-DEFAULT_TIMEOUT = 120.0
+__all__ = ["DEFAULT_TIMEOUT", "Limits", "RuleSpec", "RunnerError", "apply_waivers", "audit_file", "build_run",
+           "collect_inputs", "exit_code", "iter_batch", "run_batch"]
+
 GLOB_CHARS = frozenset("*?[")
+CACHE_BLOCK = 256  # files hashed and looked up together
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, last path
-Reader = Callable[[str], "list[Report]"]
-
-
-class RuleSetLike(Protocol):
-    rules: tuple[Any, ...]
-    packs: tuple[Any, ...]
-
-    def evaluate(self, report: Report) -> tuple[RuleOutcome, ...]: ...
-
-
-class RunnerError(Exception):
-    """The batch itself cannot run (workers cannot start): a usage-level failure."""
 
 
 @dataclass(frozen=True)
@@ -75,20 +88,30 @@ def default_include() -> tuple[str, ...]:
 
 
 def _matches(path: Path, patterns: Iterable[str]) -> bool:
-    posix = path.as_posix()
-    for pattern in patterns:
-        bare = pattern.rstrip("/")
-        if fnmatch.fnmatch(path.name.lower(), bare.lower()) or fnmatch.fnmatch(posix, bare):
-            return True
-        if fnmatch.fnmatch(posix, f"*/{bare}") or fnmatch.fnmatch(posix, f"{bare}/*"):
-            return True
-    return False
+    """A file or folder name matches a pattern, or its path does (as a whole, at its end, or
+    as a folder above it); names compare without case."""
+    by_name, by_path = _compiled(tuple(patterns))
+    return bool(by_name.match(path.name.lower()) or by_path.match(path.as_posix()))
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """One regular expression for names and one for paths: a folder of 10^5 files is matched
+    in one call per file, not a dozen ``fnmatch`` calls."""
+    never = "(?!)"
+    bare = [p.rstrip("/") for p in patterns]
+    names = "|".join(fnmatch.translate(b.lower()) for b in bare) or never
+    paths = "|".join(f"{fnmatch.translate(b)}|{fnmatch.translate('*/' + b)}|{fnmatch.translate(b + '/*')}"
+                     for b in bare) or never
+    return re.compile(names), re.compile(paths)
 
 
 def collect_inputs(paths: Sequence[str], *, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
     """Expand files, folders (recursed, hidden entries skipped) and globs into a sorted,
     de-duplicated list. Files named explicitly are always kept — and a path that does not exist
-    is kept too, so it shows up as an error entry instead of vanishing."""
+    is kept too, so it shows up as an error entry instead of vanishing. File names that are not
+    UTF-8 are kept as Python keeps them (surrogate escapes), so they can still be opened.
+    A URL (``s3://bucket/reports/``) is listed with fsspec when it ends in ``/`` or has a glob."""
     include = tuple(include) or default_include()
     found: list[str] = []
 
@@ -105,6 +128,9 @@ def collect_inputs(paths: Sequence[str], *, include: Sequence[str] = (), exclude
                     found.append(str(candidate))
 
     for raw in paths:
+        if is_url(raw):
+            found.extend(_list_url(raw, include, exclude))
+            continue
         path = Path(raw)
         if path.is_dir():
             walk(path)
@@ -120,70 +146,37 @@ def collect_inputs(paths: Sequence[str], *, include: Sequence[str] = (), exclude
     seen: set[str] = set()
     unique = []
     for item in found:
-        key = os.path.normcase(os.path.abspath(item))
+        key = item if is_url(item) else os.path.normcase(os.path.abspath(item))
         if key not in seen:
             seen.add(key)
             unique.append(item)
     return unique
 
 
-def file_sha256(path: str) -> Optional[str]:
+def _list_url(url: str, include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The files behind a folder or glob URL; a URL naming one file is kept as it is."""
+    if not (url.endswith("/") or GLOB_CHARS & set(url.partition("://")[2])):
+        return [url]
     try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
-    except OSError:
+        import fsspec
+    except ImportError:
+        return [url]  # reading it will say that fsspec is needed
+    fs, target = fsspec.core.url_to_fs(url)
+    names = fs.glob(target) if GLOB_CHARS & set(target) else fs.find(target)
+    out = []
+    for name in sorted(names):
+        candidate = Path(name)
+        if _matches(candidate, include) and not _matches(candidate, exclude):
+            out.append(name if is_url(name) else fs.unstrip_protocol(name))
+    return out
+
+
+def file_sha256(path: str, max_bytes: Optional[int] = None) -> Optional[str]:
+    """SHA-256 of a regular file's bytes (None if it cannot be read); never blocks on a FIFO."""
+    try:
+        return hashlib.sha256(read_bytes(path, max_bytes or Limits().max_file_bytes)).hexdigest()
+    except AdapterError:
         return None
-
-
-# --------------------------------------------------------------------------------------------
-# One file
-# --------------------------------------------------------------------------------------------
-
-
-def _default_reader(path: str) -> list[Report]:
-    from auditor.reading import load_reports
-
-    return load_reports(path)
-
-
-def audit_file(path: str, ruleset: RuleSetLike, read: Optional[Reader] = None) -> list[DocumentResult]:
-    """Read, recognize and evaluate one file. Never raises on bad input: an unreadable file is
-    an error entry; so is a bug tripped by a strange file (with the exception named)."""
-    digest = file_sha256(path)
-    try:
-        reports = (read or _default_reader)(path)
-    except AdapterError as exc:
-        return [DocumentResult(path=path, error=str(exc) or "cannot be read", sha256=digest)]
-    except Exception as exc:  # a crash on one file must not end the batch
-        return [DocumentResult(path=path, error=_crash(exc), sha256=digest)]
-    results = []
-    indices = [r.source.index for r in reports]
-    if len(set(indices)) != len(indices):  # an adapter that did not number them: use positions
-        indices = list(range(len(reports)))
-    for index, report in zip(indices, reports):
-        try:
-            outcomes = tuple(ruleset.evaluate(report))
-        except Exception as exc:
-            results.append(DocumentResult(path=path, index=index, report=report, sha256=digest,
-                                          error=_crash(exc)))
-            continue
-        localize = getattr(ruleset, "localize", None)  # which cells hold the slip (auditor.engine)
-        try:
-            corrections = tuple(localize(report, outcomes)) if localize is not None else ()
-        except Exception:  # advice only: a failure here must not cost the document its findings
-            corrections = ()
-        results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest,
-                                      corrections=corrections))
-    return results
-
-
-def _crash(exc: BaseException) -> str:
-    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" at {Path(frame[0].filename).name}:{frame[0].lineno}" if frame else ""
-    return f"internal error: {type(exc).__name__}: {exc}{where}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,144 +184,285 @@ def _crash(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def run_batch(files: Sequence[str], load_ruleset: Callable[[], RuleSetLike], *, jobs: int = 1,
+def run_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *, jobs: int = 1,
               timeout: Optional[float] = DEFAULT_TIMEOUT, progress: Optional[ProgressCallback] = None,
-              read: Optional[Reader] = None) -> list[DocumentResult]:
-    """Audit ``files`` and return results in input order. With ``jobs == 1`` and no timeout
-    the work stays in this process; otherwise each file runs in a worker process that is
-    stopped (and replaced) when it crashes or exceeds ``timeout`` seconds."""
-    total = len(files)
+              read: Optional[Reader] = None, **options: Any) -> list[DocumentResult]:
+    """``iter_batch`` collected into a list (the API for small batches and tests)."""
+    limits = options.pop("limits", None) or Limits(timeout=timeout)
+    return list(iter_batch(files, load_ruleset, jobs=jobs, limits=limits, progress=progress, read=read, **options))
+
+
+def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *,
+               ruleset: Optional[RuleSetLike] = None, jobs: int = 1, limits: Limits = DEFAULT_LIMITS,
+               progress: Optional[ProgressCallback] = None, read: Optional[Reader] = None,
+               cache: Any = None, full_reports: bool = True, scheduler: Optional[str] = None,
+               executor: Any = None) -> Iterator[DocumentResult]:
+    """Audit ``files`` and yield their results in input order, as they become available.
+
+    ``cache`` is a ``ResultCache`` (or None); ``full_reports`` False keeps only the report
+    metadata the built-in summary formats show (``auditor.worker.slim``); ``scheduler`` is
+    ``local:N`` or ``tcp://host:port`` for Dask; ``executor`` overrides the pool (tests).
+    One file, or ``jobs <= 1`` without a scheduler, runs in this process."""
     if not files:
-        return []
-    if jobs <= 1 and not timeout:
-        ruleset = load_ruleset()
-        out: list[DocumentResult] = []
-        for done, path in enumerate(files, 1):
-            out.extend(audit_file(path, ruleset, read))
-            if progress:
-                progress(done, total, path)
-        return out
-    per_file = _Pool(max(1, min(jobs, total)), load_ruleset, read, timeout or None).run(list(files), progress)
-    return [doc for path_results in per_file for doc in path_results]
-
-
-_WORKER_RULESET: Any = None
-
-
-def _worker_main(worker_id: int, load_ruleset: Callable[[], RuleSetLike], read: Optional[Reader],
-                 inbox: Any, outbox: Any) -> None:
-    """Worker loop: build the rule set once, say ready, then audit one file per message."""
-    global _WORKER_RULESET
-    _WORKER_RULESET = load_ruleset()
-    outbox.put(("ready", worker_id, None, None))
-    while True:
-        task = inbox.get()
-        if task is None:
+        return
+    if ruleset is None and load_ruleset is None:
+        raise ValueError("iter_batch needs ruleset or load_ruleset")
+    ruleset = ruleset if ruleset is not None else load_ruleset()  # type: ignore[misc]
+    share_rules(ruleset)
+    state = _Accounting(len(files), progress, cache, full_reports)
+    try:
+        if executor is None and scheduler is None and (jobs <= 1 or len(files) == 1):
+            yield from _in_process(files, ruleset, read, limits, state)
             return
-        index, path = task
-        outbox.put(("done", worker_id, index, audit_file(path, _WORKER_RULESET, read)))
+        lazy = _Lazy(executor or (lambda: _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read,
+                                                     limits, full_reports)))
+        try:
+            yield from _distributed(files, lazy, limits, state)
+        except BaseException:
+            lazy.stop()
+            raise
+        lazy.close()
+    finally:
+        state.flush()
+
+
+class _Lazy:
+    """The pool or cluster, started on the first file the cache does not have (a re-audit of an
+    unchanged folder starts neither)."""
+
+    def __init__(self, made: Any) -> None:
+        self._made = made if not callable(made) else None
+        self._make = made if callable(made) else None
+
+    @property
+    def started(self) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    @property
+    def in_flight(self) -> int:
+        return self._made.in_flight if self._made is not None else 0
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
+
+    def stop(self) -> None:
+        if self._made is not None:
+            self._made.stop()
+
+
+def _executor(scheduler: Optional[str], jobs: int, total: int, load_ruleset: Any, ruleset: Any, read: Any,
+              limits: Limits, full_reports: bool) -> Any:
+    if scheduler:
+        from auditor.dask_runner import DaskExecutor
+
+        return DaskExecutor(scheduler, ruleset=ruleset or load_ruleset(), read=read, limits=limits,
+                            full_reports=full_reports)
+    from auditor.pool import LocalPool
+
+    return LocalPool(max(1, min(jobs, total)), load_ruleset=load_ruleset, ruleset=ruleset, read=read,
+                     limits=limits, full_reports=full_reports)
 
 
 @dataclass
-class _Slot:
-    process: Any
-    inbox: Any
-    ready: bool = False
-    task: Optional[int] = None
-    started: float = 0.0
+class _Accounting:
+    """Progress, the cache's pending writes, and sharing of identical outcomes across documents."""
+
+    total: int
+    progress: Optional[ProgressCallback]
+    cache: Any
+    full_reports: bool
+    done: int = 0
+    puts: list[tuple[str, str]] = field(default_factory=list)
+    shared: dict[Any, Any] = field(default_factory=dict)
+
+    def finished(self, path: str) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total, path)
+
+    def store(self, key: Optional[str], payload: str) -> None:
+        if self.cache is None or key is None:
+            return
+        self.puts.append((key, payload))
+        if len(self.puts) >= CACHE_BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.cache is not None and self.puts:
+            self.cache.put_many(self.puts)
+        self.puts = []
+
+    def share(self, docs: list[DocumentResult]) -> list[DocumentResult]:
+        """One object for each outcome without findings (``pass`` of rule X…), not one per document."""
+        out = []
+        for doc in docs:
+            if doc.outcomes:
+                outcomes = tuple(self.shared.setdefault((id(o.rule), o.status, o.reason), o) if not o.findings else o
+                                 for o in doc.outcomes)
+                doc = dataclasses.replace(doc, outcomes=outcomes)
+            out.append(doc)
+        return out
 
 
-class _Pool:
-    """A tiny process pool that, unlike ``concurrent.futures``, can kill the one worker stuck
-    on a file and carry on. Each worker gets its own inbox so we always know who has what."""
+def _in_process(files: Sequence[str], ruleset: RuleSetLike, read: Optional[Reader], limits: Limits,
+                state: _Accounting) -> Iterator[DocumentResult]:
+    """One file after another in this process, each under the time and memory limits."""
+    for path in files:
+        with memory_limit(limits.memory_mb):
+            docs, new_key = _audit_here(path, ruleset, read, limits, state.cache)
+        docs = [slim(d, full_reports=state.full_reports) for d in docs]
+        if new_key is not None:
+            state.store(new_key, encode_results(docs))
+        state.finished(path)
+        yield from state.share(docs)
 
-    POLL = 0.05
-    MAX_START_FAILURES = 3
 
-    def __init__(self, size: int, load_ruleset: Callable[[], RuleSetLike], read: Optional[Reader],
-                 timeout: Optional[float]) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        self.ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.size, self.load_ruleset, self.read, self.timeout = size, load_ruleset, read, timeout
-        self.outbox = self.ctx.Queue()
-        self.slots: dict[int, _Slot] = {}
-        self.next_id = 0
-        self.start_failures = 0
+def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits: Limits,
+                cache: Any) -> tuple[list[DocumentResult], Optional[str]]:
+    """One file, hashing and cache look-up included, under the time limit. Returns its results
+    and the cache key to store them under (None: a hit, no cache, or not cacheable)."""
+    from auditor.worker import run_guarded
 
-    def _spawn(self) -> None:
-        worker_id, self.next_id = self.next_id, self.next_id + 1
-        inbox = self.ctx.Queue()
-        process = self.ctx.Process(target=_worker_main, daemon=True,
-                                   args=(worker_id, self.load_ruleset, self.read, inbox, self.outbox))
-        process.start()
-        self.slots[worker_id] = _Slot(process, inbox)
+    found: dict[str, Any] = {}
 
-    def _retire(self, worker_id: int) -> None:
-        slot = self.slots.pop(worker_id)
-        if slot.process.is_alive():
-            slot.process.kill()
-        slot.process.join(timeout=5)
-
-    def run(self, files: list[str], progress: Optional[ProgressCallback]) -> list[list[DocumentResult]]:
-        results: dict[int, list[DocumentResult]] = {}
-        pending = list(range(len(files)))
-        pending.reverse()
-        for _ in range(self.size):
-            self._spawn()
+    def work() -> list[DocumentResult]:
         try:
-            while len(results) < len(files):
-                for slot in self.slots.values():
-                    if slot.ready and slot.task is None and pending:
-                        slot.task = pending.pop()
-                        slot.started = time.monotonic()
-                        slot.inbox.put((slot.task, files[slot.task]))
-                try:
-                    kind, worker_id, index, payload = self.outbox.get(timeout=self.POLL)
-                except queue.Empty:
-                    pass
-                else:
-                    slot = self.slots.get(worker_id)
-                    if kind == "ready" and slot is not None:
-                        slot.ready = True
-                    elif kind == "done" and index not in results:
-                        results[index] = payload
-                        if slot is not None:
-                            slot.task = None
-                        if progress:
-                            progress(len(results), len(files), files[index])
-                    continue
-                self._check_workers(files, results, progress)
-        finally:
-            for worker_id in list(self.slots):
-                slot = self.slots[worker_id]
-                if slot.process.is_alive():
-                    slot.inbox.put(None)
-                slot.process.join(timeout=1)
-                self._retire(worker_id)
-        return [results[i] for i in range(len(files))]
+            data = None
+            if cache is not None:
+                data = read_bytes(path, limits.max_file_bytes)
+                key = found["key"] = cache.key(path, hashlib.sha256(data).hexdigest())
+                payload = cache.get_many([key]).get(key)
+                docs = _decoded(payload) if payload is not None else None
+                if docs is not None:
+                    found["hit"] = True
+                    return docs
+            return audit_file(path, ruleset, read, data=data, max_bytes=limits.max_file_bytes)
+        except AdapterError as exc:
+            return [DocumentResult(path=path, error=str(exc) or "cannot be read")]
 
-    def _check_workers(self, files: list[str], results: dict[int, list[DocumentResult]],
-                       progress: Optional[ProgressCallback]) -> None:
-        now = time.monotonic()
-        for worker_id, slot in list(self.slots.items()):
-            alive = slot.process.is_alive()
-            overdue = (slot.task is not None and self.timeout is not None
-                       and now - slot.started > self.timeout)
-            if alive and not overdue:
+    docs, cacheable = run_guarded(path, limits, work)
+    return docs, (found.get("key") if cacheable and not found.get("hit") else None)
+
+
+def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _Accounting) -> Iterator[DocumentResult]:
+    """Hash and look up a block of files here, send the misses out in chunks, and yield every
+    result in input order as soon as all before it are in."""
+    from auditor.pool import plan_chunks
+
+    buffer: dict[int, list[DocumentResult]] = {}
+    keys: dict[int, Optional[str]] = {}
+    digests: dict[int, Optional[str]] = {}
+    next_index = 0
+    position = 0
+    waiting: list[list[tuple[int, str]]] = []
+    window = 0  # chunks in flight at most; set when the pool or cluster starts
+
+    def accept(index: int, docs: list[DocumentResult]) -> None:
+        buffer[index] = docs  # decoded: identical outcomes are shared already (the codec interns)
+        state.finished(files[index])
+
+    while True:
+        while waiting and executor.in_flight < window:
+            executor.started.submit(waiting.pop())
+        if not waiting and position < len(files) and executor.in_flight <= window // 2:
+            block = range(position, min(position + CACHE_BLOCK, len(files)))
+            position = block.stop
+            misses = _look_up(block, files, limits, state, keys, digests, accept)
+            if misses:
+                size = getattr(executor.started, "size", 2)
+                window = window or max(2, size * 4)
+                waiting = plan_chunks([(i, files[i]) for i in misses], size, [_size(files[i]) for i in misses])
+                waiting.reverse()
+        while next_index in buffer:
+            yield from buffer.pop(next_index)
+            next_index += 1
+        if executor.in_flight == 0:
+            if waiting or position < len(files):
                 continue
-            if not slot.ready and not alive:
-                self.start_failures += 1
-                if self.start_failures > self.MAX_START_FAILURES:
-                    raise RunnerError(f"worker processes fail to start (exit code {slot.process.exitcode})")
-            if slot.task is not None and slot.task not in results:
-                path = files[slot.task]
-                reason = (f"timed out after {self.timeout:g} s (file skipped)" if alive
-                          else f"worker crashed while reading this file (exit code {slot.process.exitcode})")
-                results[slot.task] = [DocumentResult(path=path, error=reason, sha256=file_sha256(path))]
-                if progress:
-                    progress(len(results), len(files), path)
-            self._retire(worker_id)
-            self._spawn()
+            break
+        for index, outcome in executor.started.next_done():
+            accept(index, _received(index, outcome, files[index], keys, digests, state))
+    while next_index in buffer:  # pragma: no branch - everything is in by now
+        yield from buffer.pop(next_index)
+        next_index += 1
+
+
+def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Accounting, keys: dict[int, Optional[str]],
+             digests: dict[int, Optional[str]], accept: Callable[[int, list[DocumentResult]], None]) -> list[int]:
+    """Hash each file of ``block`` (regular files only, under the time limit) and take what the
+    cache has; return the indices still to audit. Without a cache nothing is read here."""
+    cache = state.cache
+    if cache is None:
+        return list(block)
+    misses = []
+    for index in block:
+        path = files[index]
+        if is_url(path):  # hashing here would download it here: remote inputs are not cached
+            misses.append(index)
+            continue
+        try:
+            with time_limit(limits.timeout):
+                digest = hashlib.sha256(read_bytes(path, limits.max_file_bytes)).hexdigest()
+        except AdapterError:
+            misses.append(index)  # the worker says why, exactly as without a cache
+            continue
+        except TimeLimitExceeded:
+            accept(index, [error_entry(path, timeout_message(limits.timeout or 0))])
+            continue
+        except MemoryError:
+            accept(index, [error_entry(path, memory_message(limits.memory_mb))])
+            continue
+        digests[index] = digest
+        keys[index] = cache.key(path, digest)
+        misses.append(index)
+    found = cache.get_many([keys[i] for i in misses if keys.get(i)])
+    still = []
+    for index in misses:
+        payload = found.get(keys.get(index) or "")
+        docs = _decoded(payload) if payload is not None else None
+        if docs is None:
+            still.append(index)
+        else:
+            keys.pop(index, None)
+            digests.pop(index, None)
+            accept(index, docs)
+    return still
+
+
+def _decoded(payload: str) -> Optional[list[DocumentResult]]:
+    from auditor.codec import CodecError
+
+    try:
+        return decode_results(payload)
+    except CodecError:
+        return None  # a corrupt entry is a miss
+
+
+def _received(index: int, outcome: Any, path: str, keys: dict[int, Optional[str]], digests: dict[int, Optional[str]],
+              state: _Accounting) -> list[DocumentResult]:
+    """A worker's answer for one file: its results (stored in the cache) or the pool's error."""
+    key = keys.pop(index, None)
+    digest = digests.pop(index, None)
+    if not isinstance(outcome, FileOutcome):
+        return [error_entry(path, str(outcome), digest)]
+    docs = _decoded(outcome.payload)
+    if docs is None:
+        return [error_entry(path, "internal error: a worker sent back results that cannot be read", digest)]
+    if outcome.cacheable and state.cache is not None and outcome.digest and digest is not None:
+        if outcome.digest != digest:  # the file changed after it was hashed here
+            key = state.cache.key(path, outcome.digest)
+        state.store(key, outcome.payload)
+    return docs
+
+
+def _size(path: str) -> int:
+    try:
+        return 0 if is_url(path) else os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,12 +529,15 @@ def _waive(finding: Finding, uses: Sequence[WaiverUse], today: dt.date) -> Findi
 
 def build_run(documents: Sequence[DocumentResult], ruleset: Optional[RuleSetLike], *,
               config: Optional[dict[str, Any]] = None, waivers: Optional[dict[str, Any]] = None,
-              fail_on: str = "error", inputs: Sequence[str] = (), argv: Sequence[str] = ()) -> AuditRun:
-    """Assemble the ``AuditRun`` with everything needed to reproduce it."""
+              fail_on: str = "error", inputs: Sequence[str] = (), argv: Sequence[str] = (),
+              run_id: Optional[str] = None) -> AuditRun:
+    """Assemble the ``AuditRun`` with everything needed to reproduce it, and the run id that
+    every output of this run carries (outputs side by side from two runs can be told apart)."""
     from auditor import __version__
 
     hashes: dict[str, Optional[str]] = {}
     errors: dict[str, str] = {}
+    inputs = [display_path(p) for p in inputs]
     for doc in documents:
         hashes.setdefault(doc.path, doc.sha256)
         if doc.error and doc.report is None:
@@ -408,6 +545,7 @@ def build_run(documents: Sequence[DocumentResult], ruleset: Optional[RuleSetLike
     packs = tuple(ruleset.packs) if ruleset is not None else ()
     meta = {
         "tool": {"name": "auditor", "version": __version__},
+        "run_id": run_id or str(uuid.uuid4()),  # a GUID: SARIF's automationDetails.guid
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "hostname": socket.gethostname() or "localhost",
         "fail_on": fail_on,

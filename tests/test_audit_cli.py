@@ -6,7 +6,6 @@ behaviour; ``test_seeds_*`` run the real engine on the seeds once it is installe
 
 from __future__ import annotations
 
-import builtins
 import csv
 import importlib.util
 import io
@@ -52,14 +51,14 @@ def mixed(reports, monkeypatch) -> Path:
     shutil.copy(SEEDS / GOOD[0], unreadable)
     unreadable.chmod(0)
     if os.access(unreadable, os.R_OK):  # running as root: simulate the permission error
-        real_open = builtins.open
+        real_open = os.open
 
         def guarded_open(file, *args, **kwargs):
             if str(file).endswith("unreadable.txt"):
                 raise PermissionError(13, "Permission denied", str(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr("auditor.reading.open", guarded_open, raising=False)
+        monkeypatch.setattr("auditor.reading.os.open", guarded_open)
     yield reports
     unreadable.chmod(0o644)
 

@@ -200,3 +200,17 @@ def test_run_record_has_inputs_packs_and_version():
     assert run.meta["inputs"][1] == {"path": "x.txt", "sha256": None, "error": "file is empty"}
     assert run.meta["packs"][0]["name"] == "fake" and len(run.meta["packs"][0]["sha256"]) == 64
     assert {r.id for r in run.rules} == {"FAKE-CONTACT", "FAKE-PERIOD", "BLANK-CELL", "NEEDS-T4"}
+
+
+def test_spawned_workers_build_their_own_rules_and_give_the_same_results(tmp_path, monkeypatch):
+    """Where ``fork`` does not exist (Windows, macOS by default) workers are spawned: each loads
+    the rule set itself and decodes rules by reference exactly as forked ones do."""
+    import multiprocessing
+
+    from auditor import pool
+
+    files = [str(touch(tmp_path / n)) for n in ("a.txt", "two.txt", "empty.txt")]
+    forked = runner.run_batch(files, fake_load_rules, jobs=2, timeout=30, read=read_ok)
+    monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("spawn"))
+    spawned = runner.run_batch(files, fake_load_rules, jobs=2, timeout=30, read=read_ok)
+    assert spawned == forked and [d.error for d in spawned] == [None, None, None, "file is empty"]

@@ -7,15 +7,26 @@ Command-line options override the configuration file; ``--rules`` adds to its ru
 
 from __future__ import annotations
 
+import contextlib
+import io
+import math
 import os
+import re
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Optional, TextIO
+from typing import Any, BinaryIO, Callable, Optional, TextIO, Union
 
 import click
 
 FAIL_LEVELS = ("error", "warning", "never")
+MAX_JOBS = 256
+MAX_TIMEOUT = 86400.0
+# Built-in formats that show only a report's metadata (``auditor.worker.SUMMARY_FIELDS``):
+# when only these are asked for, workers send back summaries, a fraction of whole reports.
+SUMMARY_FORMATS = frozenset({"console", "json", "junit", "sarif", "csv", "github"})
+SCHEDULER = re.compile(r"^(local:(\d{1,3})|(tcp|tls|inproc)://.+)$")
 
 
 class AuditUsageError(click.ClickException):
@@ -82,25 +93,120 @@ def _outputs(formats: tuple[str, ...], paths: tuple[str, ...], config: Any) -> l
     return chosen
 
 
-def write_atomic(path: str, data: bytes) -> None:
+TEMP_PREFIX = ".auditor-"
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"^\.auditor-(?:(\d+)-)?[^/]*\.tmp$")
+STALE_TEMP_SECONDS = 3600
+
+
+Content = Union[bytes, Callable[[BinaryIO], None]]  # the bytes, or what writes them to a file
+
+
+def write_atomic(path: str, data: Content) -> None:
     """Write via a temporary file in the same folder and ``os.replace``: a CI server never sees
     half a file, and an interrupted run leaves the previous output intact."""
-    folder = os.path.dirname(os.path.abspath(path))
+    temp = stage_output(path, data)
+    if temp is not None:
+        commit_output(temp, path)
+
+
+def _put(handle: BinaryIO, data: Content) -> None:
+    if isinstance(data, bytes):
+        handle.write(data)
+    else:
+        data(handle)
+
+
+def output_target(path: str) -> tuple[str, bool]:
+    """Where ``--output path`` really goes, and whether it is written in place: a symlink is
+    followed (the link stays, its target gets the output); a device or FIFO (``/dev/stdout``,
+    ``/dev/null``) is written to directly instead of being replaced by a regular file."""
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return target, False
+    return target, not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def stage_output(path: str, data: Content) -> Optional[str]:
+    """Write ``data`` next to ``path`` under a temporary name (``.auditor-PID-….tmp``, which a
+    later run removes if this one is killed before renaming it); None when ``path`` is a
+    device or FIFO, which is written to at once."""
+    target, in_place = output_target(path)
+    if in_place:
+        with open(target, "wb") as handle:
+            _put(handle, data)
+            handle.flush()
+        return None
+    folder = os.path.dirname(os.path.abspath(target))
     os.makedirs(folder, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".auditor-", suffix=".tmp", dir=folder)
+    remove_stale_temps(folder)
+    fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _put(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
     except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
+        discard_output(temp)
         raise
+    return temp
+
+
+def commit_output(temp: str, path: str) -> None:
+    target, _ = output_target(path)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        discard_output(temp)
+        raise
+
+
+def discard_output(temp: Optional[str]) -> None:
+    if temp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+
+
+def remove_stale_temps(folder: str) -> None:
+    """Temporary outputs of runs that were killed (their process is gone, or an old-style name
+    older than an hour): removed, so they do not pile up next to the real outputs."""
+    import time
+
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMP_NAME.match(name)
+        if not match:
+            continue
+        full = os.path.join(folder, name)
+        pid = int(match.group(1)) if match.group(1) else None
+        if pid is not None:
+            if pid == os.getpid() or _alive(pid):
+                continue
+        else:
+            try:
+                if time.time() - os.stat(full).st_mtime < STALE_TEMP_SECONDS:
+                    continue
+            except OSError:
+                continue
+        discard_output(full)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, someone else's
+        return True
+    return True
 
 
 class Progress:
@@ -127,6 +233,13 @@ class Progress:
             sys.stderr.flush()
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: Optional[float]) -> Optional[float]:
+    """Reject ``nan``/``inf``: every bound check passes for ``nan``, so click lets it through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number of seconds, not {value}")
+    return value
+
+
 def _use_color(choice: str, stream: TextIO) -> bool:
     if choice != "auto":
         return choice == "always"
@@ -149,9 +262,15 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 @click.option("--output", "-o", "output_paths", multiple=True, metavar="PATH",
               help="File for the format in the same position; a format without one writes to stdout.")
 @click.option("--fail-on", type=click.Choice(FAIL_LEVELS), help="Lowest severity that exits 1 [default: error].")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes; 0 = one per CPU core.")
-@click.option("--timeout", type=click.FloatRange(min=0),
+@click.option("--jobs", "-j", type=click.IntRange(min=0, max=MAX_JOBS),
+              help="Worker processes; 0 = one per CPU core; 1 = in this process.")
+@click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), callback=_finite,
               help="Seconds per file before it is stopped [default: 120; 0: none].")
+@click.option("--memory-limit", type=click.IntRange(min=0, max=1048576), metavar="MIB",
+              help="Address space per worker in MiB; a file needing more is an error entry [default: 2048; 0: none].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result and rule caches.")
+@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT",
+              help="Run the batch on Dask: a LocalCluster of N workers or a running scheduler.")
 @click.option("--config", "config_path", type=click.Path(), help="Configuration file (default: discovered).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is only shown on a terminal anyway).")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
@@ -160,15 +279,18 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], severities: tuple[str, ...], formats: tuple[str, ...],
           output_paths: tuple[str, ...], fail_on: Optional[str], jobs: Optional[int], timeout: Optional[float],
-          config_path: Optional[str], no_progress: bool, color: str) -> None:
+          memory_limit: Optional[int], no_cache: bool, scheduler: Optional[str], config_path: Optional[str],
+          no_progress: bool, color: str) -> None:
     """Audit report files, folders (recursed) and globs; write the outputs; exit 0, 1 or 2."""
-    from auditor import plugins, runner
+    from auditor import cachedir, plugins, runner
     from auditor.config import ConfigError, load_config
 
+    _exit_cleanly_on_sigterm()
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise AuditUsageError(str(exc)) from None
+    _say_which_config(config)
 
     reporters = plugins.reporters()
     outputs = _outputs(formats, output_paths, config)
@@ -180,7 +302,15 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
     inputs = list(paths) or config.input_paths
     if not inputs:
         raise AuditUsageError("no PATH given (and no 'paths' in the configuration)")
+    scheduler = scheduler or config.get("scheduler")
+    if scheduler is not None:
+        _check_scheduler(scheduler)
 
+    use_cache = not no_cache and config.get("cache", True)
+    cache_dir = config.get("cache_dir")
+    if cache_dir and cache_dir.strip().lower() not in cachedir.OFF_VALUES:
+        cache_dir = config.resolve(cache_dir)
+    cachedir.configure(cache_dir, enabled=not no_cache)
     severity = dict(config.get("severity", {}))
     severity.update(_severity_overrides(severities))
     spec = runner.RuleSpec(paths=tuple(config.rule_paths) + tuple(rule_paths),
@@ -189,36 +319,40 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
                            ignore=_split(ignore) if ignore else tuple(config.get("ignore", [])),
                            severity=severity)
     ruleset = _load_rules(spec)
+    if config.discovered:
+        _warn_disabled_standard_rules(config, ruleset, select=bool(select), ignore=bool(ignore))
 
     files = runner.collect_inputs(inputs, include=config.get("include", []), exclude=config.get("exclude", []))
     if not files:
         raise AuditUsageError(f"no report files found in {', '.join(inputs)}")
     jobs = jobs if jobs is not None else config.get("jobs", 0)
-    workers = (os.cpu_count() or 1) if jobs == 0 else jobs
+    workers = min((os.cpu_count() or 1) if jobs == 0 else jobs, MAX_JOBS)
     limit = timeout if timeout is not None else config.get("timeout", runner.DEFAULT_TIMEOUT)
+    memory = memory_limit if memory_limit is not None else config.get("memory_limit", runner.DEFAULT_LIMITS.memory_mb)
+    limits = runner.Limits(timeout=limit or None, memory_mb=memory or None,
+                           max_file_bytes=config.get("max_file_size", 0) * 1024 * 1024
+                           or runner.DEFAULT_LIMITS.max_file_bytes)
+    full_reports = any(o.format not in SUMMARY_FORMATS for o in outputs)
+    cache = _open_cache(ruleset, full_reports, limits) if use_cache else None
     progress = Progress(not no_progress and sys.stderr.isatty() and len(files) > 1)
+    documents = []
     try:
-        documents = runner.run_batch(files, spec.load, jobs=workers, timeout=limit or None, progress=progress)
+        for document in runner.iter_batch(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
+                                          progress=progress, cache=cache, full_reports=full_reports,
+                                          scheduler=scheduler):
+            documents.append(document)
     except runner.RunnerError as exc:
         raise AuditUsageError(str(exc)) from None
     finally:
         progress.close()
+        if cache is not None:
+            cache.close()
+    for warning in cachedir.warnings() + ([cache.warning] if cache is not None and cache.warning else []):
+        click.echo(f"auditor: 警告: {warning}", err=True)
     documents, waiver_record = runner.apply_waivers(documents, config.waivers)
     run = runner.build_run(documents, ruleset, config=config.record(), waivers=waiver_record,
                            fail_on=fail_level, inputs=files, argv=_command_line(ctx))
-
-    for output in outputs:
-        reporter = reporters[output.format].obj
-        use_color = output.path is None and _use_color(color, sys.stdout)
-        rendered = reporter.render(run, color=use_color)
-        data = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
-        if output.path is None:
-            _write_stdout(data)
-        else:
-            try:
-                write_atomic(output.path, data)
-            except OSError as exc:
-                raise AuditUsageError(f"cannot write {output.path}: {exc.strerror or exc}") from None
+    _write_outputs(run, outputs, reporters, color)
     if any(o.format == "console" for o in outputs) or all(o.path is not None for o in outputs):
         from auditor.reporters.console import summary_text
 
@@ -226,15 +360,119 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
     sys.exit(runner.exit_code(run, fail_level))  # not ctx.exit: the group runs with standalone_mode=False
 
 
-def _write_stdout(data: bytes) -> None:
+def _write_outputs(run: Any, outputs: list[Output], reporters: dict[str, Any], color: str) -> None:
+    """Render every output, then put the files in place one right after another: a failure in
+    any rendering replaces none of them, so outputs of two runs do not end up side by side
+    (each carries the run id, ``meta['run_id']``, to tell them apart anyway)."""
+    staged: list[tuple[str, str]] = []
+    try:
+        for output in outputs:
+            reporter = reporters[output.format].obj
+            use_color = output.path is None and _use_color(color, sys.stdout)
+            data = _content(reporter, run, use_color)
+            if output.path is None:
+                _write_stdout(data)
+                continue
+            try:
+                temp = stage_output(output.path, data)
+            except OSError as exc:
+                raise AuditUsageError(f"cannot write {output.path}: {exc.strerror or exc}") from None
+            if temp is not None:
+                staged.append((temp, output.path))
+        while staged:
+            temp, path = staged[0]
+            try:
+                commit_output(temp, path)
+            except OSError as exc:
+                raise AuditUsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            staged.pop(0)
+    finally:
+        for temp, _ in staged:
+            discard_output(temp)
+
+
+def _content(reporter: Any, run: Any, color: bool) -> Content:
+    """A reporter that can ``write`` streams into the file (a huge batch never becomes one
+    string); others ``render`` the whole output."""
+    writer = getattr(reporter, "write", None)
+    if callable(writer):
+        return lambda handle: writer(run, handle, color=color)
+    rendered = reporter.render(run, color=color)
+    return rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C would: workers stopped, temporary files removed (by default
+    Python dies on the spot). Workers also die with us on SIGKILL (``auditor.limits``)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _say_which_config(config: Any) -> None:
+    """Which configuration applies, on standard error: a file found in a parent folder changes
+    what is checked, and nobody should have to guess."""
+    for note in config.notes:
+        click.echo(f"auditor: 警告: {note}", err=True)
+    if config.path is not None:
+        how = "自动发现" if config.discovered else "--config 指定"
+        click.echo(f"auditor: 使用配置文件 {config.path}（{how}）", err=True)
+
+
+def _warn_disabled_standard_rules(config: Any, ruleset: Any, *, select: bool, ignore: bool) -> None:
+    """A discovered configuration that switches standard rules off says so loudly."""
+    where = f"自动发现的配置文件 {config.path}"
+    if config.get("standard", True) is False:
+        click.echo(f"auditor: 警告: {where} 设置了 standard = false：全部标准规则均未运行", err=True)
+        return
+    from auditor.resources import data_path
+
+    base = os.path.realpath(data_path("rules"))
+    active = {r.id for r in ruleset.rules}
+    standard_ids = [rid for pack in ruleset.packs if os.path.realpath(pack.path).startswith(base)
+                    for rid in pack.rules]
+    off = [rid for rid in standard_ids if rid not in active]
+    set_here = [key for key, given in (("select", select), ("ignore", ignore)) if config.get(key) and not given]
+    if off and set_here:
+        shown = "、".join(off[:8]) + ("等" if len(off) > 8 else "")
+        click.echo(f"auditor: 警告: {where} 的 {'/'.join(set_here)} 停用了 {len(off)} 条标准规则：{shown}", err=True)
+
+
+def _check_scheduler(scheduler: str) -> None:
+    match = SCHEDULER.match(scheduler)
+    if not match or (match.group(2) is not None and not 1 <= int(match.group(2)) <= MAX_JOBS):
+        raise AuditUsageError(f"--scheduler expects local:N (1–{MAX_JOBS}) or tcp://HOST:PORT, got '{scheduler}'")
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise AuditUsageError('--scheduler needs Dask: pip install "auditor[dask]"')
+
+
+def _open_cache(ruleset: Any, full_reports: bool, limits: Any) -> Any:
+    from auditor.resultcache import ResultCache, results_salt
+
+    return ResultCache.open(results_salt(ruleset, full_reports=full_reports, max_file_bytes=limits.max_file_bytes))
+
+
+def _write_stdout(data: Content) -> None:
     """Bytes as rendered (the CSV keeps its BOM), whatever encoding the terminal claims."""
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
+        if not isinstance(data, bytes):
+            collected = io.BytesIO()
+            data(collected)
+            data = collected.getvalue()
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()
         return
     sys.stdout.flush()
-    buffer.write(data)
+    _put(buffer, data)
     buffer.flush()
 
 

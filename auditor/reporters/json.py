@@ -3,8 +3,9 @@ run. Described by ``schemas/results.schema.json``; the contract for scripts and 
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from typing import Any, BinaryIO
 
 from auditor.hookspecs import hookimpl
 from auditor.model import AuditRun, DocumentResult, Finding
@@ -42,11 +43,17 @@ def document_json(doc: DocumentResult) -> dict[str, Any]:
 
 
 def results_json(run: AuditRun) -> dict[str, Any]:
+    return {**_record(run), "documents": [document_json(d) for d in run.documents], "summary": summarize(run)}
+
+
+def _record(run: AuditRun) -> dict[str, Any]:
+    """Everything but the documents and the summary."""
     meta = run.meta
     return {
         "version": RESULTS_VERSION,
         "tool": meta.get("tool", {"name": "auditor", "version": None}),
         "created": meta.get("created"),
+        "run_id": meta.get("run_id"),
         "command": meta.get("command", []),
         "fail_on": meta.get("fail_on", "error"),
         "config": meta.get("config"),
@@ -56,8 +63,6 @@ def results_json(run: AuditRun) -> dict[str, Any]:
                    "description": r.description, "version": r.version} for r in run.rules],
         "inputs": meta.get("inputs", [{"path": p, "sha256": None} for p in dict.fromkeys(d.path for d in run.documents)]),
         "waivers": meta.get("waivers", {"applied": [], "unused": [], "expired": []}),
-        "documents": [document_json(d) for d in run.documents],
-        "summary": summarize(run),
     }
 
 
@@ -68,7 +73,21 @@ class JsonReporter:
     binary = False
 
     def render(self, run: AuditRun, *, color: bool = False) -> str:
-        return json.dumps(results_json(run), ensure_ascii=False, indent=2) + "\n"
+        buffer = io.BytesIO()
+        self.write(run, buffer)
+        return buffer.getvalue().decode("utf-8")
+
+    def write(self, run: AuditRun, stream: BinaryIO, *, color: bool = False) -> None:
+        """``results_json`` written a document at a time, one line each: a batch of 10^5
+        documents never exists as one string, and each line goes through json's C encoder
+        (``indent`` would force the pure-Python one, several times slower)."""
+        head = json.dumps(_record(run), ensure_ascii=False, indent=2)
+        stream.write(head[: head.rindex("}")].rstrip().encode("utf-8") + b',\n  "documents": [')
+        for position, doc in enumerate(run.documents):
+            line = json.dumps(document_json(doc), ensure_ascii=False)
+            stream.write(((",\n    " if position else "\n    ") + line).encode("utf-8"))
+        summary = json.dumps(summarize(run), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        stream.write(f'\n  ],\n  "summary": {summary}\n}}\n'.encode())
 
 
 @hookimpl

@@ -203,6 +203,7 @@ def _add_run_properties(suites: list[TestSuite], run: AuditRun) -> None:
     meta = run.meta
     extra = {"auditor.version": str(meta.get("tool", {}).get("version", "")),
              "auditor.fail_on": str(meta.get("fail_on", "error")),
+             "auditor.run_id": str(meta.get("run_id") or ""),
              "auditor.config": str((meta.get("config") or {}).get("path") or ""),
              "auditor.config.sha256": str((meta.get("config") or {}).get("sha256") or "")}
     for pack in run.packs:

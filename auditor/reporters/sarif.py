@@ -176,6 +176,7 @@ def sarif_log(run: AuditRun) -> dict[str, Any]:
         "artifacts": artifacts,
         "results": results,
         "columnKind": "unicodeCodePoints",
+        **({"automationDetails": {"guid": meta["run_id"]}} if meta.get("run_id") else {}),
         "properties": {"config": meta.get("config"), "waivers": meta.get("waivers"),
                        "fail_on": meta.get("fail_on"), "created": meta.get("created"),
                        "summary": summarize(run)},

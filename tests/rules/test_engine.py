@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
 
 from auditor.dsl.cases import build_report
-from auditor.engine import RuleFileError, clear_memory_cache, load_rules, parse_cached
+from auditor.engine import RuleFileError, clear_memory_cache, load_rules
 
 RULE = 'rule {id} "t" severity error\n  assert true\n  message "m"\n'
 
@@ -80,27 +79,6 @@ def test_includes_stay_inside_the_folder(tmp_path: Path) -> None:
 def test_missing_path_is_a_rule_file_error(tmp_path: Path) -> None:
     with pytest.raises(RuleFileError, match="no such rule file or folder"):
         load_rules([tmp_path / "nope.rules"])
-
-
-def test_disk_cache_is_written_reused_and_survives_corruption(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path))
-    text = RULE.format(id="C-1")
-    first = parse_cached("a.rules", text)
-    (entry,) = (tmp_path / "rules").glob("*.pickle")
-    with open(entry, "rb") as handle:
-        assert pickle.load(handle) == first
-    assert parse_cached("elsewhere.rules", text).path == "elsewhere.rules"
-    entry.write_bytes(b"\x80\x05garbage")
-    assert parse_cached("a.rules", text).rules == first.rules
-    with open(entry, "rb") as handle:
-        assert pickle.load(handle) == first  # rewritten
-
-
-def test_cache_can_be_switched_off(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("AUDITOR_CACHE_DIR", "off")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    parse_cached("a.rules", RULE.format(id="C-2"))
-    assert not any(tmp_path.rglob("*.pickle"))
 
 
 def test_compiled_packs_are_reused_in_process() -> None:

@@ -1,0 +1,233 @@
+"""The result cache: an unchanged file audited with unchanged rules is not audited again.
+
+An entry's key is the SHA-256 of the file's path and bytes and of everything else that shapes
+its results: auditor's version and code, the adapters' libraries, every rule pack's hash, the
+rules selected with their severities, the file-size limit and whether whole reports are kept.
+The value is the JSON the worker sent back (``auditor.codec``: data only, never pickle),
+compressed when it is large. Waivers are applied after the cache, so editing a waiver needs no new audit.
+
+The store is SQLite from Python's standard library, in the private cache directory
+(``auditor.cachedir``): one file, safe for concurrent runs (WAL), queried in batches. Not
+``diskcache``: its default serializer unpickles values, and a store that can run code is
+exactly what this cache must not be. Entries unused for ``MAX_AGE_DAYS`` are pruned at the
+end of a run, and the oldest go first when the store passes ``MAX_ENTRIES`` or ``MAX_BYTES``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+import zlib
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+from auditor import __version__, cachedir
+
+SUBDIR = "results"
+DB_NAME = "results.sqlite3"
+FORMAT = 3  # bump when the stored form changes
+MAX_AGE_DAYS = 30
+MAX_ENTRIES = 500_000
+MAX_BYTES = 2 * 1024 * 1024 * 1024
+MAX_PAYLOAD = 64 * 1024 * 1024  # decompressed; anything bigger is treated as corrupt
+COMPRESS_ABOVE = 16 * 1024  # bytes: smaller payloads (summaries) are stored as they are
+USE_RESOLUTION = 86400  # seconds
+# Libraries whose output the adapters turn into reports: an upgrade can change results.
+ADAPTER_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "selectolax", "charset-normalizer",
+                     "google-re2")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """auditor's version and the size and mtime of every file of its package (an edited
+    checkout gets new keys without a version bump), plus the adapters' library versions and
+    the plugin distributions installed."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(f"{__version__}\0{FORMAT}\0{sys.version_info[:2]}".encode())
+    package = Path(__file__).resolve().parent
+    for root, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".toml", ".lark", ".json", ".rules")):
+                info = os.stat(os.path.join(root, name))
+                digest.update(f"{root}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+    for name in ADAPTER_LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    from auditor import plugins
+
+    for plugin_name in sorted({loaded.plugin for loaded in plugins.adapters().values()}):
+        digest.update(f"plugin {plugin_name} {plugins.plugin_origin(plugin_name)}\0".encode())
+    return digest.hexdigest()
+
+
+def results_salt(ruleset: Any, *, full_reports: bool, max_file_bytes: int) -> str:
+    """Everything besides the file that decides its results (see the module docstring)."""
+    rules = [[r.id, r.severity, r.title, getattr(r, "version", 1)] for r in ruleset.rules]
+    packs = [[p.name, p.version, p.sha256] for p in ruleset.packs]
+    material = json.dumps({"code": code_fingerprint(), "packs": packs, "rules": rules, "full": full_reports,
+                           "max_bytes": max_file_bytes}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class ResultCache:
+    """Get and put results in batches; ``close`` records use and prunes. Any database trouble
+    turns the cache off for the rest of the run (a warning, never a failed audit)."""
+
+    def __init__(self, folder: Path, salt: str) -> None:
+        self.salt = salt
+        self.path = folder / DB_NAME
+        self.warning: Optional[str] = None
+        self.hits: list[str] = []
+        self.lookups = 0
+        self._db: Optional[sqlite3.Connection] = None
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:  # not a database (truncated, overwritten): start afresh
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            try:
+                self._db = self._open()
+            except sqlite3.Error as exc:
+                self._fail(exc)
+        except sqlite3.Error as exc:
+            self._fail(exc)
+
+    @classmethod
+    def open(cls, salt: str) -> Optional[ResultCache]:
+        folder = cachedir.directory(SUBDIR)
+        if folder is None:
+            return None
+        cache = cls(folder, salt)
+        return cache if cache._db is not None else None
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload BLOB NOT NULL, "
+                   "size INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID")
+        db.execute("CREATE INDEX IF NOT EXISTS results_used ON results (used)")
+        with contextlib.suppress(OSError):
+            os.chmod(self.path, 0o600)
+        return db
+
+    def _fail(self, exc: BaseException) -> None:
+        self.warning = f"结果缓存 {self.path} 不可用（{exc}），本次运行不使用缓存"
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    @property
+    def active(self) -> bool:
+        return self._db is not None
+
+    def key(self, path: str, digest: str) -> str:
+        raw = path.encode("utf-8", "surrogateescape")
+        return hashlib.sha256(self.salt.encode() + b"\0" + raw + b"\0" + digest.encode()).hexdigest()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """The payloads stored under those of ``keys`` that are present and intact."""
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, str] = {}
+        stale = int(time.time()) - USE_RESOLUTION  # ``used`` is refreshed at most once a day
+        try:
+            for start in range(0, len(keys), 500):
+                part = list(keys[start:start + 500])
+                marks = ",".join("?" * len(part))
+                query = f"SELECT key, payload, used FROM results WHERE key IN ({marks})"
+                for key, blob, used in self._db.execute(query, part):
+                    text = _inflate(blob)
+                    if text is not None:
+                        found[key] = text
+                        if not isinstance(used, int) or used < stale:
+                            self.hits.append(key)
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return {}
+        self.lookups += len(keys)
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        if self._db is None:
+            return
+        now = int(time.time())
+        rows = []
+        for key, payload in items:
+            blob = payload.encode("utf-8")
+            if len(blob) > COMPRESS_ABOVE:
+                blob = ZLIB_MARK + zlib.compress(blob, 3)
+            rows.append((key, blob, len(blob), now))
+        if not rows:
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO results (key, payload, size, used) VALUES (?, ?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._fail(exc)
+
+    def close(self) -> None:
+        """Mark this run's hits as used, prune, close."""
+        if self._db is None:
+            return
+        now = int(time.time())
+        try:
+            if self.hits:
+                self._db.execute("BEGIN")
+                self._db.executemany("UPDATE results SET used = ? WHERE key = ?", ((now, k) for k in self.hits))
+                self._db.execute("COMMIT")
+            self.prune(now)
+            self._db.close()
+        except sqlite3.Error as exc:
+            self._fail(exc)
+        self._db = None
+
+    def prune(self, now: Optional[int] = None) -> int:
+        """Delete entries unused for ``MAX_AGE_DAYS``, then the oldest beyond the size caps."""
+        if self._db is None:
+            return 0
+        now = now or int(time.time())
+        db = self._db
+        removed = db.execute("DELETE FROM results WHERE used < ?", (now - MAX_AGE_DAYS * 86400,)).rowcount
+        count, size = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM results").fetchone()
+        if count > MAX_ENTRIES or size > MAX_BYTES:
+            excess = max(count - MAX_ENTRIES, 0, int(count * (1 - MAX_BYTES / size)) if size else 0)
+            removed += db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)",
+                                  (max(excess, count // 10),)).rowcount
+        return removed
+
+
+ZLIB_MARK = b"\x00z"  # before compressed payloads (JSON text never starts with a NUL)
+
+
+def _inflate(blob: Any) -> Optional[str]:
+    """The payload's text, decompressed with a cap (a planted entry cannot be a zip bomb);
+    None if it is not ours."""
+    if not isinstance(blob, bytes):
+        return None
+    if not blob.startswith(ZLIB_MARK):
+        try:
+            return blob.decode("utf-8") if len(blob) <= MAX_PAYLOAD else None
+        except UnicodeDecodeError:
+            return None
+    try:
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(blob[len(ZLIB_MARK):], MAX_PAYLOAD)
+        if inflater.unconsumed_tail or not inflater.eof:
+            return None
+        return data.decode("utf-8")
+    except (zlib.error, UnicodeDecodeError):
+        return None

@@ -1,0 +1,268 @@
+"""What runs for each file, wherever it runs: in the main process, a pool worker or a Dask worker.
+
+``audit_file`` reads, recognizes and evaluates one file and never raises on bad input.
+``audit_chunk`` does that for a batch of files under the per-file limits and sends back, per
+file, only what the outputs need: the results as compact JSON (``auditor.codec``) without the
+report's full text — the same text the result cache stores, so the parent can keep it as is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Optional, Protocol
+
+from auditor.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, TimeLimitExceeded, describe_memory, time_limit
+from auditor.model import AdapterError, DocumentResult, Report, RuleOutcome, Source
+from auditor.reading import MAX_FILE_BYTES, read_bytes
+
+Reader = Callable[[str], "list[Report]"]
+# The report fields the built-in formats other than HTML show (plus the source's path, index and
+# first line): what a worker sends back when only those formats are asked for.
+SUMMARY_FIELDS = ("kind", "agency", "year", "format", "title", "government_report")
+
+
+class RuleSetLike(Protocol):
+    rules: tuple[Any, ...]
+    packs: tuple[Any, ...]
+
+    def evaluate(self, report: Report) -> tuple[RuleOutcome, ...]: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits: seconds (None: none), worker address space in MiB (None: none), bytes."""
+
+    timeout: Optional[float] = DEFAULT_TIMEOUT
+    memory_mb: Optional[int] = DEFAULT_MEMORY_MB
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One file's results as sent back by a worker: JSON of its ``DocumentResult`` list, the
+    SHA-256 of the bytes audited, and whether the result may be cached (not a limit hit)."""
+
+    index: int
+    payload: str
+    digest: Optional[str]
+    cacheable: bool
+
+
+# --------------------------------------------------------------------------------------------
+# Names and slim results
+# --------------------------------------------------------------------------------------------
+
+
+def display_path(path: str) -> str:
+    """A path as outputs show it: bytes that are not UTF-8 (a GBK or Latin-1 file name, kept by
+    Python as surrogate escapes) become ``\\xNN``, so no reporter can fail to encode it. The
+    real name is still used to read the file."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file system produced
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def slim(doc: DocumentResult, *, full_reports: bool = True) -> DocumentResult:
+    """What outputs read of a document, with the display form of its path. ``full_reports``:
+    the whole report but its text (sections without their text too) — for the HTML report and
+    for third-party reporters, which may read anything. Otherwise only what the built-in
+    summary formats show (``SUMMARY_FIELDS``): a fraction of the size to send and keep."""
+    path = display_path(doc.path)
+    report = doc.report
+    if report is not None:
+        source = report.source
+        if source.path != path:
+            source = dataclasses.replace(source, path=display_path(source.path))
+        if full_reports:
+            report = dataclasses.replace(report, text="", source=source,
+                                         sections=tuple(dataclasses.replace(s, text="") for s in report.sections))
+        else:
+            report = Report(source=Source(source.path, source.index, source.span),
+                            **{name: getattr(report, name) for name in SUMMARY_FIELDS})
+    if path == doc.path and report is doc.report:
+        return doc
+    return dataclasses.replace(doc, path=path, report=report)
+
+
+@lru_cache(maxsize=1)
+def result_codec() -> Any:
+    """The codec for results: every model dataclass; the run's rules sent by id (``share_rules``);
+    bodiless outcomes, positions and cited cells shared, so 10^5 documents do not hold 10^5
+    copies of each."""
+    from auditor import model
+    from auditor.codec import Codec, dataclasses_of
+
+    return Codec(dataclasses_of(model), intern=(model.RuleInfo, model.RuleOutcome, model.Span, model.CellRef),
+                 refs={model.RuleInfo: "id", model.RuleOutcome: _outcome_key})
+
+
+def _outcome_key(outcome: RuleOutcome) -> str:
+    return f"{outcome.rule.id}/{outcome.status}"
+
+
+def share_rules(ruleset: Any) -> None:
+    """Both ends of a batch (and the cache) encode a run's rules by id, and each rule's plain
+    ``pass`` as one short reference: a document's results are then a few hundred bytes, not a
+    copy of every rule's title and description."""
+    from auditor.model import RuleInfo
+
+    rules = tuple(getattr(ruleset, "rules", ()))
+    codec = result_codec()
+    codec.set_refs(RuleInfo, rules)
+    codec.set_refs(RuleOutcome, [RuleOutcome(rule, "pass") for rule in rules])  # most outcomes
+
+
+def encode_results(docs: list[DocumentResult]) -> str:
+    return result_codec().dumps(tuple(docs))
+
+
+def decode_results(payload: str) -> list[DocumentResult]:
+    docs = result_codec().loads(payload)
+    if not isinstance(docs, tuple) or not all(isinstance(d, DocumentResult) for d in docs):
+        from auditor.codec import CodecError
+
+        raise CodecError("not a list of document results")
+    return list(docs)
+
+
+def error_entry(path: str, error: str, digest: Optional[str] = None) -> DocumentResult:
+    return DocumentResult(path=display_path(path), error=display_path(error), sha256=digest)
+
+
+# --------------------------------------------------------------------------------------------
+# One file
+# --------------------------------------------------------------------------------------------
+
+
+def _default_reader(path: str, data: bytes, max_bytes: int) -> list[Report]:
+    from auditor.reading import load_reports
+
+    return load_reports(path, data, max_bytes=max_bytes)
+
+
+def audit_file(path: str, ruleset: RuleSetLike, read: Optional[Reader] = None, *,
+               data: Optional[bytes] = None, max_bytes: int = MAX_FILE_BYTES) -> list[DocumentResult]:
+    """Read, recognize and evaluate one file. Never raises on bad input: an unreadable file is
+    an error entry; so is a bug tripped by a strange file (with the exception named). Limits
+    (``TimeLimitExceeded``, ``MemoryError``) propagate to the caller, which names them."""
+    digest: Optional[str] = None
+    try:
+        if data is None:
+            data = read_bytes(path, max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        reports = read(path) if read is not None else _default_reader(path, data, max_bytes)
+    except AdapterError as exc:
+        return [DocumentResult(path=path, error=str(exc) or "cannot be read", sha256=digest)]
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # a crash on one file must not end the batch
+        return [DocumentResult(path=path, error=crash_message(exc), sha256=digest)]
+    results = []
+    indices = [r.source.index for r in reports]
+    if len(set(indices)) != len(indices):  # an adapter that did not number them: use positions
+        indices = list(range(len(reports)))
+    for index, report in zip(indices, reports):
+        try:
+            outcomes = tuple(ruleset.evaluate(report))
+        except MemoryError:
+            raise
+        except Exception as exc:
+            results.append(DocumentResult(path=path, index=index, report=report, sha256=digest,
+                                          error=crash_message(exc)))
+            continue
+        localize = getattr(ruleset, "localize", None)  # which cells hold the slip (auditor.engine)
+        try:
+            corrections = tuple(localize(report, outcomes)) if localize is not None else ()
+        except Exception:  # advice only: a failure here must not cost the document its findings
+            corrections = ()
+        results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest,
+                                      corrections=corrections))
+    return results
+
+
+def crash_message(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" at {Path(frame[0].filename).name}:{frame[0].lineno}" if frame else ""
+    return f"internal error: {type(exc).__name__}: {exc}{where}"
+
+
+def timeout_message(seconds: float) -> str:
+    return f"timed out after {seconds:g} s (file skipped)"
+
+
+def memory_message(megabytes: Optional[int]) -> str:
+    limit = f"the {describe_memory(megabytes)} memory limit" if megabytes else "the memory available"
+    return f"ran out of memory: {limit} was reached (file skipped)"
+
+
+def run_guarded(path: str, limits: Limits, work: Callable[[], list[DocumentResult]]) -> tuple[list[DocumentResult], bool]:
+    """``work()`` under the time limit, with limit hits turned into error entries. Returns the
+    results and whether they may be cached (limit hits may not: they depend on the machine)."""
+    try:
+        with time_limit(limits.timeout):
+            return work(), True
+    except TimeLimitExceeded:
+        return [DocumentResult(path=path, error=timeout_message(limits.timeout or 0))], False
+    except MemoryError:
+        return [DocumentResult(path=path, error=memory_message(limits.memory_mb))], False
+    except RecursionError as exc:
+        return [DocumentResult(path=path, error=crash_message(exc))], True
+
+
+def audit_guarded(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits: Limits, *,
+                  data: Optional[bytes] = None) -> tuple[list[DocumentResult], bool]:
+    """``audit_file`` under the per-file limits (see ``run_guarded``)."""
+    return run_guarded(path, limits, lambda: audit_file(path, ruleset, read, data=data,
+                                                        max_bytes=limits.max_file_bytes))
+
+
+# --------------------------------------------------------------------------------------------
+# A batch of files, in a worker
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerState:
+    """Set once per worker process (by the pool's initializer or a Dask worker plugin)."""
+
+    ruleset: Any
+    read: Optional[Reader]
+    limits: Limits
+    full_reports: bool
+
+
+_STATE: Optional[WorkerState] = None
+
+
+def set_state(state: WorkerState) -> None:
+    global _STATE
+    _STATE = state
+    share_rules(state.ruleset)
+
+
+def audit_chunk(tasks: list[tuple[int, str]], state: Optional[WorkerState] = None) -> list[FileOutcome]:
+    """Audit ``(index, path)`` pairs with this worker's rule set; one ``FileOutcome`` each."""
+    state = state or _STATE
+    if state is None:
+        raise RuntimeError("worker not initialised: no rule set")
+    out = []
+    for index, path in tasks:
+        docs, cacheable = audit_guarded(path, state.ruleset, state.read, state.limits)
+        digest = next((d.sha256 for d in docs if d.sha256), None)
+        payload = encode_results([slim(d, full_reports=state.full_reports) for d in docs])
+        out.append(FileOutcome(index, payload, digest, cacheable))
+    return out

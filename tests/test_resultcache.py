@@ -1,0 +1,168 @@
+"""The result cache: identical outputs from unchanged files, misses on any change, never code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor import cachedir, runner
+from auditor.cli import cli
+from auditor.resultcache import DB_NAME, MAX_AGE_DAYS, SUBDIR, ResultCache
+from tests.factories import fake_engine_module
+
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "reports"
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(folder))
+    cachedir.reset()
+    yield folder
+    cachedir.reset()
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    monkeypatch.setitem(sys.modules, "auditor.engine", fake_engine_module())
+
+
+@pytest.fixture
+def reports(tmp_path) -> Path:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    (folder / "empty.txt").write_bytes(b"")
+    return folder
+
+
+def audit_json(*args: str) -> dict:
+    result = CliRunner().invoke(cli, ["audit", *args, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.stderr
+    data = json.loads(result.stdout)
+    for key in ("created", "run_id", "command"):
+        data.pop(key)
+    return data
+
+
+def no_audit(*args, **kwargs):
+    raise AssertionError("a cached file was audited again")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unchanged_folder_comes_from_the_cache_with_identical_outputs(fake_engine, cache_dir, reports,
+                                                                         monkeypatch, jobs):
+    first = audit_json(str(reports), "--jobs", jobs)
+    assert (cache_dir / SUBDIR / DB_NAME).is_file()
+    monkeypatch.setattr(runner, "audit_file", no_audit)
+    monkeypatch.setattr("auditor.pool.LocalPool.submit", no_audit)
+    second = audit_json(str(reports), "--jobs", jobs)
+    assert second == first
+
+
+def test_real_rules_cached_results_match_a_fresh_audit(cache_dir, reports, monkeypatch):
+    fresh = audit_json(str(reports), "--no-cache")
+    first = audit_json(str(reports))
+    monkeypatch.setattr(runner, "audit_file", no_audit)
+    assert audit_json(str(reports)) == first == fresh
+
+
+def test_a_changed_file_or_rule_selection_is_audited_again(fake_engine, cache_dir, reports, monkeypatch):
+    audit_json(str(reports), "--jobs", "1")
+    calls: list[str] = []
+    real = runner.audit_file
+
+    def counting(path, *args, **kwargs):
+        calls.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "audit_file", counting)
+    target = reports / "000_60dfc1bb3c346b4a.txt"
+    target.write_bytes(target.read_bytes() + b"\n")
+    audit_json(str(reports), "--jobs", "1")
+    assert calls == ["000_60dfc1bb3c346b4a.txt"]
+    calls.clear()
+    audit_json(str(reports), "--jobs", "1", "--ignore", "FAKE-PERIOD")
+    assert len(calls) == len(list(reports.iterdir()))
+
+
+def test_no_cache_neither_reads_nor_writes(fake_engine, cache_dir, reports):
+    audit_json(str(reports), "--no-cache")
+    assert not cache_dir.exists()
+
+
+def test_a_corrupt_database_is_replaced_and_a_corrupt_entry_is_a_miss(fake_engine, cache_dir, reports):
+    first = audit_json(str(reports), "--jobs", "1")
+    db = cache_dir / SUBDIR / DB_NAME
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE results SET payload = ?", (b'[{"@": "os.system", "cmd": "x"}]',))
+    assert audit_json(str(reports), "--jobs", "1") == first
+    db.write_bytes(b"this is not a database")
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    assert audit_json(str(reports), "--jobs", "1") == first
+
+
+def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
+    import pickle
+
+    marker = tmp_path / "pwned"
+    cache = ResultCache.open("salt")
+    key = cache.key("a.txt", "0" * 64)
+
+    class Planted:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    cache._db.execute("INSERT INTO results VALUES (?, ?, 1, ?)", (key, pickle.dumps(Planted()), int(time.time())))
+    found = cache.get_many([key])
+    assert found == {}, "not UTF-8: not even handed out"
+    with pytest.raises(ValueError):
+        runner.decode_results(pickle.dumps(Planted()).decode("latin-1"))
+    assert not marker.exists()
+    cache.close()
+
+
+def test_entries_unused_for_a_month_are_pruned(cache_dir):
+    cache = ResultCache.open("salt")
+    cache.put_many([("old", "[]"), ("new", "[]")])
+    cache._db.execute("UPDATE results SET used = ? WHERE key = 'old'", (int(time.time()) - (MAX_AGE_DAYS + 1) * 86400,))
+    cache.close()
+    cache = ResultCache.open("salt")
+    assert cache.get_many(["old", "new"]) == {"new": "[]"}
+    cache.close()
+
+
+def test_cache_dir_from_the_configuration_and_the_environment_wins(fake_engine, tmp_path, reports, monkeypatch):
+    monkeypatch.delenv("AUDITOR_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cachedir.reset()
+    (tmp_path / "auditor.toml").write_text('cache_dir = "my-cache"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["audit", str(reports), "--jobs", "1"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert (tmp_path / "my-cache" / SUBDIR / DB_NAME).is_file() and not (tmp_path / "xdg").exists()
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "env-cache"))
+    cachedir.reset()
+    CliRunner().invoke(cli, ["audit", str(reports), "--jobs", "1"], catch_exceptions=False)
+    assert (tmp_path / "env-cache" / SUBDIR / DB_NAME).is_file()
+    cachedir.reset()
+
+
+def test_a_compressed_entry_is_inflated_under_a_cap(monkeypatch):
+    from auditor import resultcache
+
+    monkeypatch.setattr(resultcache, "MAX_PAYLOAD", 1000)
+    small = resultcache.ZLIB_MARK + zlib.compress(b"[]")
+    bomb = resultcache.ZLIB_MARK + zlib.compress(b"[" + b" " * 100_000 + b"]")
+    assert resultcache._inflate(small) == "[]"
+    assert resultcache._inflate(bomb) is None

@@ -92,12 +92,17 @@ def restore_lines(items: list[Item]) -> list[Item]:
 
 
 def _scrape_header(items: list[Item]) -> list[Item]:
-    """Replace a leading ``key: value`` block (closed by a rule line or by the body) with a title
-    line and a ``发布时间：…`` line the metadata step reads like any other."""
+    """Replace a leading ``key: value`` block with a title line and a ``发布时间：…`` line the
+    metadata step reads like any other. The block ends at a rule line (``==== 正文 ====``) — then
+    everything above it is header, lines the scraper added in its own words included — or at
+    the first line that is not ``key: value``."""
+    head = [(index, item) for index, item in enumerate(items[:30]) if item.grid is None]
+    rule = next((index for index, item in head if _BODY_RULE.match(item.text) and item.stripped), None)
     keys: list[tuple[int, str, str]] = []
     end = 0
-    for index, item in enumerate(items[:30]):
-        if item.grid is not None:
+    for index, item in head:
+        if rule is not None and index >= rule:
+            end = rule + 1
             break
         if not item.stripped:
             continue
@@ -105,10 +110,8 @@ def _scrape_header(items: list[Item]) -> list[Item]:
         if match:
             keys.append((index, match.group(1), match.group(2).strip()))
             end = index + 1
-            continue
-        if keys and _BODY_RULE.match(item.text):
-            end = index + 1
-        break
+        elif rule is None:
+            break
     if len(keys) < 2 or not any(k in _TITLE_KEYS | _DATE_KEYS for _, k, _ in keys):
         return items
     header: list[Item] = []

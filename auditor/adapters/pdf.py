@@ -45,6 +45,7 @@ class _Fragment:
     bbox: tuple[float, float, float, float]
     cells: list[tuple[tuple[float, float, float, float], str]]
     xs: list[float] = field(default_factory=list)
+    confidences: list[Optional[float]] = field(default_factory=list)  # per cell, OCR route only
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,12 @@ def _grid(build: _TableBuild) -> tuple[tuple[RawCell, ...], ...]:
         owners.extend([-1] * width for _ in range(len(ys) - 1))
         if number:
             junctions.append(base)
-        for (x0, top, x1, bottom), text in fragment.cells:
+        for number, ((x0, top, x1, bottom), text) in enumerate(fragment.cells):
             c0, c1 = _nearest(columns, x0), _nearest(columns, x1)
             r0, r1 = _nearest(ys, top), _nearest(ys, bottom)
             raw = RawCell(text, Span(page=fragment.page,
-                                     locator=f"table[{build.index}]/row[{base + r0 + 1}]/cell[{c0 + 1}]"))
+                                     locator=f"table[{build.index}]/row[{base + r0 + 1}]/cell[{c0 + 1}]"),
+                          fragment.confidences[number] if fragment.confidences else None)
             sources.append(raw)
             for r in range(base + r0, base + max(r1, r0 + 1)):
                 for c in range(c0, max(c1, c0 + 1)):
@@ -243,7 +245,10 @@ def _open_checked(data: bytes) -> int:
             if chars:
                 break
         if not chars:
-            raise AdapterError("no text layer; scanned PDFs need OCR, which auditor does not do yet")
+            from auditor.adapters import ocr
+
+            if not ocr.available():
+                raise AdapterError(f"no text layer; scanned PDFs need OCR: {ocr.INSTALL_HINT}")
         return pages
     finally:
         document.close()
@@ -254,7 +259,7 @@ class PdfAdapter:
 
     name = "pdf"
     extensions = (".pdf",)
-    description = "PDF with a text layer (ruled tables, tables continued across pages; no OCR)"
+    description = "PDF (ruled tables, tables continued across pages; scanned pages with the OCR extra)"
 
     def sniff(self, head: bytes) -> bool:
         return b"%PDF-" in head[:1024]
@@ -280,7 +285,7 @@ class PdfAdapter:
             raise AdapterError(f"corrupt PDF: {type(exc).__name__} while reading its content") from None
         blocks = self._assemble(items)
         if not blocks:
-            raise AdapterError("no text layer; scanned PDFs need OCR, which auditor does not do yet")
+            raise AdapterError("no text layer; scanned PDFs need OCR, and OCR found no text in this one")
         return Document(path=path, adapter=self.name, blocks=tuple(blocks), encoding=None)
 
     def _read_pages(self, pdf: Any) -> list[tuple[str, Any]]:
@@ -291,8 +296,9 @@ class PdfAdapter:
             items.append(("page", number))
             placed: list[tuple[float, str, Any]] = []
             boxes: list[tuple[float, float, float, float]] = []
-            for table in page.find_tables():
-                fragment = _fragment(table, number)
+            scan = _ocr(page) if not page.chars and page.images else None  # no text layer: OCR
+            for table in scan.tables if scan else page.find_tables():
+                fragment = _ocr_fragment(table, number) if scan else _fragment(table, number)
                 if fragment is not None:
                     boxes.append(fragment.bbox)
                     placed.append((fragment.bbox[1], "table", fragment))
@@ -304,7 +310,9 @@ class PdfAdapter:
                 return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
             text_page = page.filter(outside) if boxes else page
-            lines = [line for line in text_page.extract_text_lines(return_chars=False)
+            found = [dataclasses.asdict(line) for line in scan.lines] if scan else \
+                text_page.extract_text_lines(return_chars=False)
+            lines = [line for line in found
                      if not _is_page_furniture(line, float(page.height)) and clean_text(line["text"])]
             # Margins per page on the left (indents are relative to it); the right edge of a
             # full line is taken document-wide, since a page with two short lines has none.
@@ -377,6 +385,23 @@ def _fragment(table: Any, page: int) -> Optional[_Fragment]:
     if len(xs) < 3:
         return None  # a single column: a frame drawn around a paragraph, read as text lines
     return _Fragment(page=page, bbox=tuple(table.bbox), cells=cells, xs=xs)
+
+
+OCR_DPI = 200
+
+
+def _ocr(page: Any) -> Any:
+    """A page without a text layer read by the OCR route (``auditor.adapters.ocr``)."""
+    from auditor.adapters import ocr
+
+    return ocr.read_image(page.to_image(resolution=OCR_DPI).original, dpi=OCR_DPI)
+
+
+def _ocr_fragment(table: Any, page: int) -> _Fragment:
+    """An OCR table (cell boxes in points, as drawn) as a fragment like a drawn one."""
+    xs = _cluster([x for cell in table.cells for x in (cell.x0, cell.x1)], 1.0)
+    return _Fragment(page=page, bbox=table.bbox, cells=[(cell.bbox, cell.text) for cell in table.cells], xs=xs,
+                     confidences=[cell.confidence for cell in table.cells])
 
 
 @hookimpl

@@ -45,6 +45,7 @@ T4_HEADERS = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "�
 class Token:
     text: str
     span: Span
+    confidence: Optional[float] = None  # set when the grid cell was read by OCR
 
 
 @dataclass
@@ -71,7 +72,7 @@ def region_rows(items: list[Item]) -> list[Optional[RawRow]]:
     for item in items:
         if item.grid is not None:
             for grid_row in item.grid:
-                rows.append(RawRow([Token(c.text.strip(), c.span) for c in grid_row], positional=True))
+                rows.append(RawRow([Token(c.text.strip(), c.span, c.confidence) for c in grid_row], positional=True))
             continue
         text = item.text.strip()
         if not text or set(text) <= {"|", " "}:
@@ -203,10 +204,11 @@ def _fuzzy(label: str, vocab: Vocabulary) -> tuple[str, Optional[RowSpec]]:
 
 
 def _cell(cell_id: str, token: Optional[Token], fallback: Span, *, amount: bool) -> Cell:
+    ocr = {"origin": "ocr", "confidence": token.confidence} if token and token.confidence is not None else {}
     if token is None or not token.text.strip():
-        return Cell(cell_id, "", None, "blank", token.span if token else fallback)
+        return Cell(cell_id, "", None, "blank", token.span if token else fallback, **ocr)
     parsed = parse_value(token.text, amount=amount)
-    return Cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals)
+    return Cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals, **ocr)
 
 
 class _Table:

@@ -76,7 +76,7 @@ def read_page(picture: Any, *, dpi: Optional[float]) -> OcrPage:
     erased[line_mask > 0] = 255
     sheet = _Sheet(erased, cv2.bitwise_and(ink, cv2.bitwise_not(line_mask)), px_per_pt, tables)
     pieces = _place(sheet, _detect(sheet))
-    pieces += _missed_ink(sheet, pieces)
+    pieces = _complete_cells(sheet, pieces)
     _recognise(sheet, pieces)
     scale = 1.0 / px_per_pt
     out_tables = [_table(index, table, pieces, scale) for index, table in enumerate(tables)]
@@ -140,26 +140,60 @@ def _contains(bbox: tuple[float, float, float, float], x: float, y: float) -> bo
     return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
 
 
-def _missed_ink(sheet: _Sheet, pieces: list[_Piece]) -> list[_Piece]:
-    """Ink in a cell that no detected box covers: recognised from its own bounding box."""
+def _complete_cells(sheet: _Sheet, pieces: list[_Piece]) -> list[_Piece]:
+    """Cell pieces grown to the whole glyphs they touch, and the ink no piece touches as
+    pieces of its own: the detector sometimes boxes only the middle of a lone ``0`` (read as
+    ``1``) or misses it altogether."""
     margin = max(2.0, 0.8 * sheet.px_per_pt)
-    min_area = sheet.min_speck
-    covered = np.zeros_like(sheet.ink)
+    by_cell: dict[tuple[int, int], list[_Piece]] = {}
+    out = [p for p in pieces if p.owner is None]
     for p in pieces:
-        covered[p.y0:p.y1, p.x0:p.x1] = 255
-    leftover = cv2.bitwise_and(sheet.ink, cv2.bitwise_not(covered))
-    extra = []
+        if p.owner is not None:
+            by_cell.setdefault(p.owner, []).append(p)
     for t, table in enumerate(sheet.tables):
         for index, cell in enumerate(table.cells):
             x0, y0, x1, y1 = _interior(table, cell, margin)
+            found = by_cell.get((t, index), [])
             if x1 - x0 < 3 or y1 - y0 < 3:
+                out += found
                 continue
-            region = leftover[y0:y1, x0:x1]
-            if int(np.count_nonzero(region)) < min_area:
-                continue
-            for bx0, by0, bx1, by1 in _ink_lines(_text_ink(sheet, region)):
-                extra.append(_Piece(x0 + bx0, y0 + by0, x0 + bx1, y0 + by1, owner=(t, index)))
-    return extra
+            mask = _text_ink(sheet, sheet.ink[y0:y1, x0:x1]).astype(np.uint8)
+            count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+            glyphs = [(x0 + x, y0 + y, x0 + x + w, y0 + y + h) for x, y, w, h, area in stats[1:count] if area]
+            grown: list[_Piece] = []
+            for p in found:
+                # A glyph centred in the box is its own (the neighbouring line's glyphs may reach
+                # into the detector's padded box, but their centres stay out).
+                for g in [g for g in glyphs if _centred_in(g, p)]:
+                    p.x0, p.y0, p.x1, p.y1 = min(p.x0, g[0]), min(p.y0, g[1]), max(p.x1, g[2]), max(p.y1, g[3])
+                same = next((q for q in grown if _overlap(p, q) > 0.5), None)
+                if same is None:
+                    grown.append(p)
+                else:  # two boxes on one line of text, now the same glyphs
+                    same.x0, same.y0 = min(same.x0, p.x0), min(same.y0, p.y0)
+                    same.x1, same.y1 = max(same.x1, p.x1), max(same.y1, p.y1)
+            out += grown
+            alone = np.zeros_like(mask)
+            for g in glyphs:
+                if not any(_centred_in(g, p) for p in grown):
+                    alone[g[1] - y0:g[3] - y0, g[0] - x0:g[2] - x0] |= mask[g[1] - y0:g[3] - y0, g[0] - x0:g[2] - x0]
+            for bx0, by0, bx1, by1 in _ink_lines(alone > 0):
+                out.append(_Piece(x0 + bx0, y0 + by0, x0 + bx1, y0 + by1, owner=(t, index)))
+    return out
+
+
+def _centred_in(glyph: tuple[int, int, int, int], p: _Piece) -> bool:
+    cx, cy = (glyph[0] + glyph[2]) / 2, (glyph[1] + glyph[3]) / 2
+    return p.x0 <= cx <= p.x1 and p.y0 <= cy <= p.y1
+
+
+def _overlap(a: _Piece, b: _Piece) -> float:
+    """Shared area as a share of the smaller box."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if w <= 0 or h <= 0:
+        return 0.0
+    return w * h / max(1, min((a.x1 - a.x0) * a.height, (b.x1 - b.x0) * b.height))
 
 
 def _ink_lines(mask: np.ndarray) -> list[tuple[int, int, int, int]]:

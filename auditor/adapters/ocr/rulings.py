@@ -89,10 +89,27 @@ def _coverage(segments: list[_Segment], at: float, start: float, end: float, tol
     return covered / max(end - start, 1e-6)
 
 
-def _meets(y: float, x: float, hs: list[_Segment], tolerance: float) -> bool:
-    """True when a vertical line ending at ``(x, y)`` ends on a horizontal one: ruling lines
-    meet, a tall glyph stroke inside a cell touches nothing."""
-    return any(abs(h.at - y) <= tolerance and h.start - tolerance <= x <= h.end + tolerance for h in hs)
+def _crossings(v: _Segment, hs: list[_Segment], tolerance: float) -> int:
+    """How many horizontal lines a vertical one meets or crosses. A ruling line meets two or
+    more (its row's top and bottom); a tall glyph stroke inside a cell touches none."""
+    return sum(1 for h in hs if v.start - tolerance <= h.at <= v.end + tolerance
+               and h.start - tolerance <= v.at <= h.end + tolerance)
+
+
+def _page_cuts(hs: list[_Segment], vs: list[_Segment], tolerance: float) -> list[_Segment]:
+    """The edges of a table cut by the page: column lines running past the first (last) row
+    line with none drawn there — the table goes on from the previous page (onto the next)."""
+    if not hs or not vs:
+        return []
+    left, right = min(v.at for v in vs), max(v.at for v in vs)
+    top, bottom = min(h.at for h in hs), max(h.at for h in hs)
+    cuts = []
+    start, end = min(v.start for v in vs), max(v.end for v in vs)
+    if start < top - 2 * tolerance:
+        cuts.append(_Segment(start, left, right, label=-1))
+    if end > bottom + 2 * tolerance:
+        cuts.append(_Segment(end, left, right, label=-1))
+    return cuts
 
 
 def _inside(inner: tuple[float, ...], outer: tuple[float, ...], slack: float = 2.0) -> bool:
@@ -121,8 +138,8 @@ def find_tables(ink: np.ndarray, unit: float) -> tuple[list[RuledTable], np.ndar
         x, y, w, h, _area = stats[region]
         x0, y0, x1, y1 = x - 2, y - 2, x + w + 2, y + h + 2
         vs = [s for s in v_segments if x0 <= s.at <= x1 and s.start >= y0 and s.end <= y1]
-        vs = [v for v in vs if _meets(v.start, v.at, hs, tolerance) and _meets(v.end, v.at, hs, tolerance)]
-        table = _lattice(hs, vs, tolerance)
+        vs = [v for v in vs if _crossings(v, hs, tolerance) >= 2]
+        table = _lattice(hs + _page_cuts(hs, vs, tolerance), vs, tolerance)
         if table is not None:
             found.append((table, [s.label for s in hs], [s.label for s in vs]))
     # Strokes of a header's glyphs can line up like a tiny lattice inside a real cell: a table

@@ -159,6 +159,9 @@ def _lattice(hs: list[_Segment], vs: list[_Segment], tolerance: float) -> RuledT
     xs = _cluster([s.at for s in vs], tolerance)
     if len(ys) < 2 or len(xs) < 3:
         return None  # one column: a frame drawn around a paragraph, read as text
+    heights = sorted(b - a for a, b in zip(ys, ys[1:]))
+    if heights[len(heights) // 2] < 2.4 * tolerance or ys[-1] - ys[0] < 4 * tolerance:
+        return None  # rows too low to hold text: strokes of large glyphs (a title), not rulings
     rows, cols = len(ys) - 1, len(xs) - 1
     parent = list(range(rows * cols + 1))
     outside = rows * cols

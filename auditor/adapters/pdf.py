@@ -132,12 +132,12 @@ def _grid(build: _TableBuild) -> tuple[tuple[RawCell, ...], ...]:
         owners.extend([-1] * width for _ in range(len(ys) - 1))
         if number:
             junctions.append(base)
-        for number, ((x0, top, x1, bottom), text) in enumerate(fragment.cells):
+        for k, ((x0, top, x1, bottom), text) in enumerate(fragment.cells):
             c0, c1 = _nearest(columns, x0), _nearest(columns, x1)
             r0, r1 = _nearest(ys, top), _nearest(ys, bottom)
             raw = RawCell(text, Span(page=fragment.page,
                                      locator=f"table[{build.index}]/row[{base + r0 + 1}]/cell[{c0 + 1}]"),
-                          fragment.confidences[number] if fragment.confidences else None)
+                          fragment.confidences[k] if fragment.confidences else None)
             sources.append(raw)
             for r in range(base + r0, base + max(r1, r0 + 1)):
                 for c in range(c0, max(c1, c0 + 1)):

@@ -60,6 +60,8 @@ class PageContent:
     horizontal: list[Ruling] = field(default_factory=list)
     vertical: list[Ruling] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    scan: Any = None  # a page without a text layer as the OCR route read its picture (ocr.OcrPage)
+    pictures: int = 0  # image objects on the page
 
 
 class PageLimitError(ValueError):
@@ -100,6 +102,10 @@ def read_page(page: Any, number: int) -> PageContent:
         raise PageLimitError(f"page {number} holds {objects} drawing objects, over the {MAX_PAGE_OBJECTS} limit")
     content.glyphs = _glyphs(page, number, display)
     _rulings(page, display, content)
+    if not content.glyphs:
+        content.pictures = sum(1 for i in range(objects)
+                               if pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, i))
+                               == pdfium_c.FPDF_PAGEOBJ_IMAGE)
     return content
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from auditor.adapters._cells import (
     GridTooLarge,
@@ -145,6 +145,7 @@ class _PageReader:
         self.table_count = 0
         self.notes: list[str] = []
         self.layout_tables: set[int] = set()
+        self.pictures: Optional[Callable[[str, str], list[Block]]] = None  # <img> → blocks (OCR)
 
     def find_layout_tables(self, root: Any) -> None:
         """Mark every table that holds another table: those are page layout, not data."""
@@ -206,6 +207,10 @@ class _PageReader:
                     self.flush()
                     self.read_table(node, f"table[{self.table_count}]")
                     continue
+            if tag == "img" and self.pictures is not None:  # a table printed as a picture
+                self.flush()
+                self.blocks.extend(self.pictures(_attr(node, "src"), f"img[{count}]"))
+                continue
             if tag in _BLOCK_TAGS:
                 self.flush()
                 block_locators.append(f"{tag}[{count}]")
@@ -308,10 +313,13 @@ class HtmlAdapter:
         root = tree.body if tree.body is not None else tree.root
         if root is None:
             raise AdapterError("empty HTML page")
+        from auditor.adapters.ocr.pictures import PagePictures
+
         reader = _PageReader()
+        reader.pictures = pictures = PagePictures(path)
         reader.find_layout_tables(root)
         blocks = reader.read(root)
-        notes = list(reader.notes)
+        notes = list(reader.notes) + pictures.finish()
         if not re.search(r"</html\s*>", text[-4096:], re.IGNORECASE):
             notes.append("page ends without </html>: it may be truncated")
         if not blocks:

@@ -14,8 +14,9 @@ Untrusted files: the streams are measured before PDFium sees them (``_pdf_limits
 characters and drawing objects are counted against limits (``_pdf_page``), each reported as
 an ``AdapterError`` naming the limit.
 
-A page whose text layer is empty goes through ``glyphs_without_text_layer`` — the one place an
-OCR route plugs in.
+A page whose text layer is empty but holds a picture (a scan) goes to the OCR route
+(``auditor.adapters.ocr``, the ``auditor[ocr]`` extra): its tables and lines come back with the
+same boxes as printed text, and the rest of the adapter treats them alike.
 """
 
 from __future__ import annotations
@@ -26,14 +27,29 @@ from auditor.hookspecs import hookimpl
 from auditor.model import AdapterError, Block, Document, Span
 
 MAX_PAGES = 2000
-NO_TEXT = "no text layer; scanned PDFs need OCR, which auditor does not do yet"
+OCR_DPI = 200  # scans are read at this resolution: enough for 10.5 pt table digits
 
 
-def glyphs_without_text_layer(page: Any, number: int) -> list:
-    """Glyphs for a page that has no text layer (a scan). Returns none today; an OCR route
-    returns its words here as ``_pdf_page.Glyph`` (with ``confidence``) and the rest of the
-    adapter treats them like printed text."""
-    return []
+def _scan(page: Any) -> Any:
+    """A page without a text layer, read from its picture by the OCR route (``ocr.OcrPage``)."""
+    from auditor.adapters import ocr
+
+    bitmap = page.render(scale=OCR_DPI / 72)
+    try:
+        return ocr.read_image(bitmap.to_pil(), dpi=OCR_DPI)
+    finally:
+        bitmap.close()
+
+
+def _no_text(pages: list[Any]) -> str:
+    """Why a PDF gave no text: no text layer and no OCR, or OCR found nothing."""
+    from auditor.adapters import ocr
+
+    if not any(p.pictures for p in pages):
+        return "no text layer and no pictures: the PDF holds no readable text"
+    if not ocr.available():
+        return f"no text layer; scanned PDFs need OCR: {ocr.INSTALL_HINT}"
+    return "no text layer; scanned PDFs need OCR, and OCR found no text in this one"
 
 
 class PdfAdapter:
@@ -41,7 +57,7 @@ class PdfAdapter:
 
     name = "pdf"
     extensions = (".pdf",)
-    description = "PDF with a text layer (ruled tables, tables continued across pages; no OCR)"
+    description = "PDF (ruled tables, tables continued across pages; scanned pages with the OCR extra)"
 
     def sniff(self, head: bytes) -> bool:
         return b"%PDF-" in head[:1024]
@@ -60,7 +76,7 @@ class PdfAdapter:
         pages, notes = _read_pages(data)
         blocks = _assemble(pages)
         if not blocks:
-            raise AdapterError(NO_TEXT)
+            raise AdapterError(_no_text(pages))
         return Document(path=path, adapter=self.name, blocks=tuple(blocks), encoding=None, notes=tuple(notes))
 
 
@@ -82,6 +98,7 @@ def _open(data: bytes) -> Any:
 
 def _read_pages(data: bytes) -> tuple[list[Any], list[str]]:
     """Every page's content (``_pdf_page.PageContent``) and the notes collected on the way."""
+    from auditor.adapters import ocr
     from auditor.adapters._pdf_page import PageLimitError, read_page
 
     document = _open(data)
@@ -96,8 +113,9 @@ def _read_pages(data: bytes) -> tuple[list[Any], list[str]]:
             page = document[index]
             try:
                 content = read_page(page, index + 1)
-                if not content.glyphs:
-                    content.glyphs = glyphs_without_text_layer(page, index + 1)
+                if not content.glyphs and content.pictures and ocr.available():
+                    content.scan = _scan(page)
+                    content.notes.append(f"page {index + 1}: no text layer, read by OCR")
             except PageLimitError as exc:
                 raise AdapterError(str(exc)) from None
             except AdapterError:
@@ -108,8 +126,8 @@ def _read_pages(data: bytes) -> tuple[list[Any], list[str]]:
                 page.close()
             pages.append(content)
             notes.extend(content.notes)
-        if not any(p.glyphs for p in pages):
-            raise AdapterError(NO_TEXT)
+        if not any(p.glyphs or (p.scan and (p.scan.lines or p.scan.tables)) for p in pages):
+            raise AdapterError(_no_text(pages))
         return pages, notes
     finally:
         document.close()
@@ -125,8 +143,11 @@ def _assemble(pages: list[Any]) -> list[Block]:
     items: list[tuple[str, Union[int, TextLine, Fragment]]] = []
     all_lines: list[TextLine] = []
     for content in pages:
-        fragments, outside = find_tables(content)
-        lines = page_lines(outside, content.number, content.height)
+        if content.scan is not None:
+            fragments, lines = _scanned(content)
+        else:
+            fragments, outside = find_tables(content)
+            lines = page_lines(outside, content.number, content.height)
         all_lines.extend(lines)
         placed: list[tuple[float, str, Union[TextLine, Fragment]]] = [(f.bbox[1], "table", f) for f in fragments]
         placed += [(line.top, "text", line) for line in lines]
@@ -180,6 +201,21 @@ def _assemble(pages: list[Any]) -> list[Block]:
         if grid:
             out.append(Block("table", rows=grid, span=span))
     return out
+
+
+def _scanned(content: Any) -> tuple[list[Any], list[Any]]:
+    """An OCR'd page as table fragments and text lines, like a printed page's (cell confidences
+    kept, so the recognizer marks those cells)."""
+    from auditor.adapters._pdf_lattice import Fragment, cluster
+    from auditor.adapters._pdf_text import TextLine
+
+    fragments = [Fragment(page=content.number, bbox=table.bbox,
+                          cells=[(cell.bbox, cell.text, cell.confidence) for cell in table.cells],
+                          xs=cluster([x for cell in table.cells for x in (cell.x0, cell.x1)], 1.0))
+                 for table in content.scan.tables]
+    lines = [TextLine(line.text, content.number, line.x0, line.x1, line.top, line.bottom)
+             for line in content.scan.lines]
+    return fragments, lines
 
 
 def _is_heading_row(row: tuple[Any, ...]) -> bool:

@@ -53,6 +53,9 @@ class CompiledRule:
     def is_identity(self) -> bool:
         return self.probe is not None
 
+Sink = tuple[list[Finding], list[str]]
+OCR_REVIEW_BELOW = 0.9  # an OCR'd cell read less surely than this is named in the finding
+
 
 def scope_value(value: Any) -> str:
     """How a loop item names its scope in a finding: a cell by id, a section by number."""
@@ -235,6 +238,9 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                     break
             except Missing:
                 continue
+        unsure = [c.id for c in seen.values() if c.origin == "ocr" and (c.confidence or 0.0) < OCR_REVIEW_BELOW]
+        if unsure:
+            text += f"（{'、'.join(unsure)}：该单元格为图像识别结果，请核对原件）"
         cells = tuple(CellRef(c.id, c.value if c.state == "number" else None, c.raw, c.span) for c in seen.values())
         spans = ctx.spans
         return Finding(rule=info.id, severity=level, message=text, scope={k: scope_value(v) for k, v in scope},

@@ -705,12 +705,12 @@ def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:
 
 
 def _cell(cell_id: str, token: Optional[Token], fallback: Span, *, amount: bool) -> Cell:
+    ocr = {"origin": "ocr", "confidence": token.confidence} if token and token.confidence is not None else {}
     if token is None or not token.text.strip():
-        return Cell(cell_id, "", None, "blank", token.span if token else fallback)
+        return Cell(cell_id, "", None, "blank", token.span if token else fallback, **ocr)  # type: ignore[arg-type]
     parsed = parse_value(token.text, amount=amount)
-    origin = "ocr" if token.confidence is not None else None
     return Cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals,
-                origin=origin, confidence=token.confidence)
+                **ocr)  # type: ignore[arg-type]
 
 
 def _short(record: Record) -> str:

@@ -155,7 +155,6 @@ BAD_FILES = {
     "empty": (lambda: b"", "empty"),
     "wrong extension (HTML named .pdf)": (lambda: b"<html><body>hi</body></html>", "no %PDF header"),
     "encrypted": (lambda: (FIXTURES / "encrypted_user_password.pdf").read_bytes(), "encrypted PDF"),
-    "scanned": (lambda: (FIXTURES / "scanned_image_only.pdf").read_bytes(), "no text layer; scanned PDFs need OCR"),
 }
 
 

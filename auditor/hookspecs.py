@@ -7,6 +7,7 @@ work: picks the adapter for a file, writes reporter output atomically, reports n
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Protocol
 
 import pluggy
@@ -56,6 +57,24 @@ class Reporter(Protocol):
 def auditor_adapters() -> list[type[Adapter] | Adapter]:
     """Return format adapters this plugin provides. Called once at start-up; results from all
     plugins are merged and two adapters with the same ``name`` are an error naming both."""
+
+
+@hookspec(firstresult=True)
+def auditor_claim(path: str, head: bytes, by: str) -> Adapter | None:
+    """Return the adapter that reads this file, or None. Called twice per file, first with
+    ``by="extension"`` (claim only files whose name says your format), then, if no plugin
+    claimed it, with ``by="content"`` (claim from ``head``, the first 4 KiB). The first plugin
+    to return an adapter wins; the plain-text fallback is ``trylast`` so any specific format
+    sniffs before it. ``claim(adapter, path, head, by)`` below does the usual thing."""
+
+
+def claim(adapter: Adapter, path: str, head: bytes, by: str) -> Adapter | None:
+    """``adapter`` if its extensions (``by="extension"``) or its ``sniff`` (``by="content"``)
+    say the file is its format — what most ``auditor_claim`` implementations do."""
+    if by == "extension":
+        suffix = PurePath(path).suffix.lower()
+        return adapter if suffix and suffix in adapter.extensions else None
+    return adapter if adapter.sniff(head) else None
 
 
 @hookspec

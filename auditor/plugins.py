@@ -93,6 +93,15 @@ def reporters() -> dict[str, Loaded]:
     return _unique(_collect("auditor_reporters"), "reporter")
 
 
+@lru_cache(maxsize=1)
+def unclaimed_adapters() -> tuple[Any, ...]:
+    """Adapters of plugins that list them (``auditor_adapters``) but implement no
+    ``auditor_claim``: the core claims files for them by extension and ``sniff``."""
+    pm = manager()
+    claimants = {impl.plugin for impl in pm.hook.auditor_claim.get_hookimpls()}
+    return tuple(loaded.obj for loaded in adapters().values() if pm.get_plugin(loaded.plugin) not in claimants)
+
+
 def rule_paths() -> list[Loaded]:
     """Extra rule files/folders shipped by plugins."""
     return _collect("auditor_rule_paths")

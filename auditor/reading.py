@@ -114,19 +114,22 @@ def _read_url(url: str, max_bytes: int) -> bytes:
 
 
 def pick_adapter(path: str, head: bytes):
-    """The adapter for a file: by extension first, then by sniffing its first bytes."""
+    """The adapter for a file, claimed through the ``auditor_claim`` hook (first result wins):
+    by extension first, then by content. A plugin that only lists adapters
+    (``auditor_adapters``) without claiming is asked the same two questions afterwards."""
     from auditor import plugins
+    from auditor.hookspecs import claim
 
+    hook = plugins.manager().hook.auditor_claim
+    for by in ("extension", "content"):
+        chosen = hook(path=path, head=head, by=by)
+        if chosen is None:
+            chosen = next((a for a in plugins.unclaimed_adapters() if claim(a, path, head, by)), None)
+        if chosen is not None:
+            return chosen
     available = [loaded.obj for loaded in plugins.adapters().values()]
-    suffix = Path(path).suffix.lower()
-    for adapter in available:
-        if suffix in adapter.extensions:
-            return adapter
-    # Specific formats first: plain text would claim any readable bytes (a saved .jsp page).
-    for adapter in sorted(available, key=lambda a: getattr(a, "fallback", False)):
-        if adapter.sniff(head):
-            return adapter
     known = ", ".join(sorted({ext for a in available for ext in a.extensions}))
+    suffix = Path(path).suffix.lower()
     raise AdapterError(f"no adapter reads '{suffix or Path(path).name}' files (known: {known})")
 
 

@@ -28,7 +28,7 @@ from auditor.adapters._cells import (
     expand_grid,
     is_data_grid,
 )
-from auditor.hookspecs import hookimpl
+from auditor.hookspecs import claim, hookimpl
 from auditor.model import AdapterError, Block, Document, Span
 
 MAX_MEMBERS = 2000
@@ -246,3 +246,7 @@ class DocxAdapter:
 def auditor_adapters() -> list[type]:
     return [DocxAdapter]
 
+
+@hookimpl
+def auditor_claim(path: str, head: bytes, by: str):
+    return claim(DocxAdapter(), path, head, by)

@@ -29,7 +29,7 @@ from auditor.adapters._cells import (
     expand_grid,
     is_data_grid,
 )
-from auditor.hookspecs import hookimpl
+from auditor.hookspecs import claim, hookimpl
 from auditor.model import AdapterError, Block, Document, Span
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -332,3 +332,7 @@ class HtmlAdapter:
 def auditor_adapters() -> list[type]:
     return [HtmlAdapter]
 
+
+@hookimpl
+def auditor_claim(path: str, head: bytes, by: str):
+    return claim(HtmlAdapter(), path, head, by)

@@ -13,7 +13,7 @@ import codecs
 import json
 from typing import Any, Optional
 
-from auditor.hookspecs import hookimpl
+from auditor.hookspecs import claim, hookimpl
 from auditor.model import (
     AdapterError,
     Cell,
@@ -176,3 +176,8 @@ class JsonAdapter:
 @hookimpl
 def auditor_adapters() -> list[type]:
     return [JsonAdapter]
+
+
+@hookimpl
+def auditor_claim(path: str, head: bytes, by: str):
+    return claim(JsonAdapter(), path, head, by)

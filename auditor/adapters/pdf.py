@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
-from auditor.hookspecs import hookimpl
+from auditor.hookspecs import claim, hookimpl
 from auditor.model import AdapterError, Block, Document, Span
 
 MAX_PAGES = 2000
@@ -228,3 +228,8 @@ def _is_heading_row(row: tuple[Any, ...]) -> bool:
 @hookimpl
 def auditor_adapters() -> list[type]:
     return [PdfAdapter]
+
+
+@hookimpl
+def auditor_claim(path: str, head: bytes, by: str):
+    return claim(PdfAdapter(), path, head, by)

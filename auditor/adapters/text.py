@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 
-from auditor.hookspecs import hookimpl
+from auditor.hookspecs import claim, hookimpl
 from auditor.model import AdapterError, Block, Document, Span
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -50,7 +50,6 @@ class TextAdapter:
     name = "text"
     extensions = (".txt", ".text")
     description = "plain text (UTF-8, GB18030/GBK; any of the scraped table layouts)"
-    fallback = True  # sniffed last: any decodable bytes look like text
 
     def sniff(self, head: bytes) -> bool:
         if not head or _looks_binary(head):
@@ -74,3 +73,9 @@ class TextAdapter:
 @hookimpl
 def auditor_adapters():
     return [TextAdapter]
+
+
+@hookimpl(trylast=True)
+def auditor_claim(path: str, head: bytes, by: str):
+    """Any file nobody else claims, if it decodes as text (a saved page named .jsp)."""
+    return claim(TextAdapter(), path, head, by)

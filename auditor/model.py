@@ -82,8 +82,8 @@ class RawCell:
 class Block:
     """A paragraph/line of text (``rows`` empty) or a table grid (``text`` empty).
 
-    Text adapters emit one block per line; structured adapters (HTML, DOCX, PDF) emit
-    paragraphs and tables in reading order.
+    The text adapter emits the whole file as one block (the recognizer numbers its lines);
+    structured adapters (HTML, DOCX, PDF) emit paragraphs and tables in reading order.
     """
 
     kind: Literal["text", "table"]

@@ -62,12 +62,13 @@ class TextAdapter:
 
     def read(self, path: str, data: bytes) -> Document:
         text, encoding = decode(data)
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        blocks = tuple(Block(kind="text", text=line, span=Span(line=number))
-                       for number, line in enumerate(lines, start=1))
-        if not any(line.strip() for line in lines):
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
             raise AdapterError("file holds only whitespace")
-        return Document(path=path, adapter=self.name, blocks=blocks, encoding=encoding)
+        # One block for the whole file: the recognizer splits it into lines, numbering them from
+        # the block's first line (a block per line cost more than reading the file).
+        return Document(path=path, adapter=self.name, blocks=(Block(kind="text", text=text, span=Span(line=1)),),
+                        encoding=encoding)
 
 
 @hookimpl

@@ -57,6 +57,7 @@ _DEPARTMENT_END = re.compile(
 _GOVERNMENT_MARK = re.compile(r"本级|人民政府$|政府$")
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}|[０-９]{4}")
 _TITLE_KEY = re.compile(r"^\s*(?:标题|题目|名称)\s*[:：]\s*")
 _AGENCY_TAIL = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}$")
 
@@ -165,7 +166,12 @@ _YEAR_IN_TEXT = re2.compile(r"((?:19|20)\d{2})\s*年")
 def published_date(items: list[Item]) -> tuple[Optional[str], Optional[Span]]:
     """A line that is only a date (``2021年1月29日``, ``2021-01-15 11:03``, ``发布日期：…``)."""
     for item in items:
-        if item.grid is not None or len(item.text) > 60 or not any(ch.isdigit() for ch in item.text[-12:]):
+        text = item.text
+        # A date line is short and holds a year of four digits: skip table values (0 |) quickly.
+        if item.grid is None and 8 <= len(text.strip()) <= 60 and ("年" in text or "-" in text or "/" in text
+                                                                  or "." in text) and _FOUR_DIGITS.search(text):
+            pass
+        else:
             continue
         text = unicodedata.normalize("NFKC", item.stripped)
         match = PUBLISHED_LINE_RE.match(text)

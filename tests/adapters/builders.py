@@ -25,6 +25,7 @@ from typing import Optional, Union
 from auditor.model import Report
 from auditor.reading import read_document
 from auditor.recognize import recognize
+from auditor.recognize.items import items_from_blocks
 from auditor.templates import load
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "adapters"
@@ -144,7 +145,7 @@ def plan_from_text(path: Path) -> Plan:
     """The seed's lines, with each recognized table's section body replaced by its grid."""
     document = read_document(path)
     reports = recognize(document)
-    lines = {block.span.line: block.text for block in document.blocks if block.kind == "text"}
+    lines = {item.span.line: item.text for item in items_from_blocks(document.blocks) if item.grid is None}
     replaced: dict[int, tuple[int, TableSpec]] = {}  # first body line -> (last body line, table)
     for report in reports:
         for table in report.tables:

@@ -332,7 +332,6 @@ class _Labels:
 
     def __init__(self, format_id: str):
         self.template = templates.load(format_id) if format_id in templates.FORMATS else None
-        self.groups = {g.id: g.label for g in self.template.t3_groups} if self.template else {}
 
     def of(self, cid: str) -> tuple[str, str, str]:
         table, _, rest = cid.partition(".")
@@ -340,11 +339,7 @@ class _Labels:
         name = templates.TABLE_NAMES.get(table, table)
         if self.template is None:
             return name, row, column
-        label = self.template.row_label(table, row)
-        group = next((r.group for r in self.template.rows(table) if r.id == row), "")
-        if table == "t3" and group in self.groups and group != "results":
-            label = f"{self.groups[group]}·{label}"
-        return name, label, self.template.column_label(table, column)
+        return name, self.template.full_row_label(table, row), self.template.column_label(table, column)
 
 
 def _explains_words(count: int) -> str:

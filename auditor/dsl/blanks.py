@@ -16,7 +16,6 @@ from auditor.dsl.runtime import axes, row_cell_ids
 from auditor.model import Cell, Report
 
 RegionKind = Literal["table", "column", "row", "cells"]
-LINE_TABLES = ("t3", "t4")  # tables printed as a plain grid, where a column is a line to fill
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def blank_regions(report: Report, format_id: str) -> tuple[BlankRegion, ...]:
                                        f"{name}整表未填写（{_extent(len(rows), len(columns), len(ids))}）"))
             continue
         taken: set[str] = set()
-        if table in LINE_TABLES and len(rows) > 1:
+        if template.table(table).plain_grid and len(rows) > 1:
             for column in axes(format_id, table, "column"):
                 cids = [cid for cid in ids if cid.rpartition(".")[2] == column]
                 if len(cids) > 1 and all(cid in blank for cid in cids):

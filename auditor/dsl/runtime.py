@@ -205,9 +205,7 @@ def axes(format_id: str, table: str, kind: str) -> tuple[Axis, ...]:
     template = templates.load(format_id)
     if kind == "column":
         return tuple(Axis(c.id, table, kind, c.label) for c in template.columns(table))
-    groups = {g.id: g.label for g in template.t3_groups} if table == "t3" else {}
-    return tuple(Axis(r.id, table, kind, r.label,
-                      f"{groups[r.group]}·{r.label}" if r.group in groups and r.group != "results" else r.label)
+    return tuple(Axis(r.id, table, kind, r.label, template.full_row_label(table, r.id))
                  for r in template.rows(table))
 
 

@@ -30,6 +30,7 @@ class Label:
     group: str = ""
     signed: bool = False
     amount: bool = False
+    outer: bool = False  # a subgroup heading over other groups: its rows are named without it
 
     @property
     def wordings(self) -> tuple[str, ...]:
@@ -83,6 +84,11 @@ class TableSpec:
     @property
     def rows(self) -> tuple[Label, ...]:
         return tuple(r for g in self.groups for r in g.rows)
+
+    @property
+    def plain_grid(self) -> bool:
+        """Printed as one grid (every row the same columns), so a column is a line to fill."""
+        return len(self.groups) == 1
 
     @property
     def columns(self) -> tuple[Label, ...]:
@@ -141,6 +147,15 @@ class Template:
     def row_label(self, table: str, row: str) -> str:
         return next((r.label for r in self.rows(table) if r.id == row), row)
 
+    def full_row_label(self, table: str, row: str) -> str:
+        """A row named with its group where the form prints one (（三）不予公开·1.属于国家秘密)."""
+        spec = self.table(table)
+        found = next((r for r in spec.rows if r.id == row), None)
+        if found is None:
+            return row
+        group = next((g for g in spec.subgroups if g.id == found.group and not g.outer), None)
+        return f"{group.label}·{found.label}" if group else found.label
+
     def columns(self, table: str) -> tuple[Label, ...]:
         return self.table(table).columns
 
@@ -183,7 +198,7 @@ class Template:
 def _labels(items: list[dict]) -> tuple[Label, ...]:
     return tuple(Label(id=i["id"], label=i["label"], variants=tuple(i.get("variants", ())),
                        group=i.get("group", ""), signed=i.get("signed", False),
-                       amount=i.get("amount", False)) for i in items)
+                       amount=i.get("amount", False), outer=i.get("outer", False)) for i in items)
 
 
 def _table(raw: dict) -> TableSpec:

@@ -335,6 +335,27 @@ def fn_table_name(table: str) -> str:
     return templates.TABLE_NAMES.get(table, table)
 
 
+@_register("table_title", "table_title(id)", "The title the form prints over a table: t3 → "
+           "收到和处理政府信息公开申请情况.", _check_table_name)
+def fn_table_title(table: str) -> str:
+    titles = {t.id: t.title for fmt in templates.FORMATS for t in templates.load(fmt).tables}
+    return titles.get(str(table), str(table))
+
+
+def _check_section_heading(types: Sequence[Type]) -> Type:
+    _arity(types, 1, 1, "section_heading")
+    _expect(types, 0, is_number, "a section number 1–6", "section_heading")
+    return STRING
+
+
+@_register("section_heading", "section_heading(n)", "The standard heading of section n: 1 → 总体情况.",
+           _check_section_heading)
+def fn_section_heading(number: Num) -> str:
+    wanted = int(plain(number))
+    template = templates.load(templates.FORMATS[-1])
+    return next((s.heading for s in template.sections if s.number == wanted), "")
+
+
 def _check_split_rows(types: Sequence[Type]) -> Type:
     _arity(types, 2, 2, "split_rows")
     _expect(types, 0, is_stringy, "a table id", "split_rows")

@@ -29,6 +29,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     """Show what was recognized in FILES (documents, sections, metadata, every cell)."""
     from auditor.model import AdapterError
     from auditor.reading import load_reports
+    from auditor.reporters.escape import terminal
     from auditor.summary import text_summary
 
     documents: list[dict] = []
@@ -38,7 +39,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
             reports = load_reports(path)
         except AdapterError as exc:
             failed += 1
-            click.echo(f"{path}: error: {exc}", err=True)
+            click.echo(terminal(f"{path}: error: {exc}"), err=True)
             if output_format == "json":
                 documents.append({"source": path, "index": 0, "kind": None, "error": str(exc)})
             continue
@@ -46,7 +47,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
             if output_format == "json":
                 documents.append(report.to_json())
             else:
-                click.echo(text_summary(report))
+                click.echo(terminal(text_summary(report), lines=True))
     if output_format == "json":
         click.echo(json.dumps({"documents": documents}, ensure_ascii=False, indent=2))
     if failed:

@@ -276,7 +276,10 @@ class DocxAdapter:
         except Exception as exc:  # lxml.etree.XMLSyntaxError, ValueError from python-docx internals
             first_line = str(exc).splitlines()[0] if str(exc) else ""
             raise AdapterError(f"corrupt .docx: {type(exc).__name__}: {first_line}") from None
-        body = document.element.body
+        # A main part in another namespace (a mistyped xmlns:w) comes back as a plain XML element.
+        body = getattr(document.element, "body", None)
+        if body is None:
+            raise AdapterError("corrupt .docx: the main part is not a Word document body (w:document/w:body)")
         blocks = _BodyReader().read(body)
         if not blocks:
             raise AdapterError("the .docx holds no text (empty document, or only images: no OCR yet)")

@@ -34,6 +34,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
     from auditor.limits import TimeLimitExceeded, time_limit
     from auditor.model import AdapterError
     from auditor.reading import load_reports
+    from auditor.reporters.escape import terminal
     from auditor.summary import text_summary
     from auditor.worker import display_path
 
@@ -47,7 +48,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         except (AdapterError, TimeLimitExceeded) as exc:
             failed += 1
             reason = str(exc) if isinstance(exc, AdapterError) else f"timed out after {PARSE_TIMEOUT:g} s"
-            click.echo(f"{shown}: error: {reason}", err=True)
+            click.echo(terminal(f"{shown}: error: {reason}"), err=True)
             if output_format == "json":
                 documents.append({"source": shown, "index": 0, "kind": None, "error": reason})
             continue
@@ -57,7 +58,7 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
             if output_format == "json":
                 documents.append(report.to_json())
             else:
-                click.echo(text_summary(report))
+                click.echo(terminal(text_summary(report), lines=True))
     if output_format == "json":
         click.echo(json.dumps({"documents": documents}, ensure_ascii=False, indent=2))
     if failed:

@@ -209,11 +209,30 @@ def _load_files(files: Iterable[Path], diagnostics: list[Diagnostic]) -> list[Lo
     return packs
 
 
+MAX_RULE_FILE_BYTES = 4 * 1024 * 1024  # the parser's 1,000,000-character limit in UTF-8, and a margin
+
+
 def _read(path: Path) -> str:
+    """A rule file's text: regular files only (a FIFO would block and ``/dev/zero`` never end),
+    at most ``MAX_RULE_FILE_BYTES``."""
+    import os
+    import stat
+
+    def refuse(message: str) -> RuleFileError:
+        return RuleFileError([Diagnostic(str(path), 0, 0, message)])
+
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise refuse("not a regular file (a folder, FIFO or device): not read as a rule file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped between the two looks
+                raise refuse("not a regular file: not read as a rule file")
+            data = handle.read(MAX_RULE_FILE_BYTES + 1)
     except OSError as exc:
-        raise RuleFileError([Diagnostic(str(path), 0, 0, f"cannot read rule file: {exc.strerror or exc}")]) from None
+        raise refuse(f"cannot read rule file: {exc.strerror or exc}") from None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise refuse(f"rule file is larger than {MAX_RULE_FILE_BYTES // 2**20} MiB")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -8,14 +8,21 @@ vertical ``w:vMerge`` (a continuing cell repeats the text of the cell that resta
 content controls (``w:sdt``) around paragraphs, rows and cells, and tables nested in cells
 (a table holding tables is layout and is unwrapped, as in HTML).
 
-Before python-docx sees the bytes, the zip directory is checked for bombs: member count, total
-uncompressed size, per-member compression ratio and the size of the main document part.
+Before python-docx sees the bytes, the package is checked for bombs twice. The zip directory
+first (member count, total uncompressed size, per-member compression ratio, the size of the main
+document part), which is cheap but only as honest as the file. Then every member is inflated in
+small pieces, only counting bytes, and refused the moment it inflates past the size its directory
+entry states: zipfile itself trusts that size and inflates a member in one call of up to 2 GiB,
+so a directory that lies about sizes would otherwise cost gigabytes before failing its CRC check.
+Once every member is known to inflate to what the checked directory says, python-docx reads it.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any, Optional
 
@@ -36,6 +43,9 @@ MAX_UNCOMPRESSED = 256 * 1024 * 1024
 MAX_PART = 64 * 1024 * 1024
 MAX_RATIO = 100  # deflate reaches ~20:1 on WordprocessingML; bombs are 1000:1 and more
 RATIO_FLOOR = 1024 * 1024  # small parts may compress well without being a threat
+INFLATE_PIECE = 1 << 16  # bytes inflated per step while counting
+# Word writes members stored or deflated; others (bzip2, LZMA) inflate without a per-call bound.
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P, _TBL, _TR, _TC = (f"{{{_W}}}{t}" for t in ("p", "tbl", "tr", "tc"))
@@ -81,7 +91,38 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
         kind = "an Excel workbook" if any(n.startswith("xl/") for n in names) else \
             "a PowerPoint file" if any(n.startswith("ppt/") for n in names) else "not a Word document"
         raise AdapterError(f"not a .docx: {kind} (wrong extension?)")
+    for member in members:
+        check_inflated(package, member)
     return package
+
+
+def check_inflated(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Inflate one member in pieces, counting bytes; ``AdapterError`` as soon as it passes the
+    size its directory entry states (the size ``check_zip`` has already held to the limits)."""
+    if member.compress_type not in _METHODS:
+        raise AdapterError(f"refusing .docx: '{member.filename}' uses zip compression method "
+                           f"{member.compress_type} (Word writes only stored or deflated members)")
+    stated = member.file_size
+    # zipfile stops at the stated size and only then checks the CRC: let it run a little past,
+    # so a lie is seen as bytes beyond the statement rather than as a bad checksum.
+    probe = copy.copy(member)
+    probe.file_size = stated + 2 * INFLATE_PIECE
+    total = 0
+    try:
+        with package.open(probe) as stream:
+            while True:
+                piece = stream.read(INFLATE_PIECE)
+                if not piece:
+                    break
+                total += len(piece)
+                if total > stated:
+                    raise AdapterError(f"refusing .docx: '{member.filename}' inflates past the {stated:,} bytes "
+                                       "its zip directory states: possible zip bomb")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise AdapterError(f"corrupt or truncated .docx ('{member.filename}': {exc})") from None
+    except zlib.error as exc:
+        raise AdapterError(f"corrupt .docx: '{member.filename}' does not inflate ({exc})") from None
+    return total
 
 
 def _paragraph_text(p: Any) -> str:
@@ -235,7 +276,10 @@ class DocxAdapter:
         except Exception as exc:  # lxml.etree.XMLSyntaxError, ValueError from python-docx internals
             first_line = str(exc).splitlines()[0] if str(exc) else ""
             raise AdapterError(f"corrupt .docx: {type(exc).__name__}: {first_line}") from None
-        body = document.element.body
+        # A main part in another namespace (a mistyped xmlns:w) comes back as a plain XML element.
+        body = getattr(document.element, "body", None)
+        if body is None:
+            raise AdapterError("corrupt .docx: the main part is not a Word document body (w:document/w:body)")
         blocks = _BodyReader().read(body)
         if not blocks:
             raise AdapterError("the .docx holds no text (empty document, or only images: no OCR yet)")

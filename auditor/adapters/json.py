@@ -136,6 +136,8 @@ class JsonAdapter:
             raise AdapterError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
         except RecursionError:
             raise AdapterError("invalid JSON: nested too deeply") from None
+        except ValueError as exc:  # an integer past Python's digit limit (4,300 by default)
+            raise AdapterError(f"invalid JSON: {str(exc).split(':')[0]}") from None
         if isinstance(payload, dict) and "documents" in payload:
             items, prefix = payload["documents"], "$.documents"
             if not isinstance(items, list):

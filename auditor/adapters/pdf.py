@@ -110,7 +110,10 @@ def _read_pages(data: bytes) -> tuple[list[Any], list[str]]:
             raise AdapterError(f"PDF has {count} pages, over the {MAX_PAGES}-page limit")
         pages, notes = [], []
         for index in range(count):
-            page = document[index]
+            try:
+                page = document[index]
+            except Exception as exc:  # PdfiumError: a page object PDFium cannot load (found by tests/fuzz)
+                raise AdapterError(f"corrupt PDF: page {index + 1} cannot be loaded ({type(exc).__name__})") from None
             try:
                 content = read_page(page, index + 1)
                 if not content.glyphs and content.pictures and ocr.available():

@@ -35,7 +35,9 @@ class AuditUsageError(click.ClickException):
     exit_code = 2
 
     def show(self, file: Optional[TextIO] = None) -> None:
-        click.echo(f"auditor: error: {self.format_message()}", err=True)
+        from auditor.reporters.escape import terminal
+
+        click.echo(terminal(f"auditor: error: {self.format_message()}", lines=True), err=True)
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,9 @@ class Progress:
         if not self.enabled:
             return
         filled = self.WIDTH * done // max(total, 1)
-        name = os.path.basename(path)[:40]
+        from auditor.reporters.escape import terminal
+
+        name = terminal(os.path.basename(path)[:40])
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} {name}\x1b[K")
         sys.stderr.flush()
         self.drawn = True

@@ -17,6 +17,14 @@ SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
 SHOWN_PER_RULE = 5
 
 
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` of text holding outside words (rule titles, file names, findings quoting a
+    report), with line feeds kept and every other control character shown, not sent."""
+    from auditor.reporters.escape import terminal
+
+    click.echo(terminal(text, lines=True), err=err, nl=nl)
+
+
 def _load(paths: Sequence[str], standard: bool = True, select: Sequence[str] = (), ignore: Sequence[str] = ()):
     """Compile rules or exit 2 with every diagnostic on stderr."""
     from auditor.engine import RuleFileError, load_rules
@@ -24,7 +32,7 @@ def _load(paths: Sequence[str], standard: bool = True, select: Sequence[str] = (
     try:
         return load_rules(paths, standard=standard, select=select, ignore=ignore)
     except RuleFileError as exc:
-        click.echo(exc.render(), err=True)
+        _echo(exc.render(), err=True)
         sys.exit(2)
 
 
@@ -47,7 +55,7 @@ def list_rules(paths: tuple[str, ...], no_standard: bool, select: tuple[str, ...
     ruleset = _load(paths, not no_standard, select, ignore)
     width = max((len(r.id) for r in ruleset.rules), default=10)
     for info in ruleset.rules:
-        click.echo(f"{info.id:<{width}}  {info.severity:<7}  {info.title}  [{info.pack}]")
+        _echo(f"{info.id:<{width}}  {info.severity:<7}  {info.title}  [{info.pack}]")
 
 
 @rules.command("check")
@@ -62,11 +70,11 @@ def check_rules(files: tuple[str, ...]) -> None:
             ruleset = load_rules([name])
         except RuleFileError as exc:
             failed = True
-            click.echo(exc.render(), err=True)
+            _echo(exc.render(), err=True)
             continue
         own = {str(Path(f).resolve()) for f in rule_files(name)}
         count = sum(1 for c in ruleset.compiled if str(Path(c.path).resolve()) in own)
-        click.echo(f"{name}: ok ({count} rule{'s' if count != 1 else ''})")
+        _echo(f"{name}: ok ({count} rule{'s' if count != 1 else ''})")
     if failed:
         sys.exit(2)
 
@@ -83,9 +91,9 @@ def doc_rules(paths: tuple[str, ...], no_standard: bool, output: Optional[str]) 
     text = render_docs(ruleset)
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        _echo(f"wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
 
 
 @rules.command("test")
@@ -101,7 +109,7 @@ def test_rules(paths: tuple[str, ...], verbose: bool) -> None:
     files = [f for t in targets for f in rule_files(t)]
     for target in targets:
         if not target.exists():
-            click.echo(f"{target}: error: no such rule file or folder", err=True)
+            _echo(f"{target}: error: no such rule file or folder", err=True)
             sys.exit(2)
     ran = failed = 0
     for rule_file in files:
@@ -109,21 +117,21 @@ def test_rules(paths: tuple[str, ...], verbose: bool) -> None:
         try:
             results, untested = run_pack_cases(rule_file, ruleset)
         except CaseFileError as exc:
-            click.echo(f"error: {exc}", err=True)
+            _echo(f"error: {exc}", err=True)
             sys.exit(2)
         for result in results:
             ran += 1
             if result.ok:
                 if verbose:
-                    click.echo(f"PASS {rule_file.name}: {result.case.name}")
+                    _echo(f"PASS {rule_file.name}: {result.case.name}")
                 continue
             failed += 1
-            click.echo(f"FAIL {rule_file.name}: {result.case.name}")
+            _echo(f"FAIL {rule_file.name}: {result.case.name}")
             for problem in result.problems:
-                click.echo(f"     {problem}")
+                _echo(f"     {problem}")
         for rule_id, missing in untested.items():
-            click.echo(f"warning: {rule_file.name}: {rule_id} has no {' and no '.join(missing)} case", err=True)
-    click.echo(f"{ran} case{'s' if ran != 1 else ''}, {failed} failed")
+            _echo(f"warning: {rule_file.name}: {rule_id} has no {' and no '.join(missing)} case", err=True)
+    _echo(f"{ran} case{'s' if ran != 1 else ''}, {failed} failed")
     if failed:
         sys.exit(1)
 
@@ -151,14 +159,14 @@ def check(files: tuple[str, ...], rule_paths: tuple[str, ...], no_standard: bool
             reports = load_reports(path)
         except AdapterError as exc:
             unreadable = True
-            click.echo(f"{path}: 无法读取：{exc}", err=True)
+            _echo(f"{path}: 无法读取：{exc}", err=True)
             continue
         for report in reports:
             documents += 1
             outcomes = ruleset.evaluate(report)
-            click.echo(_heading(path, report))
+            _echo(_heading(path, report))
             if report.kind == "other":
-                click.echo("  不是年度报告，未检查")
+                _echo("  不是年度报告，未检查")
                 continue
             shown = False
             for outcome in outcomes:
@@ -168,15 +176,15 @@ def check(files: tuple[str, ...], rule_paths: tuple[str, ...], no_standard: bool
                     warnings += finding.severity == "warning"
                     if number < SHOWN_PER_RULE or show_all:
                         line = f"（第{finding.line}行）" if finding.line else ""
-                        click.echo(f"  {SEVERITY_WORDS[finding.severity]} {finding.rule}  {finding.message}{line}")
+                        _echo(f"  {SEVERITY_WORDS[finding.severity]} {finding.rule}  {finding.message}{line}")
                 hidden = len(outcome.findings) - SHOWN_PER_RULE
                 if hidden > 0 and not show_all:
-                    click.echo(f"  …… {outcome.rule.id} 另有{hidden}条（--all 显示全部）")
+                    _echo(f"  …… {outcome.rule.id} 另有{hidden}条（--all 显示全部）")
                 if verbose and outcome.status == "not_assessable":
-                    click.echo(f"  无法评估 {outcome.rule.id}  {outcome.reason}")
+                    _echo(f"  无法评估 {outcome.rule.id}  {outcome.reason}")
             if not shown:
-                click.echo("  未发现问题")
-    click.echo(f"共{documents}份文档：错误{errors}条，警告{warnings}条")
+                _echo("  未发现问题")
+    _echo(f"共{documents}份文档：错误{errors}条，警告{warnings}条")
     if errors or unreadable:
         sys.exit(1)
 

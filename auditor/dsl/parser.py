@@ -56,11 +56,46 @@ def parse(source: str, path: str = "<rules>") -> ast.RuleFile:
     """Parse a whole rule file. Raises ``RuleFileError`` and nothing else on bad input."""
     if len(source) > MAX_SOURCE_CHARS:
         raise RuleFileError([Diagnostic(path, 0, 0, f"rule file is larger than {MAX_SOURCE_CHARS} characters")])
-    if "\x00" in source:
-        line = source[: source.index("\x00")].count("\n") + 1
-        raise RuleFileError.at(path, source, line, 1, "rule file contains a NUL byte (is it a binary file?)")
+    not_rules = _not_a_rule_file(source, path)
+    if not_rules is not None:
+        raise not_rules
     tree = _parse_tree(source, path, "start")
     return _build(lambda: _ToAst(source, path).transform(tree), source, path)
+
+
+RULE_FILE_START = ("pack", "rule", "include")
+_BLANK = " \t\f\r\u3000"  # what the grammar ignores between tokens, besides line feeds
+
+
+def _not_a_rule_file(source: str, path: str) -> Optional[RuleFileError]:
+    """An error for text that is not a rule file at all, naming no byte of it: a link in a
+    rules folder may point at ``/proc/self/environ`` or a credentials file, and an error
+    quoting its first line would print the secret. A rule file begins, after blank lines and
+    comments, with ``pack``, ``rule`` or ``include``, and holds no NUL byte."""
+    if "\x00" in source:
+        at = source.index("\x00")
+        line, column = source.count("\n", 0, at) + 1, at - source.rfind("\n", 0, at)
+        return RuleFileError([Diagnostic(path, line, column, "not a rule file: it contains a NUL byte (is it a binary "
+                                         "file?); its content is not shown")])
+    for number, line in enumerate(source.split("\n"), start=1):
+        text = line.lstrip(_BLANK)
+        if not text or text.startswith("#"):
+            continue
+        word = _leading_word(text)
+        if word in RULE_FILE_START:
+            return None
+        hint = did_you_mean(word, RULE_FILE_START) if word else ""
+        return RuleFileError([Diagnostic(path, number, len(line) - len(text) + 1,
+                                         "not a rule file: a rule file begins with 'pack', 'rule' or 'include' "
+                                         f"(after comments); its content is not shown{hint}")])
+    return None
+
+
+def _leading_word(text: str) -> str:
+    end = 0
+    while end < len(text) and end < 20 and (text[end].isascii() and (text[end].isalnum() or text[end] == "_")):
+        end += 1
+    return text[:end]
 
 
 def parse_expression(text: str, path: str, source: str, line: int, column: int) -> ast.Expr:

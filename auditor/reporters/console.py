@@ -1,6 +1,8 @@
 """``--format console`` (the default): findings grouped by document as ``file:line``, Chinese
 messages with the numbers, colour on a terminal. The closing summary (``summary_text``) goes to
-standard error, so piping the findings somewhere keeps them clean."""
+standard error, so piping the findings somewhere keeps them clean. Every piece of outside text
+(file names, agency names, messages quoting a report, waiver reasons) goes through
+``escape.terminal``, so no control sequence in a report or its name reaches the terminal."""
 
 from __future__ import annotations
 
@@ -21,12 +23,14 @@ from auditor.reporters import (
     waiver_notes,
     was_audited,
 )
+from auditor.reporters.escape import terminal
 
 STYLE = {"error": "31;1", "warning": "33", "info": "36", "waived": "2", "head": "1", "ok": "32", "fix": "35;1"}
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 
 
 def _paint(text: str, style: str, color: bool) -> str:
+    """``text`` (already escaped) in a style: these are the only escape sequences written."""
     return f"\x1b[{STYLE[style]}m{text}\x1b[0m" if color else text
 
 
@@ -34,12 +38,13 @@ def _document_lines(doc: DocumentResult, run: AuditRun, color: bool) -> list[str
     head = f"{document_key(doc, run)}  {document_title(doc)}"
     if doc.report is not None and doc.report.format:
         head += f"（{doc.report.format}格式）"
-    lines = [_paint(head, "head", color)]
+    lines = [_paint(terminal(head), "head", color)]
     if doc.error is not None:
-        lines.append(f"  {location(doc)}: {_paint('错误', 'error', color)} 无法读取或识别: {doc.error}")
+        lines.append(f"  {terminal(location(doc))}: {_paint('错误', 'error', color)} 无法读取或识别: "
+                     f"{terminal(doc.error)}")
         return lines
     if not was_audited(doc):
-        lines.append("  " + not_audited_reason(doc))
+        lines.append("  " + terminal(not_audited_reason(doc)))
         return lines
     groups, rest = correction_groups(doc)
     if not doc.findings:
@@ -47,17 +52,17 @@ def _document_lines(doc: DocumentResult, run: AuditRun, color: bool) -> list[str
     # Findings a correction explains go under it (still listed): the likely slip comes first.
     for group in groups:
         if len(group.options) == 1:
-            lines.append(f"  {_paint(group.headline, 'fix', color)}: {group.options[0].message}")
+            lines.append(f"  {_paint(group.headline, 'fix', color)}: {terminal(group.options[0].message)}")
         else:
             lines.append(f"  {_paint(group.headline, 'fix', color)}:")
-            lines += [f"    {CIRCLED[n] if n < len(CIRCLED) else n + 1} {option.message}"
+            lines += [f"    {CIRCLED[n] if n < len(CIRCLED) else n + 1} {terminal(option.message)}"
                       for n, option in enumerate(group.options)]
         lines += ["  " + _finding_line(doc, f, color) for f in _ordered(group.findings)]
     lines += [_finding_line(doc, f, color) for f in _ordered(rest)]
     not_assessable = [o for o in doc.outcomes if o.status == "not_assessable"]
     if not_assessable:
-        lines.append(_paint("  无法评估: " + "、".join(f"{o.rule.id}（{o.reason}）" if o.reason else o.rule.id
-                                                   for o in not_assessable), "waived", color))
+        lines.append(_paint(terminal("  无法评估: " + "、".join(f"{o.rule.id}（{o.reason}）" if o.reason else o.rule.id
+                                                            for o in not_assessable)), "waived", color))
     return lines
 
 
@@ -72,8 +77,9 @@ def _finding_line(doc: DocumentResult, finding: Finding, color: bool) -> str:
         waiver = finding.waived or {}
         text = (f"  {location(doc, finding)}: 已豁免 {finding.rule} {finding.message}"
                 f"（{waiver.get('reason', '')}；{waiver.get('approved_by', '')}，至{waiver.get('expires', '')}）")
-        return _paint(text, "waived", color)
-    return f"  {location(doc, finding)}: {_paint(severity, finding.severity, color)} {finding.rule} {finding.message}"
+        return _paint(terminal(text), "waived", color)
+    return (f"  {terminal(location(doc, finding))}: {_paint(severity, finding.severity, color)} "
+            f"{terminal(finding.rule)} {terminal(finding.message)}")
 
 
 def render_console(run: AuditRun, *, color: bool = False) -> str:
@@ -93,10 +99,10 @@ def summary_text(run: AuditRun, *, color: bool = False) -> str:
         f"{counts['info']} 个提示，{s['waived']} 个已豁免",
     ]
     if s["by_rule"]:
-        lines.append("按规则: " + "，".join(f"{rule} {n}" for rule, n in s["by_rule"].items()))
+        lines.append(terminal("按规则: " + "，".join(f"{rule} {n}" for rule, n in s["by_rule"].items())))
     if s["waived_by_rule"]:
-        lines.append("已豁免: " + "，".join(f"{rule} {n}" for rule, n in s["waived_by_rule"].items()))
-    lines += [_paint(note, "warning", color) for note in waiver_notes(run)]
+        lines.append(terminal("已豁免: " + "，".join(f"{rule} {n}" for rule, n in s["waived_by_rule"].items())))
+    lines += [_paint(terminal(note), "warning", color) for note in waiver_notes(run)]
     return "\n".join(lines) + "\n"
 
 

@@ -1,6 +1,7 @@
 """``--format csv``: one row per document for a spreadsheet. UTF-8 with a byte-order mark,
 because Excel (what supervising offices open it with) reads BOM-less UTF-8 as the local code
-page and turns the agency names into mojibake."""
+page and turns the agency names into mojibake. Text that a spreadsheet would take for a formula
+(an agency or file name starting with ``=``, ``+``, ``-``, ``@``) is written as text."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 from auditor.hookspecs import hookimpl
 from auditor.model import AuditRun
 from auditor.reporters import active_findings, count_by_severity, waived_findings, was_audited
+from auditor.reporters.escape import spreadsheet_cell
 
 COLUMNS = ("source", "index", "agency", "year", "format", "kind", "status", "errors", "warnings", "infos",
            "waived", "failing_rules", "waived_rules", "error", "sha256")
@@ -31,14 +33,14 @@ def render_csv(run: AuditRun) -> bytes:
         report = doc.report
         active = active_findings(doc)
         counts = count_by_severity(active)
-        writer.writerow([
+        writer.writerow([spreadsheet_cell(value) for value in (
             doc.path, doc.index,
             (report.agency or "") if report else "", (report.year or "") if report else "",
             (report.format or "") if report else "", report.kind if report else "",
             _status(doc), counts["error"], counts["warning"], counts["info"], len(waived_findings(doc)),
             " ".join(sorted({f.rule for f in active})), " ".join(sorted({f.rule for f in waived_findings(doc)})),
             doc.error or "", doc.sha256 or "",
-        ])
+        )])
     return buffer.getvalue().encode("utf-8-sig")
 
 

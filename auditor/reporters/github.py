@@ -2,7 +2,8 @@
 
 GitHub shows only the first few annotations of a step, so the summary comes first; then
 unreadable inputs and errors, then warnings; waived findings are notices. Every document, clean
-ones too, is listed in a collapsed log group at the end."""
+ones too, is listed in a collapsed log group at the end. Outside text (file names, agency names,
+messages) is escaped by ``escape``: it can neither end a command nor start one."""
 
 from __future__ import annotations
 
@@ -17,28 +18,21 @@ from auditor.reporters import (
     waiver_notes,
     was_audited,
 )
+from auditor.reporters.escape import workflow_message, workflow_plain, workflow_property
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
-
-
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _command(kind: str, message: str, *, file: str | None = None, line: int | None = None,
              title: str | None = None) -> str:
     props = []
     if file:
-        props.append(f"file={_property(file)}")
+        props.append(f"file={workflow_property(file)}")
     if line is not None:
         props.append(f"line={line}")
     if title:
-        props.append(f"title={_property(title)}")
-    return f"::{kind} {','.join(props)}::{_data(message)}" if props else f"::{kind}::{_data(message)}"
+        props.append(f"title={workflow_property(title)}")
+    return f"::{kind} {','.join(props)}::{workflow_message(message)}" if props else f"::{kind}::{workflow_message(message)}"
 
 
 def render_github(run: AuditRun) -> str:
@@ -76,7 +70,7 @@ def render_github(run: AuditRun) -> str:
 def _document_list(run: AuditRun) -> list[str]:
     """Every input, clean ones included, as a collapsed log group (plain lines are not
     annotations, so they do not count against GitHub's per-step limit)."""
-    lines = [f"::group::auditor: {len(run.documents)} 份文档"]
+    plain = []
     for doc in run.documents:
         if doc.error is not None:
             status = f"无法读取: {doc.error}"
@@ -85,9 +79,8 @@ def _document_list(run: AuditRun) -> list[str]:
         else:
             active = [f for f in doc.findings if not is_waived(f)]
             status = f"{len(active)} 个问题" if active else "通过"
-        lines.append(f"{_data(doc.path)}#{doc.index + 1} {_data(document_title(doc))}: {_data(status)}")
-    lines.append("::endgroup::")
-    return lines
+        plain.append(f"{doc.path}#{doc.index + 1} {document_title(doc)}: {status}")
+    return [f"::group::auditor: {len(run.documents)} 份文档", *workflow_plain(plain), "::endgroup::"]
 
 
 class GithubReporter:

@@ -12,7 +12,6 @@ No external resources: the file is mailed around and opened offline.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any, Optional
 
 from auditor import templates
@@ -32,6 +31,7 @@ from auditor.reporters import (
     waiver_notes,
     was_audited,
 )
+from auditor.reporters.escape import script_json
 
 TABLE_TITLES = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
                 "t4": "表四 政府信息公开行政复议、行政诉讼情况"}
@@ -405,7 +405,7 @@ def render_html(run: AuditRun, *, title: Optional[str] = None) -> str:
     titles = rule_titles(run)
     heading = title or "政府信息公开工作年度报告审核结果"
     documents = "".join(_document(doc, run, i, titles) for i, doc in enumerate(run.documents))
-    record = json.dumps({"meta": run.meta, "summary": summary}, ensure_ascii=False).replace("</", "<\\/")
+    record = script_json({"meta": run.meta, "summary": summary})
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(heading)}</title><style>{CSS}</style></head>"

@@ -157,8 +157,9 @@ def _has_tool_table(pyproject: Path, notes: Optional[list[str]] = None) -> bool:
     try:
         raw = pyproject.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else (
+            getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
         if b"tool.auditor" in raw:
             raise ConfigError(f"{pyproject}: has a [tool.auditor] table but cannot be read: {reason}") from None
         if notes is not None:
@@ -194,6 +195,8 @@ def read_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     prefix = ""
     if path.name == PYPROJECT:
         tool = data.get("tool", {})

@@ -174,6 +174,10 @@ _COMPARISON = re.compile(r"同比|环比|较上|比上|比去|增长|下降|减�
 _SUB_UNIT = re.compile(r"全区|全县|全市|全省|全州|全旗|各级|各部门|各单位|各乡镇|各街道|乡镇|街道|区直|县直|市直|省直|"
                        r"系统内|所属|下属|本级|(?<!本)部门|(?<!本)单位|窗口|网络|网上|信函|当面|邮寄|传真|现场|电话|来访|平台")
 _CLAUSE_CUT = re.compile(r"[，,、：:]")
+# Requests that are not 政府信息公开申请: petitions, messages, hotlines, proposals.
+_OTHER_MATTER = re.compile(r"信访|留言|诉求|咨询|热线|来信|来电|来访|提案|议案|建议|政民互动|12345|投诉|举报|意见|"
+                           r"人大|政协|督办|办件|政务服务|审批")
+_ABOUT_REQUESTS = re.compile(r"申请|行政复议|行政诉讼")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 
 
@@ -192,14 +196,17 @@ def claims(report: Report) -> list[Claim]:
     """Every unambiguous figure the narrative states for a quantity of tables 三/四."""
     found: list[Claim] = []
     for section in report.sections:
-        for sentence in sentences(narrative_text(section)):
-            found.extend(sentence_claims(sentence, report.year, section.number))
+        for paragraph in narrative_lines(section.text):
+            if not _ABOUT_REQUESTS.search(paragraph):
+                continue  # a paragraph about anything else (主动公开, 信访…) states no table-三/四 figure
+            for sentence in sentences(paragraph):
+                found.extend(sentence_claims(sentence, report.year, section.number))
     return found
 
 
 def sentence_claims(sentence: str, year: Optional[int], section: int = 0) -> list[Claim]:
     """The claims one sentence makes (see the module docstring for what is left alone)."""
-    if _sentence_elsewhere(sentence, year):
+    if _sentence_elsewhere(sentence, year) or _OTHER_MATTER.search(sentence):
         return []
     out: list[Claim] = []
     main: Optional[str] = None  # the quantity the sentence is about, for 其中自然人…件

@@ -347,7 +347,7 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
                                           scheduler=scheduler):
             documents.append(document)
         wanted = list(history_paths) + [config.resolve(p) for p in config.get("history", [])]
-        if wanted and ruleset.has_cross:
+        if wanted and getattr(ruleset, "has_cross", False):
             from auditor.history import load_history
 
             history, history_notes = load_history(
@@ -379,7 +379,7 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
 def _cross_document_phase(documents: list[Any], ruleset: Any, history: list[Any], config: Any) -> list[Any]:
     """Rules over several documents (previous year, similar reports, local deadlines), once all
     results are in (``auditor.crossdoc``)."""
-    if not ruleset.has_cross:
+    if not getattr(ruleset, "has_cross", False):
         return documents
     from auditor.crossdoc import complete
     from auditor.deadlines import from_config

@@ -15,7 +15,7 @@ def run_pack_cases(rule_file: Path, ruleset) -> tuple[list[CaseResult], dict[str
     """Run the cases next to ``rule_file``; also say which rules lack a pass or a fail case."""
     path = cases_path(rule_file)
     cases = load_cases(path) if path.is_file() else []
-    results = [run_case(case, ruleset.evaluate(case.report)) for case in cases]
+    results = [run_case(case, ruleset.evaluate(case.report, case.facts)) for case in cases]
     untested: dict[str, list[str]] = {}
     for info in ruleset.rules:
         wanted = [s for s in ("pass", "fail") if not any(c.expect.get(info.id) == s for c in cases)]

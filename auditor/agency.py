@@ -90,8 +90,10 @@ def parse_agency(name: Optional[str]) -> Optional[AgencyName]:
         match = _UNIT.match(text, position)
         if match is None or match.group(0) in NOT_PLACES or any(match.group(0).endswith(w) for w in NOT_PLACES):
             break
-        units.append(match.group(0))
-        position = match.end()
+        unit, position = match.group(0), match.end()
+        if unit.endswith("州") and text.startswith("市", position):  # 福州市, not 福州 + 市…
+            unit, position = unit + "市", position + 1
+        units.append(unit)
     body = text[position:]
     if body in GOVERNMENT_BODIES:
         body = GOVERNMENT

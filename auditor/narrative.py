@@ -172,11 +172,14 @@ _OTHER_TIME = re.compile(r"去年|上一年(?!度?结转)|上年(?!度?结转)|�
                          r"以来(?!.{0,4}申请)|近[一二三四五两\d]+年")
 _COMPARISON = re.compile(r"同比|环比|较上|比上|比去|增长|下降|减少|增加|上升|提高|降低|增幅|%|％|百分之")
 _SUB_UNIT = re.compile(r"全区|全县|全市|全省|全州|全旗|各级|各部门|各单位|各乡镇|各街道|乡镇|街道|区直|县直|市直|省直|"
-                       r"系统内|所属|下属|本级|(?<!本)部门|(?<!本)单位|窗口|网络|网上|信函|当面|邮寄|传真|现场|电话|来访|平台")
+                       r"系统内|所属|下属|本级|(?<!本)部门|(?<!本)单位|窗口|网络|网上|信函|当面|邮寄|传真|现场|电话|来访|平台|"
+                       r"代表|政府办|办公室")
 _CLAUSE_CUT = re.compile(r"[，,、：:]")
 # Requests that are not 政府信息公开申请: petitions, messages, hotlines, proposals.
 _OTHER_MATTER = re.compile(r"信访|留言|诉求|咨询|热线|来信|来电|来访|提案|议案|建议|政民互动|12345|投诉|举报|意见|"
-                           r"人大|政协|督办|办件|政务服务|审批")
+                           r"人大|政协|督办|办件|政务服务|审批|"
+                           # documents the agency made and how it published them (主动公开 counts), not requests
+                           r"主动公开|制作|制发|印发|公文|信息总数|信息数")
 _ABOUT_REQUESTS = re.compile(r"申请|行政复议|行政诉讼")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 

@@ -155,7 +155,7 @@ _SPECIFIC: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("carried_over", re.compile(r"上一?年度?结转|上年度?转入")),
     ("carried_forward", re.compile(r"结转(?:至|到|入)?下一?年|转入?下一?年|转下年")),
     ("review", re.compile(r"行政复议")),
-    ("litigation", re.compile(r"行政诉讼")),
+    ("litigation", re.compile(r"行政诉讼|被起诉|提起诉讼")),
 )
 _GENERIC: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("new", re.compile(r"(?:收到|受理|接收|新收|收悉|接到)[^，,；;。]{0,14}?申请|"
@@ -176,7 +176,7 @@ _SUB_UNIT = re.compile(r"全区|全县|全市|全省|全州|全旗|各级|各部
                        r"代表|政府办|办公室")
 _CLAUSE_CUT = re.compile(r"[，,、：:]")
 # Requests that are not 政府信息公开申请: petitions, messages, hotlines, proposals.
-_OTHER_MATTER = re.compile(r"信访|留言|诉求|咨询|热线|来信|来电|来访|提案|议案|建议|政民互动|12345|投诉|举报|意见|"
+_OTHER_MATTER = re.compile(r"信访|留言|诉求|咨询|热线|来信|来电|来访|提案|(?<!复)议案|建议|政民互动|12345|投诉|举报|意见|"
                            r"人大|政协|督办|办件|政务服务|审批|"
                            # documents the agency made and how it published them (主动公开 counts), not requests
                            r"主动公开|制作|制发|印发|公文|信息总数|信息数")

@@ -10,7 +10,7 @@ from auditor.dsl.cases import build_report
 from auditor.engine import load_pack
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.bench_narrative import score  # noqa: E402
+from benchmarks.bench_narrative import score
 
 
 def test_no_false_alarm_on_the_sentence_corpus() -> None:

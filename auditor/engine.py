@@ -20,6 +20,7 @@ from typing import Optional, Union
 
 from auditor.dsl import ast
 from auditor.dsl.compiler import CompiledRule, RuleCompiler
+from auditor.dsl.crossfacts import RunFacts
 from auditor.dsl.errors import Diagnostic, RuleFileError, did_you_mean
 from auditor.dsl.runtime import Context, symbolic_cells
 from auditor.model import SEVERITIES, Correction, PackInfo, Report, RuleInfo, RuleOutcome
@@ -28,6 +29,8 @@ from auditor.rulecache import parse_cached  # the on-disk tree cache (JSON, neve
 __all__ = ["LoadedPack", "RuleFileError", "RuleSet", "load_rules", "rule_files", "standard_rules_dir"]
 
 RULE_SUFFIX = ".rules"
+# The stand-in outcome of a rule over several documents until the batch evaluates it.
+DEFERRED = "跨文档规则，待全部文档读取后评估"
 PathLike = Union[str, Path]
 
 
@@ -58,16 +61,35 @@ class RuleSet:
             else c.info for c in self.compiled)
         self.packs: tuple[PackInfo, ...] = tuple(p.info for p in packs)
         self._plan = tuple((c, self._overrides.get(c.info.id)) for c in self.compiled)
+        # Rules over several documents (previous, similar_reports, deadline): see auditor.crossdoc.
+        self.cross_names: frozenset[str] = frozenset(n for c in self.compiled for n in c.cross)
+        self.signature_reads: tuple[str, ...] = tuple(sorted({p for c in self.compiled for p in c.reads}))
 
     def __len__(self) -> int:
         return len(self.compiled)
 
-    def evaluate(self, report: Report) -> tuple[RuleOutcome, ...]:
-        """One outcome per rule, in rule order. Documents that are not reports run nothing."""
+    @property
+    def has_cross(self) -> bool:
+        return bool(self.cross_names)
+
+    def evaluate(self, report: Report, facts: Optional[RunFacts] = None, *,
+                 defer: bool = False) -> tuple[RuleOutcome, ...]:
+        """One outcome per rule, in rule order. Documents that are not reports run nothing.
+
+        ``facts`` are what the run knows beyond this document (the previous year, similar
+        reports, local deadlines); without them a rule reading ``previous`` is skipped. ``defer``
+        (in a batch) leaves the rules over several documents to ``evaluate_cross``, which the
+        batch runs once every document is read: their outcome here is a ``skipped`` stand-in."""
         if report.kind == "other":
             return tuple(RuleOutcome(info, "skipped", reason="不是政府信息公开工作年度报告") for info in self.rules)
-        ctx = Context(report)
-        return tuple(rule.evaluate(ctx, severity) for rule, severity in self._plan)
+        ctx = Context(report, facts=facts)
+        return tuple(RuleOutcome(info, "skipped", reason=DEFERRED) if defer and rule.cross
+                     else rule.evaluate(ctx, severity) for (rule, severity), info in zip(self._plan, self.rules))
+
+    def evaluate_cross(self, report: Report, facts: RunFacts) -> dict[str, RuleOutcome]:
+        """The outcomes of the rules over several documents, by rule id."""
+        ctx = Context(report, facts=facts)
+        return {rule.info.id: rule.evaluate(ctx, severity) for rule, severity in self._plan if rule.cross}
 
     def localize(self, report: Report, outcomes: Sequence[RuleOutcome]) -> tuple[Correction, ...]:
         """Which cells most likely hold the slip, when identity rules failed: the identities every

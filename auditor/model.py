@@ -433,6 +433,55 @@ Status = Literal["pass", "fail", "not_assessable", "skipped"]
 
 
 @dataclass(frozen=True)
+class SectionPrint:
+    """A section's narrative as cross-document checks compare it, without its text: the 32-bit
+    hashes of its clauses (table text and boilerplate left out; figures, years and the agency's
+    own name masked), base64 of little-endian words in text order, and for each paragraph the
+    position of its first clause and its first words, to quote."""
+
+    number: int
+    clauses: str = ""
+    passages: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The small part of a document that rules over several documents read (``previous``,
+    similar reports, local deadlines): computed where the document is read, kept with its
+    results (and in the result cache and the JSON output) after the text is gone."""
+
+    agency_key: Optional[str] = None
+    published: Optional[str] = None
+    tables: tuple[str, ...] = ()
+    cells: tuple[Cell, ...] = ()  # the cells cross-document rules read
+    sections: tuple[SectionPrint, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The form the JSON results carry (``schemas/results.schema.json``, ``signature``)."""
+        return {"agency_key": self.agency_key, "published": self.published, "tables": list(self.tables),
+                "cells": {c.id: c.to_json() for c in self.cells},
+                "sections": [{"number": p.number, "clauses": p.clauses, "passages": [list(x) for x in p.passages]}
+                             for p in self.sections]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Signature:
+        """Back from ``to_json`` (a previous run's results used as history); raises on bad data."""
+        cells = []
+        for cid, cell in (data.get("cells") or {}).items():
+            span = cell.get("span") or {}
+            cells.append(Cell(id=str(cid), raw=str(cell.get("raw", "")), value=cell.get("value"),
+                              state=cell.get("state", "blank"), unit=cell.get("unit"),
+                              decimals=int(cell.get("decimals", 0)),
+                              span=Span(**{k: span[k] for k in ("line", "end_line", "column", "page", "locator")
+                                           if k in span})))
+        sections = tuple(SectionPrint(int(p["number"]), str(p.get("clauses", "")),
+                                      tuple((int(first), str(words)) for first, words in p.get("passages", ())))
+                         for p in data.get("sections") or ())
+        return cls(agency_key=data.get("agency_key"), published=data.get("published"),
+                   tables=tuple(data.get("tables") or ()), cells=tuple(cells), sections=sections)
+
+
+@dataclass(frozen=True)
 class RuleInfo:
     """What reporters need to know about a rule, without the compiled code."""
 
@@ -477,6 +526,8 @@ class DocumentResult:
     error: Optional[str] = None
     sha256: Optional[str] = None
     corrections: tuple[Correction, ...] = ()  # which cells most likely hold the slip (localisation)
+    # What cross-document rules read of this document once its text is gone (auditor.crossdoc).
+    signature: Optional[Signature] = None
 
     @property
     def findings(self) -> list[Finding]:

@@ -186,10 +186,22 @@ def file_sha256(path: str, max_bytes: Optional[int] = None) -> Optional[str]:
 
 def run_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *, jobs: int = 1,
               timeout: Optional[float] = DEFAULT_TIMEOUT, progress: Optional[ProgressCallback] = None,
-              read: Optional[Reader] = None, **options: Any) -> list[DocumentResult]:
-    """``iter_batch`` collected into a list (the API for small batches and tests)."""
+              read: Optional[Reader] = None, history: Sequence[Any] = (), deadline: Any = None,
+              **options: Any) -> list[DocumentResult]:
+    """``iter_batch`` collected into a list, then the cross-document phase (``auditor.crossdoc``:
+    rules reading ``previous``, ``similar_reports``, ``publication_deadline``) over it and
+    ``history`` (entries from ``auditor.crossdoc``). The API for small batches and tests."""
+    from auditor.crossdoc import complete
+
     limits = options.pop("limits", None) or Limits(timeout=timeout)
-    return list(iter_batch(files, load_ruleset, jobs=jobs, limits=limits, progress=progress, read=read, **options))
+    ruleset = options.pop("ruleset", None)
+    if ruleset is None:
+        if load_ruleset is None:
+            raise ValueError("run_batch needs ruleset or load_ruleset")
+        ruleset = load_ruleset()
+    docs = list(iter_batch(files, load_ruleset, ruleset=ruleset, jobs=jobs, limits=limits, progress=progress,
+                           read=read, **options))
+    return complete(docs, ruleset, history=history, deadline=deadline)
 
 
 def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *,
@@ -198,6 +210,10 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
                cache: Any = None, full_reports: bool = True, scheduler: Optional[str] = None,
                executor: Any = None) -> Iterator[DocumentResult]:
     """Audit ``files`` and yield their results in input order, as they become available.
+
+    Rules over several documents are left as stand-ins (``engine.DEFERRED``), each document
+    carrying its ``signature``: run ``auditor.crossdoc.complete`` over the results (as
+    ``run_batch`` and the audit command do) to evaluate them.
 
     ``cache`` is a ``ResultCache`` (or None); ``full_reports`` False keeps only the report
     metadata the built-in summary formats show (``auditor.worker.slim``); ``scheduler`` is

@@ -175,9 +175,10 @@ def audit_file(path: str, ruleset: RuleSetLike, read: Optional[Reader] = None, *
     indices = [r.source.index for r in reports]
     if len(set(indices)) != len(indices):  # an adapter that did not number them: use positions
         indices = list(range(len(reports)))
+    cross = getattr(ruleset, "has_cross", False)  # rules over several documents: left to auditor.crossdoc
     for index, report in zip(indices, reports):
         try:
-            outcomes = tuple(ruleset.evaluate(report))
+            outcomes = tuple(ruleset.evaluate(report, defer=True) if cross else ruleset.evaluate(report))
         except MemoryError:
             raise
         except Exception as exc:
@@ -189,8 +190,13 @@ def audit_file(path: str, ruleset: RuleSetLike, read: Optional[Reader] = None, *
             corrections = tuple(localize(report, outcomes)) if localize is not None else ()
         except Exception:  # advice only: a failure here must not cost the document its findings
             corrections = ()
+        signature = None
+        if cross:
+            from auditor.crossdoc import make_signature
+
+            signature = make_signature(report, ruleset)
         results.append(DocumentResult(path=path, index=index, report=report, outcomes=outcomes, sha256=digest,
-                                      corrections=corrections))
+                                      corrections=corrections, signature=signature))
     return results
 
 

@@ -83,7 +83,7 @@ def compared(rule_key: str, expected: set[str]) -> bool:
     return rule.startswith(ALWAYS_COMPARED) or any(e.split(":", 1)[0] == rule for e in expected)
 
 
-def score_document(truth: dict, report: Report | None, ruleset) -> Score:
+def score_document(truth: dict, report: Report | None, ruleset, outcomes=None) -> Score:
     score = Score()
     for cell_id, value in truth.get("cells", {}).items():
         score.cells += 1
@@ -99,7 +99,7 @@ def score_document(truth: dict, report: Report | None, ruleset) -> Score:
     expected = {e for e in truth.get("expected_findings", ()) if e.split(":", 1)[0] in known}
     found: set[str] = set()
     if report is not None and report.kind != "other":
-        for outcome in ruleset.evaluate(report):
+        for outcome in outcomes if outcomes is not None else ruleset.evaluate(report):
             for finding in outcome.findings:
                 keys = finding_keys(finding)
                 if any(k in expected for k in keys):
@@ -130,19 +130,38 @@ def find_document(truth: dict, dirs: Sequence[Path] = DOC_DIRS) -> Path | None:
 
 
 def score_corpus(ruleset, corpus: Path = CORPUS, dirs: Sequence[Path] = DOC_DIRS) -> Iterator[DocumentScore | str]:
-    """A ``DocumentScore`` per document, or the name of a truth file whose document is absent."""
+    """A ``DocumentScore`` per document, or the name of a truth file whose document is absent.
+    The rules over several documents (XYEAR-CARRY…) run over the whole corpus, as in a batch:
+    the 平潭 year chains pair up."""
+    from auditor.crossdoc import complete, make_signature
+    from auditor.model import DocumentResult
+
+    loaded: list[tuple[str, dict, list[Report]] | str] = []
+    results: list[DocumentResult] = []
     for truth_path in truth_files(corpus):
         truth = tomllib.loads(truth_path.read_text("utf-8"))
         path = find_document(truth, dirs)
         if path is None:
-            yield truth_path.stem
+            loaded.append(truth_path.stem)
             continue
         try:
             reports = load_reports(path)
         except AdapterError:
             reports = []
+        loaded.append((truth_path.stem, truth, reports))
+        for report in reports:
+            results.append(DocumentResult(path=str(path), index=report.source.index, report=report,
+                                          outcomes=ruleset.evaluate(report, defer=True),
+                                          signature=make_signature(report, ruleset)))
+    completed = {id(doc.report): doc.outcomes for doc in complete(results, ruleset)}
+    for item in loaded:
+        if isinstance(item, str):
+            yield item
+            continue
+        stem, truth, reports = item
         annual = [r for r in reports if r.kind != "other"]
         for entry in truth.get("documents", []):
             index = entry.get("index", 0)
             report = next((r for r in reports if r.source.index == index), annual[0] if len(annual) == 1 else None)
-            yield DocumentScore(truth_path.stem, index, score_document(entry, report, ruleset))
+            outcomes = completed.get(id(report)) if report is not None else None
+            yield DocumentScore(stem, index, score_document(entry, report, ruleset, outcomes))

@@ -275,6 +275,9 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result and rule caches.")
 @click.option("--scheduler", metavar="local:N|tcp://HOST:PORT",
               help="Run the batch on Dask: a LocalCluster of N workers or a running scheduler.")
+@click.option("--history", "history_paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="Earlier reports to compare with (repeatable): a folder or files in any format read, or a "
+                   "previous run's --format json results. Pairs each report with its agency's previous year.")
 @click.option("--config", "config_path", type=click.Path(), help="Configuration file (default: discovered).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is only shown on a terminal anyway).")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
@@ -283,8 +286,8 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], severities: tuple[str, ...], formats: tuple[str, ...],
           output_paths: tuple[str, ...], fail_on: Optional[str], jobs: Optional[int], timeout: Optional[float],
-          memory_limit: Optional[int], no_cache: bool, scheduler: Optional[str], config_path: Optional[str],
-          no_progress: bool, color: str) -> None:
+          memory_limit: Optional[int], no_cache: bool, scheduler: Optional[str], history_paths: tuple[str, ...],
+          config_path: Optional[str], no_progress: bool, color: str) -> None:
     """Audit report files, folders (recursed) and globs; write the outputs; exit 0, 1 or 2."""
     from auditor import cachedir, plugins, runner
     from auditor.config import ConfigError, load_config
@@ -340,19 +343,32 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
     cache = _open_cache(ruleset, full_reports, limits) if use_cache else None
     progress = Progress(not no_progress and sys.stderr.isatty() and len(files) > 1)
     documents = []
+    history: list[Any] = []
+    history_notes: list[str] = []
     try:
         for document in runner.iter_batch(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
                                           progress=progress, cache=cache, full_reports=full_reports,
                                           scheduler=scheduler):
             documents.append(document)
+        wanted = list(history_paths) + [config.resolve(p) for p in config.get("history", [])]
+        if wanted and getattr(ruleset, "has_cross", False):
+            from auditor.history import load_history
+
+            history, history_notes = load_history(
+                wanted, include=config.get("include", []), exclude=config.get("exclude", []),
+                audit=lambda found: list(runner.iter_batch(found, spec.load, ruleset=ruleset, jobs=workers,
+                                                           limits=limits, cache=cache, full_reports=full_reports,
+                                                           scheduler=scheduler)))
     except runner.RunnerError as exc:
         raise AuditUsageError(str(exc)) from None
     finally:
         progress.close()
         if cache is not None:
             cache.close()
-    for warning in cachedir.warnings() + ([cache.warning] if cache is not None and cache.warning else []):
+    for warning in cachedir.warnings() + ([cache.warning] if cache is not None and cache.warning else []) \
+            + history_notes:
         click.echo(f"auditor: 警告: {warning}", err=True)
+    documents = _cross_document_phase(documents, ruleset, history, config)
     documents, waiver_record = runner.apply_waivers(documents, config.waivers)
     run = runner.build_run(documents, ruleset, config=config.record(), waivers=waiver_record,
                            fail_on=fail_level, inputs=files, argv=_command_line(ctx))
@@ -362,6 +378,18 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
 
         click.echo(summary_text(run, color=_use_color(color, sys.stderr)), err=True, nl=False)
     sys.exit(runner.exit_code(run, fail_level))  # not ctx.exit: the group runs with standalone_mode=False
+
+
+def _cross_document_phase(documents: list[Any], ruleset: Any, history: list[Any], config: Any) -> list[Any]:
+    """Rules over several documents (previous year, similar reports, local deadlines), once all
+    results are in (``auditor.crossdoc``)."""
+    if not getattr(ruleset, "has_cross", False):
+        return documents
+    from auditor.crossdoc import complete
+    from auditor.deadlines import from_config
+
+    origin = config.path.name if config.path is not None else "config"
+    return complete(documents, ruleset, history=history, deadline=from_config(config.get("deadlines", []), origin))
 
 
 def _write_outputs(run: Any, outputs: list[Output], reporters: dict[str, Any], color: str) -> None:
@@ -487,7 +515,8 @@ def _command_line(ctx: click.Context) -> list[str]:
         if name == "paths" or value in (None, False, ()) or (name == "color" and value == "auto"):
             continue
         option = "--" + {"rule_paths": "rules", "severities": "severity", "formats": "format",
-                         "output_paths": "output", "config_path": "config"}.get(name, name).replace("_", "-")
+                         "output_paths": "output", "config_path": "config",
+                         "history_paths": "history"}.get(name, name).replace("_", "-")
         for item in value if isinstance(value, tuple) else (value,):
             line += [option] if item is True else [option, str(item)]
     return line + list(ctx.params.get("paths", ()))

@@ -15,7 +15,7 @@ def run_pack_cases(rule_file: Path, ruleset) -> tuple[list[CaseResult], dict[str
     """Run the cases next to ``rule_file``; also say which rules lack a pass or a fail case."""
     path = cases_path(rule_file)
     cases = load_cases(path) if path.is_file() else []
-    results = [run_case(case, ruleset.evaluate(case.report)) for case in cases]
+    results = [run_case(case, ruleset.evaluate(case.report, case.facts)) for case in cases]
     untested: dict[str, list[str]] = {}
     for info in ruleset.rules:
         wanted = [s for s in ("pass", "fail") if not any(c.expect.get(info.id) == s for c in cases)]
@@ -80,6 +80,12 @@ def language_reference() -> list[str]:
     out += ["", "Names: `report`, `cells` (every cell of the report), `rows` (every row of tables 二/三/四, "
             "with its `.cells`), `blanks` (blank cells by extent: a whole table, column or row, else per row), "
             "`t2` `t3` `t4` (`.columns`, `.rows`, `.name`, `.present`). "
+            "Over several documents (evaluated once a batch has read every document, on what each keeps: "
+            "year, agency, format, kind, title, published, government_report, tables, path, the cells the rule "
+            "names, section fingerprints): `previous` (the same agency's report of the year before, "
+            "`previous.t3.carried_forward[col]`; a rule reading it is skipped, with the reason, where there is "
+            "none), `similar_reports` (reports whose narrative is close, for XDOC-COPY), `publication_deadline` "
+            "(`.date`, `.rule`: the local or statutory deadline). "
             "Cells: `t3.new.natural`, `t3.new[col]`, `t3[row].total`, `t3.denied.*[col]` "
             "(every row under a prefix, for `sum`/`count`).", "",
             "Operators: `+ - * /`, `== != < <= > >=` (rounded figures compare within their written "

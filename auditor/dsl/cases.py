@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from auditor import templates
+from auditor.dsl.crossfacts import RunFacts, Similar
 from auditor.model import Cell, Contact, Period, Reading, Report, RuleOutcome, Section, Source, Unplaced
 
 if sys.version_info >= (3, 11):
@@ -40,7 +41,8 @@ STATUSES = ("pass", "fail", "not_assessable", "skipped")
 PLACEHOLDERS = ("-", "/", "—", "——", "－", "无", "／")
 REPORT_KEYS = {"clean", "kind", "year", "format", "title", "agency", "published", "government_report",
                "sections", "headings", "texts", "period", "contact", "tables", "cells", "blank", "text", "path", "readings"}
-CASE_KEYS = {"name", "report", "messages", "findings", *STATUSES}
+CASE_KEYS = {"name", "report", "previous", "similar", "messages", "findings", *STATUSES}
+SIMILAR_KEYS = {"agency", "year", "path", "similarity", "shared", "passages", "same_agency", "source"}
 
 
 class CaseFileError(Exception):
@@ -54,6 +56,7 @@ class Case:
     expect: dict[str, str]  # rule id -> expected status
     messages: tuple[str, ...] = ()
     findings: dict[str, int] = field(default_factory=dict)  # rule id -> number of findings
+    facts: Optional[RunFacts] = None  # the run around the report: previous year, similar reports
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,34 @@ def load_cases(path: Path) -> list[Case]:
         for rule_id in findings:
             expect.setdefault(rule_id, "fail")
         cases.append(Case(name, build_report(raw.get("report", {}), where), expect,
-                          tuple(raw.get("messages", ())), findings))
+                          tuple(raw.get("messages", ())), findings, _facts(raw, where)))
     return cases
+
+
+def _facts(raw: Mapping[str, Any], where: str) -> Optional[RunFacts]:
+    """``previous`` (a report table, like ``report``, defaulting to the year before) and
+    ``similar`` (reports whose narrative is close): what the run would know."""
+    if "previous" not in raw and "similar" not in raw:
+        return None
+    previous = None
+    if "previous" in raw:
+        spec = dict(raw["previous"])
+        year = raw.get("report", {}).get("year", 2020)
+        spec.setdefault("year", year - 1 if isinstance(year, int) else None)
+        spec.setdefault("path", "previous.txt")
+        previous = build_report(spec, f"{where}: previous")
+    similar = []
+    for item in raw.get("similar", []):
+        bad = set(item) - SIMILAR_KEYS
+        if bad:
+            raise CaseFileError(f"{where}: similar: unknown key '{sorted(bad)[0]}' "
+                                f"(known: {', '.join(sorted(SIMILAR_KEYS))})")
+        similar.append(Similar(agency=str(item.get("agency", "某局")), year=item.get("year"),
+                               path=str(item.get("path", "other.txt")), similarity=float(item.get("similarity", 1.0)),
+                               shared=int(item.get("shared", 20)), passages=str(item.get("passages", "")),
+                               same_agency=bool(item.get("same_agency", False)), source=str(item.get("source", "本批次"))))
+    compared = len(similar) or (1 if "similar" in raw else 0)
+    return RunFacts(previous=previous, similar=tuple(similar), compared=compared)
 
 
 def run_case(case: Case, outcomes: Sequence[RuleOutcome]) -> CaseResult:

@@ -46,6 +46,8 @@ class ExprCompiler(Protocol):
 
     def expr(self, node: ast.Expr, scope: dict[str, Binding]) -> Compiled: ...
 
+    def note_reference(self, table: str, parts: list[RefPart]) -> None: ...
+
 
 def reference_parts(node: ast.Expr) -> list[RefPart]:
     """The parts after the table name, in the order written."""
@@ -77,6 +79,7 @@ def compile_reference(compiler: ExprCompiler, node: ast.Expr, table: str, scope:
         raise compiler.error(stars[-1].pos, "'*' stands for the last part of a row (t3.denied.*[col]) or for "
                              "every column (t3.new.*), once per reference")
     _check_against_templates(compiler, node, table, parts)
+    compiler.note_reference(table, parts)
     runtime_parts: list[Any] = []
     for i, part in enumerate(parts):
         if part.kind != "index":

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 from auditor import templates
 from auditor.dsl import ast
 from auditor.dsl.cellrefs import compile_reference, reference_table
+from auditor.dsl.crossfacts import CROSS_NAMES, KEPT_REPORT_FIELDS, KEPT_SECTION_FIELDS
 from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean, source_text
 from auditor.dsl.execute import (
     CompiledRule,
@@ -51,10 +52,12 @@ from auditor.dsl.types import (
     BLANK_REGION,
     BOOL,
     CELL,
+    DEADLINE,
     NUMBER,
     READING,
     REGEX,
     REPORT,
+    SIMILAR,
     STRING,
     TABLEROW,
     Binding,
@@ -76,7 +79,9 @@ Fn = Callable[[Context], Any]
 Scope = dict[str, Binding]
 
 TABLES = templates.TABLES
-BUILTIN_NAMES = ("report", "cells", "rows", "blanks", *TABLES)
+BUILTIN_NAMES = ("report", "cells", "rows", "blanks", *CROSS_NAMES, *TABLES)
+# Names a rule over several documents cannot read: they hold the whole report, which is gone by then.
+WHOLE_REPORT_NAMES = ("cells", "rows", "blanks")
 IS_TESTS = ("blank", "placeholder", "text", "number", "missing", "empty")
 CELL_STATES = ("blank", "placeholder", "text", "number")
 TABLE_FIELDS = ("columns", "rows", "name", "present", "id")
@@ -98,6 +103,8 @@ class RuleCompiler:
         self._slots = 0
         self.blank_zero = False  # this rule reads blank and placeholder cells as 0
         self._depth = 0
+        self.cross: frozenset[str] = frozenset()  # cross-document names the current rule reads
+        self.reads: set[str] = set()  # cell-id prefixes the current rule reads
 
     # -- diagnostics
     def error(self, pos: ast.Pos, message: str) -> _Abort:
@@ -126,6 +133,8 @@ class RuleCompiler:
 
     def rule(self, rule: ast.Rule) -> CompiledRule:
         self._slots = 0
+        self.cross = frozenset(n for n in _names(rule) if n in CROSS_NAMES)
+        self.reads = set()
         by_kind: dict[type, list[Any]] = {}
         for clause in rule.clauses:
             by_kind.setdefault(type(clause), []).append(clause)
@@ -216,8 +225,56 @@ class RuleCompiler:
         rendered.sort(key=lambda pair: pair[0] is None)  # conditional messages are tried first
         severity_rules = [(self.condition(c.condition, message_scope, "if"), c.level)
                           for c in severities if c.condition is not None]
-        run, probe = make_runner(info, guards, steps, check, rendered, severity_rules, self._slots, spec)
-        return CompiledRule(info, rule, self.path, run, probe, spec.tables if spec else ())
+        if identity is not None and self.cross:
+            raise self.error(identity.pos, "an identity is a table's own equation: it cannot read 'previous', "
+                             "'similar_reports' or 'publication_deadline' (write an assert)")
+        run, probe = make_runner(info, guards, steps, check, rendered, severity_rules, self._slots, spec, self.cross)
+        return CompiledRule(info, rule, self.path, run, probe, spec.tables if spec else (), self.cross,
+                            tuple(sorted(self.reads)) if self.cross else ())
+
+    # -- rules over several documents
+    def note_reference(self, table: str, parts: list[Any]) -> None:
+        """Remember which cells a cross-document rule reads: they are kept in each signature."""
+        if not self.cross:
+            return
+        rows = parts[:-1]
+        prefix = [table]
+        for part in rows:
+            if part.kind != "name":
+                break
+            prefix.append(str(part.value))
+        self.reads.add(".".join(prefix) + ".")
+
+    def _kept_only(self, node: ast.Attr, type_: Type) -> None:
+        """A cross-document rule reads what signatures keep; say so at compile time."""
+        if not self.cross:
+            return
+        kept = KEPT_REPORT_FIELDS if type_ == REPORT else KEPT_SECTION_FIELDS if type_.kind == "section" else None
+        if kept is not None and node.name not in kept:
+            raise self.error(node.name_pos, f"a rule reading {', '.join(sorted(self.cross))} runs after every "
+                             f"document is read, on what each keeps: '{node.name}' is not kept "
+                             f"(kept: {', '.join(kept)}, the cells the rule names)")
+
+    def _previous_reference(self, node: ast.Expr, scope: Scope) -> Optional[Compiled]:
+        """``previous.t3.carried_forward[col]``: the reference compiled as usual, read in the
+        previous report (a ``Missing`` there names that report)."""
+        stripped = _strip_previous(node, scope)
+        if stripped is None:
+            return None
+        if isinstance(stripped, ast.Is):
+            inner = self._Is(stripped, scope)
+        else:
+            table = reference_table(stripped, scope)
+            inner = compile_reference(self, stripped, table, scope, "value")  # type: ignore[arg-type]
+        fn = inner.fn
+
+        def in_previous(ctx: Context) -> Any:
+            prev = ctx.previous_context()
+            try:
+                return fn(prev)
+            except Missing as exc:
+                raise Missing(f"上一年度报告（{prev.report.source.path}）：{exc.reason}") from None
+        return Compiled(inner.type, in_previous)
 
     def bind(self, name: str, pos: ast.Pos, scope: Scope) -> int:
         if name in BUILTIN_NAMES or name in FUNCTIONS:
@@ -337,6 +394,18 @@ class RuleCompiler:
             return Compiled(binding.type, lambda ctx: ctx.vars[slot], slot=slot)
         if node.id == "report":
             return Compiled(REPORT, lambda ctx: ctx.report)
+        if node.id == "previous":
+            return Compiled(REPORT, lambda ctx: ctx.previous_report())
+        if node.id == "similar_reports":
+            return Compiled(list_of(SIMILAR), lambda ctx: list(ctx.facts.similar) if ctx.facts is not None else [])
+        if node.id == "publication_deadline":
+            from auditor.dsl.crossfacts import statutory_deadline
+
+            return Compiled(DEADLINE, lambda ctx: (ctx.facts.deadline if ctx.facts is not None
+                                                   else statutory_deadline)(ctx.report))
+        if self.cross and node.id in WHOLE_REPORT_NAMES:
+            raise self.error(node.pos, f"a rule reading {', '.join(sorted(self.cross))} runs after every document "
+                             f"is read, on what each keeps: '{node.id}' is not kept (name the cells instead)")
         if node.id == "cells":
             return Compiled(list_of(CELL), lambda ctx: list(ctx.cells.values()))
         if node.id == "rows":
@@ -355,12 +424,16 @@ class RuleCompiler:
                          + (hint or did_you_mean(node.id, [*scope, *BUILTIN_NAMES])))
 
     def _Attr(self, node: ast.Attr, scope: Scope) -> Compiled:
+        previous = self._previous_reference(node, scope)
+        if previous is not None:
+            return previous
         table = reference_table(node, scope)
         if table is not None:
             if isinstance(node.obj, ast.Name) and node.name in TABLE_FIELDS:
                 return self.table_field(table, node.name)
             return compile_reference(self, node, table, scope, "value")
         obj = self.expr(node.obj, scope)
+        self._kept_only(node, obj.type)
         fields = field_table(obj.type)
         if fields is None:
             raise self.error(node.name_pos, f"{describe(obj.type)} has no fields (no '.{node.name}')")
@@ -407,6 +480,9 @@ class RuleCompiler:
         return None
 
     def _Index(self, node: ast.Index, scope: Scope) -> Compiled:
+        previous = self._previous_reference(node, scope)
+        if previous is not None:
+            return previous
         table = reference_table(node, scope)
         if table is not None:
             return compile_reference(self, node, table, scope, "value")
@@ -425,6 +501,9 @@ class RuleCompiler:
         return Compiled(item, indexed)
 
     def _Star(self, node: ast.Star, scope: Scope) -> Compiled:
+        previous = self._previous_reference(node, scope)
+        if previous is not None:
+            return previous
         table = reference_table(node, scope)
         if table is None:
             raise self.error(node.pos, "'.*' only appears in a cell reference, like t3.denied.*[col]")
@@ -452,6 +531,11 @@ class RuleCompiler:
         type_ = self._check_call(func, [a.type for a in args], node)
         fns = [a.fn for a in args]
         impl = func.impl
+        if self.cross and node.func == "split_rows":
+            raise self.error(node.pos, "split_rows() reads how the tables were read, which a rule over several "
+                             "documents does not keep")
+        if func.with_context:
+            return Compiled(type_, lambda ctx: impl(ctx, *(f(ctx) for f in fns)))
         if func.contextual:
             if len(fns) == 1:
                 only = fns[0]
@@ -677,6 +761,10 @@ class RuleCompiler:
                              + did_you_mean(test, IS_TESTS))
         negate = node.negated
         operand = node.operand
+        if test in CELL_STATES or test == "missing":
+            previous = self._previous_reference(node, scope)
+            if previous is not None:
+                return previous
         table = reference_table(operand, scope)
         if test in CELL_STATES:
             if table is not None:
@@ -746,6 +834,48 @@ class RuleCompiler:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _names(node: Any) -> set[str]:
+    """Every bare name a rule's tree holds (to tell a cross-document rule before compiling it)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Name):
+            found.add(item.id)
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, f) for f in item.__dataclass_fields__)
+    return found
+
+
+def _strip_previous(node: ast.Expr, scope: Scope) -> Optional[ast.Expr]:
+    """``previous.t3.x[col]`` → ``t3.x[col]`` (and ``previous.t3.x.y is blank`` → ``t3.x.y is blank``);
+    None when ``node`` is not a cell reference into ``previous``."""
+    if isinstance(node, ast.Is):
+        inner = _strip_previous(node.operand, scope)
+        return None if inner is None else ast.Is(inner, node.test, node.negated, node.pos, node.test_pos)
+    chain = []
+    cur: Any = node
+    while isinstance(cur, (ast.Attr, ast.Index, ast.Star)):
+        chain.append(cur)
+        cur = cur.obj
+    if not (isinstance(cur, ast.Name) and cur.id == "previous" and "previous" not in scope and chain):
+        return None
+    head = chain[-1]
+    if not (isinstance(head, ast.Attr) and head.name in TABLES):
+        return None
+    rebuilt: Any = ast.Name(head.name, head.name_pos)
+    for link in reversed(chain[:-1]):
+        if isinstance(link, ast.Attr):
+            rebuilt = ast.Attr(rebuilt, link.name, link.pos, link.name_pos)
+        elif isinstance(link, ast.Index):
+            rebuilt = ast.Index(rebuilt, link.index, link.pos)
+        else:
+            rebuilt = ast.Star(rebuilt, link.pos)
+    return rebuilt
 
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {

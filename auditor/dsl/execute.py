@@ -45,6 +45,10 @@ class CompiledRule:
     run: Callable[[Context, Optional[str]], RuleOutcome]
     probe: Optional[Callable[[Context], list[IdentityInstance]]] = None
     tables: tuple[str, ...] = ()
+    # A rule reading facts of the run (previous, similar_reports, deadline) runs once every
+    # document is read, on signatures; ``reads`` are the cell-id prefixes it needs kept.
+    cross: frozenset[str] = frozenset()  # the cross-document names it reads
+    reads: tuple[str, ...] = ()
 
     def evaluate(self, ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
         return self.run(ctx, severity)
@@ -211,10 +215,21 @@ def _chain(steps: list[Step], final: Chain, last: Last = None) -> Chain:
 
 def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                 messages: list[tuple[Optional[Fn], Callable[[Context], str]]],
-                severity_rules: list[tuple[Fn, str]], nslots: int, identity: Optional[IdentitySpec] = None
+                severity_rules: list[tuple[Fn, str]], nslots: int, identity: Optional[IdentitySpec] = None,
+                cross: frozenset[str] = frozenset()
                 ) -> tuple[Callable[[Context, Optional[str]], RuleOutcome], Optional[Callable[[Context], list]]]:
     """The rule as one closure (guard, steps, asserts, findings) and, for an identity rule, its
-    probe."""
+    probe. A rule reading ``previous`` is skipped, with the reason, where there is none; one
+    reading ``similar_reports`` where nothing was compared."""
+    from auditor.dsl.crossfacts import NO_PREVIOUS, NOTHING_COMPARED
+
+    def skip_reason(ctx: Context) -> Optional[str]:
+        facts = ctx.facts
+        if "previous" in cross and (facts is None or facts.previous is None):
+            return facts.no_previous if facts is not None else NO_PREVIOUS
+        if "similar_reports" in cross and (facts is None or not facts.compared):
+            return facts.not_compared if facts is not None else NOTHING_COMPARED
+        return None
 
     def finding(ctx: Context, scope: tuple, severity: Optional[str]) -> Finding:
         seen: dict[str, Cell] = {}
@@ -272,6 +287,9 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                                                       info.description, info.version)
         ctx.start_rule(nslots)
         try:
+            skip = skip_reason(ctx) if cross else None
+            if skip is not None:
+                return RuleOutcome(rule, "skipped", reason=skip)
             for guard in guards:
                 if not guard(ctx):
                     return RuleOutcome(rule, "skipped", reason="条件不适用")

@@ -8,7 +8,20 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
-from auditor.dsl.types import BOOL, CELL, CONTACT, NUMBER, PERIOD, READING, SECTION, STRING, Type, is_axis, list_of
+from auditor.dsl.types import (
+    BOOL,
+    CELL,
+    CLAIM,
+    CONTACT,
+    NUMBER,
+    PERIOD,
+    READING,
+    SECTION,
+    STRING,
+    Type,
+    is_axis,
+    list_of,
+)
 from auditor.model import Cell, Reading, Report
 from auditor.templates import FORMATS, TABLE_NAMES, load
 
@@ -96,6 +109,69 @@ def unplaced_groups(reading: Reading) -> list[str]:
     return out
 
 
+def narrative_of(report: Report) -> str:
+    from auditor.narrative import narrative_text
+
+    return "\n".join(filter(None, (narrative_text(s) for s in report.sections)))
+
+
+def section_narrative(section: Any) -> str:
+    from auditor.narrative import narrative_text
+
+    return narrative_text(section)
+
+
+def claim_cells(ctx: Context, claim: Any, reading: int) -> list[Cell]:
+    """The cells one reading of a claim sums, in the report's format (``Missing`` when the table
+    is not there or a cell holds text)."""
+    from auditor.dsl.runtime import rows_under
+
+    fmt = ctx.need_format("正文数字对应的单元格")
+    ids: list[str] = []
+    for pattern in claim.quantity.readings[reading]:
+        table, _, rest = pattern.partition(".")
+        row, _, column = rest.rpartition(".")
+        rows = rows_under(fmt, table, row[:-1]) if row.endswith("*") else (row,)
+        ids.extend(f"{table}.{r}.{column}" for r in rows)
+    cells = [ctx.cells[cid] for cid in ids if cid in ctx.cells]
+    if not cells:
+        table = claim.quantity.readings[reading][0].partition(".")[0]
+        raise Missing(f"报告中没有{TABLE_NAMES.get(table, table)}的相应单元格")
+    for cell in cells:
+        if cell.state == "text":
+            raise Missing(unusable_reason(cell))
+    return cells
+
+
+def _sum(cells: list[Cell]) -> Any:
+    total: Any = 0
+    for cell in cells:
+        total += cell.value if cell.state == "number" and cell.value is not None else 0
+    return total
+
+
+def claim_table_value(ctx: Context, claim: Any) -> Any:
+    cells = claim_cells(ctx, claim, 0)
+    ctx.touched.extend(cells)
+    _claim_span(ctx, claim)
+    return _sum(cells)
+
+
+def claim_agrees(ctx: Context, claim: Any) -> bool:
+    """The figure matches the table under some reading the wording allows."""
+    _claim_span(ctx, claim)
+    first = claim_cells(ctx, claim, 0)
+    ctx.touched.extend(first)
+    readings = [first] + [claim_cells(ctx, claim, i) for i in range(1, len(claim.quantity.readings))]
+    return any(_sum(cells) == claim.value for cells in readings)
+
+
+def _claim_span(ctx: Context, claim: Any) -> None:
+    section = ctx.report.section(claim.section)
+    if section is not None:
+        ctx.spans.append(section.span)
+
+
 Field = tuple[Type, Callable[[Context, Any], Any]]
 
 # By the kind of value they belong to (``axis``: a row or column of a table).
@@ -119,6 +195,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         "path": (STRING, lambda c, r: r.source.path),
         "notes": (list_of(STRING), lambda c, r: r.notes),
         "readings": (list_of(READING), lambda c, r: r.readings),
+        "claims": (list_of(CLAIM), lambda c, r: c.claims() if r is c.report else _claims_of(r)),
+        "narrative": (STRING, lambda c, r: narrative_of(r)),
     },
     "period": {
         "statement": (STRING, lambda c, p: p.statement),
@@ -137,6 +215,39 @@ FIELDS: dict[str, dict[str, Field]] = {
         "standard": (BOOL, lambda c, s: s.standard),
         "text": (STRING, lambda c, s: s.text),
         "expected_heading": (STRING, lambda c, s: s.expected_heading),
+        "narrative": (STRING, lambda c, s: section_narrative(s)),
+    },
+    "claim": {
+        "quantity": (STRING, lambda c, x: x.quantity.id),
+        "label": (STRING, lambda c, x: x.quantity.label),
+        "value": (NUMBER, lambda c, x: x.value),
+        "text": (STRING, lambda c, x: x.text),
+        "sentence": (STRING, lambda c, x: x.sentence),
+        "section": (NUMBER, lambda c, x: x.section),
+        "table_label": (STRING, lambda c, x: x.quantity.table_label),
+        "table_value": (NUMBER, claim_table_value),
+        "agrees": (BOOL, claim_agrees),
+    },
+    "mention": {
+        "value": (NUMBER, lambda c, m: m.value),
+        "text": (STRING, lambda c, m: m.text),
+        "sentence": (STRING, lambda c, m: m.sentence),
+        "ambiguous": (BOOL, lambda c, m: m.ambiguous),
+    },
+    "similar": {
+        "agency": (STRING, lambda c, s: s.agency),
+        "year": (NUMBER, lambda c, s: _need(s.year, "相似报告的年度")),
+        "path": (STRING, lambda c, s: s.path),
+        "similarity": (NUMBER, lambda c, s: s.similarity),
+        "percent": (NUMBER, lambda c, s: int(s.similarity * 100)),
+        "shared": (NUMBER, lambda c, s: s.shared),
+        "passages": (STRING, lambda c, s: s.passages),
+        "same_agency": (BOOL, lambda c, s: s.same_agency),
+        "source": (STRING, lambda c, s: s.source),
+    },
+    "deadline": {
+        "date": (STRING, lambda c, d: d.date),
+        "rule": (STRING, lambda c, d: d.rule),
     },
     "cell": {
         "id": (STRING, lambda c, x: x.id),
@@ -188,6 +299,12 @@ FIELDS: dict[str, dict[str, Field]] = {
         "table": (STRING, lambda c, a: a.table),
     },
 }
+
+
+def _claims_of(report: Report) -> list[Any]:
+    from auditor.narrative import claims
+
+    return claims(report)
 
 
 CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {

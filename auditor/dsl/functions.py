@@ -19,8 +19,10 @@ from auditor.dsl.runtime import MAX_TEXT, Approx, LimitExceeded, Missing, Num, d
 from auditor.dsl.types import (
     ANY,
     BOOL,
+    MENTION,
     NUMBER,
     REGEX,
+    REPORT,
     SECTION,
     STRING,
     Type,
@@ -61,6 +63,7 @@ class Function:
     aggregate: bool = False
     lenient: bool = False
     contextual: bool = False  # receives the report as its first argument
+    with_context: bool = False  # receives the evaluation context as its first argument
     # Text work charged to the rule's step budget by length: "text" the first argument (a regex
     # run over it), "result" the text built.
     charges: str = ""
@@ -76,10 +79,11 @@ FUNCTIONS: dict[str, Function] = {}
 
 
 def _register(name: str, signature: str, summary: str, check: Callable[[Sequence[Type]], Type],
-              aggregate: bool = False, lenient: bool = False, contextual: bool = False, charges: str = ""
-              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              aggregate: bool = False, lenient: bool = False, contextual: bool = False, charges: str = "",
+              with_context: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(impl: Callable[..., Any]) -> Callable[..., Any]:
-        FUNCTIONS[name] = Function(name, signature, summary, check, impl, aggregate, lenient, contextual, charges)
+        FUNCTIONS[name] = Function(name, signature, summary, check, impl, aggregate=aggregate, lenient=lenient,
+                                   contextual=contextual, with_context=with_context, charges=charges)
         return impl
     return wrap
 
@@ -418,19 +422,86 @@ def fn_text(value: Any) -> str:
 
 
 def _check_section(types: Sequence[Type]) -> Type:
-    _arity(types, 1, 1, "section")
+    _arity(types, 1, 2, "section")
     _expect(types, 0, is_number, "a section number 1–6", "section")
+    if len(types) == 2:
+        _expect(types, 1, lambda t: t in (REPORT, ANY), "a report (previous)", "section")
     return SECTION
 
 
-@_register("section", "section(n)", "Section n (1–6) of the report; `section(n) is missing` tests that the "
-           "report lacks it, anything else makes the rule not assessable.", _check_section, contextual=True)
-def fn_section(report: Any, number: Num) -> Any:
+@_register("section", "section(n, of=report)", "Section n (1–6) of the report (or of `previous`); "
+           "`section(n) is missing` tests that the report lacks it, anything else makes the rule not assessable.",
+           _check_section, contextual=True)
+def fn_section(report: Any, number: Num, of: Any = None) -> Any:
     wanted = plain(number)
-    for section in report.sections:
+    target = report if of is None else of
+    for section in target.sections:
         if section.number == wanted:
             return section
-    raise Missing(f"报告缺少第{display(number)}部分")
+    whose = "报告" if of is None or of is report else "上一年度报告"
+    raise Missing(f"{whose}缺少第{display(number)}部分")
+
+
+def _check_similarity(types: Sequence[Type]) -> Type:
+    _arity(types, 2, 2, "similarity")
+    for i in range(2):
+        _expect(types, i, lambda t: t in (SECTION, ANY), "a section", "similarity")
+    return NUMBER
+
+
+@_register("similarity", "similarity(section_a, section_b)", "How much of two sections' narrative is the same "
+           "(0–1): clauses in common over clauses in either, after table text and boilerplate are left out and "
+           "figures, years and the agency's own name are masked. `similarity(section(5), section(5, previous))`.",
+           _check_similarity, with_context=True)
+def fn_similarity(ctx: Any, a: Any, b: Any) -> float:
+    first, second = _clause_set(ctx, a), _clause_set(ctx, b)
+    for section, clauses in ((a, first), (b, second)):
+        if not clauses:
+            raise Missing(f"第{section.number}部分没有可比较的叙述文字")
+    return len(first & second) / len(first | second)
+
+
+def _clause_set(ctx: Any, section: Any) -> frozenset[int]:
+    facts = ctx.facts
+    if facts is not None and id(section) in facts.prints:
+        return facts.prints[id(section)]
+    from auditor.narrative import section_clauses
+
+    ctx.charge_text(len(section.text))
+    return frozenset(section_clauses(section, ctx.report.agency))
+
+
+def _check_mentions(types: Sequence[Type]) -> Type:
+    _arity(types, 2, 2, "mentions")
+    _expect(types, 0, is_stringy, "a text", "mentions")
+    _expect(types, 1, lambda t: t == REGEX, "a regular expression /…/ whose group 1 is the figure", "mentions")
+    return list_of(MENTION)
+
+
+@_register("mentions", "mentions(text, /re/)", "Figures the prose of a text states, found with a pattern whose "
+           "group 1 (else the whole match) is the number, one per match with its sentence; `m.ambiguous` is true "
+           "when the sentence is about another year, a comparison or a part of the whole (as TEXT-TABLE leaves "
+           "alone). Table lines are left out.", _check_mentions, contextual=True)
+def fn_mentions(report: Any, text: str, pattern: Any) -> list[Any]:
+    from auditor.narrative import mentions
+
+    if len(text) > MAX_TEXT:
+        raise LimitExceeded("mentions() 的文本过长")
+    return mentions(text, pattern, report.year)
+
+
+def _check_sentences(types: Sequence[Type]) -> Type:
+    _arity(types, 1, 1, "sentences")
+    _expect(types, 0, is_stringy, "a text", "sentences")
+    return list_of(STRING)
+
+
+@_register("sentences", "sentences(text)", "The sentences of a text (cut after 。！？； and at line ends).",
+           _check_sentences, charges="text")
+def fn_sentences(text: str) -> list[str]:
+    from auditor.narrative import sentences
+
+    return sentences(text)
 
 
 # ---------------------------------------------------------------- regular expressions

@@ -260,10 +260,12 @@ class Context:
     rules are probed for their linear forms.
     """
 
-    __slots__ = ("_blanks", "_rows", "cells", "format", "report", "spans", "steps", "touched", "vars")
+    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "report", "spans", "steps",
+                 "touched", "vars")
 
-    def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None):
+    def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None, facts: Any = None):
         self.report = report
+        self.facts = facts  # auditor.dsl.crossfacts.RunFacts, or None outside a batch
         self.cells = report.cells if cells is None else cells
         self.format: Optional[str] = report.format if report.format in templates.FORMATS else None
         self.vars: list[Any] = []
@@ -272,6 +274,8 @@ class Context:
         self.steps = 0
         self._rows: Optional[tuple[TableRow, ...]] = None
         self._blanks: Optional[tuple[Any, ...]] = None
+        self._claims: Optional[list[Any]] = None
+        self._previous: Optional[Context] = None
 
     def start_rule(self, nslots: int) -> None:
         """A fresh budget and fresh variables for the next rule."""
@@ -302,6 +306,33 @@ class Context:
         if self.format is None or table not in self.report.tables:
             return None
         return next((r.description for r in self.blank_regions() if r.kind == "table" and r.table == table), None)
+
+    def claims(self) -> list[Any]:
+        """The figures the narrative states for table quantities (computed once per report)."""
+        if self._claims is None:
+            from auditor.narrative import claims
+
+            self._claims = claims(self.report)
+            self.charge_text(sum(len(s.text) for s in self.report.sections))
+        return self._claims
+
+    def previous_report(self) -> Report:
+        """The same agency's report of the year before, or ``Missing`` saying why there is none."""
+        facts = self.facts
+        if facts is None or facts.previous is None:
+            from auditor.dsl.crossfacts import NO_PREVIOUS
+
+            raise Missing(facts.no_previous if facts is not None else NO_PREVIOUS)
+        return facts.previous
+
+    def previous_context(self) -> Context:
+        """A context over the previous report that shares this one's variables (loop items)."""
+        if self._previous is None:
+            self._previous = Context(self.previous_report(), facts=None)
+        prev = self._previous
+        prev.vars = self.vars
+        prev.touched, prev.spans, prev.steps = [], [], 0  # its cells are not this report's to cite
+        return prev
 
     def charge(self, steps: int) -> None:
         """Count work against the rule's budget (loop items; text work by length)."""

@@ -35,6 +35,10 @@ NUMBER, STRING, BOOL, REGEX, ANY = Type("number"), Type("string"), Type("bool"),
 REPORT, PERIOD, CONTACT, SECTION = Type("report"), Type("period"), Type("contact"), Type("section")
 CELL, TABLEROW, BLANK_REGION = Type("cell"), Type("tablerow"), Type("blank_region")
 READING = Type("reading")  # how one table was read: rows missing, undivided, not placeable…
+CLAIM = Type("claim")  # a figure the narrative states for a table quantity
+MENTION = Type("mention")  # a figure a rule's own pattern found in prose
+SIMILAR = Type("similar")  # another report whose narrative is close to this one's
+DEADLINE = Type("deadline")  # the publication deadline that applies, and which rule set it
 AXES = ("column", "row")
 
 

@@ -39,6 +39,8 @@ def document_json(doc: DocumentResult) -> dict[str, Any]:
     }
     if report is not None and report.source.span.line is not None:
         data["line"] = report.source.span.line
+    if doc.signature is not None:  # what cross-document rules read: lets these results serve as --history
+        data["signature"] = doc.signature.to_json()
     return data
 
 

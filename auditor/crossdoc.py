@@ -1,0 +1,213 @@
+"""The cross-document phase: rules that need other documents, run once every document is read.
+
+A batch streams: each file is read, recognized and audited where it runs (this process, a pool
+worker, a Dask worker), and only compact results come back. Rules that read ``previous``,
+``similar_reports`` or ``publication_deadline`` cannot run there — they need the other documents, the
+history, the run's configuration. So, for each document, the worker also sends back its
+``Signature`` (``make_signature``): the normalised agency, the publication date, the tables
+present, the cells those rules name (the compiler lists them) and the clause hashes of the
+narrative. The result cache keeps it with the results; the JSON output carries it, so a
+previous run's results can serve as history. Here, in the parent, once all results are in:
+
+1. documents of the run and of the history are paired across years by agency
+   (``auditor.agency``): each document's ``previous`` is the one report of the year before whose
+   agency is the same; none or several (ambiguous) give the reason instead;
+2. narratives are compared with MinHash/LSH (``auditor.similarity``) when a rule reads
+   ``similar_reports``;
+3. the rules over several documents are evaluated on a report rebuilt from each signature, and
+   their outcomes replace the stand-ins the workers left (``engine.DEFERRED``).
+
+Whichever scheduler ran the batch, this phase runs here, on the same signatures: the results do
+not depend on where the files were read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from auditor.agency import AgencyName, agency_key, parse_agency
+from auditor.dsl.crossfacts import NO_PREVIOUS, NOTHING_COMPARED, Deadline, RunFacts, Similar, statutory_deadline
+from auditor.model import DocumentResult, Report, RuleOutcome, Section, Signature, Source
+from auditor.similarity import MIN_CLAUSES  # datasketch itself is imported only to compare
+
+RUN = "本批次"
+HISTORY = "历史报告"
+PAIRED_KINDS = ("annual-report", "legacy-report")
+
+
+def make_signature(report: Report, ruleset: Any) -> Optional[Signature]:
+    """What the rules over several documents need of ``report`` (None when no rule needs any)."""
+    if not getattr(ruleset, "has_cross", False) or report.kind == "other":
+        return None
+    from auditor.narrative import section_prints
+
+    reads = tuple(getattr(ruleset, "signature_reads", ()))
+    cells = tuple(cell for cid, cell in report.cells.items() if cid.startswith(reads)) if reads else ()
+    return Signature(agency_key=agency_key(report.agency), published=report.published, tables=report.tables,
+                     cells=cells, sections=section_prints(report))
+
+
+@dataclass
+class Entry:
+    """One document taking part: from the run (``position`` in its results) or the history."""
+
+    report: Report  # as the results keep it (metadata only)
+    signature: Signature
+    sha256: Optional[str]
+    source: str
+    position: Optional[int] = None
+
+    @property
+    def agency(self) -> Optional[AgencyName]:
+        return parse_agency(self.report.agency)
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (self.sha256 or self.report.source.path, self.report.source.index)
+
+    def view(self) -> tuple[Report, dict[int, frozenset[int]]]:
+        """The report a rule over several documents sees, and its sections' clause sets."""
+        from auditor.narrative import unpack_hashes
+
+        sections = tuple(Section(number=p.number, heading="", standard=True, text="") for p in self.signature.sections)
+        prints = {id(s): frozenset(unpack_hashes(p.clauses)) for s, p in zip(sections, self.signature.sections)}
+        report = dataclasses.replace(self.report, published=self.signature.published, tables=self.signature.tables,
+                                     cells={c.id: c for c in self.signature.cells}, sections=sections, text="",
+                                     readings=(), notes=())
+        return report, prints
+
+
+def entries_of(documents: Sequence[DocumentResult], source: str = RUN) -> list[Entry]:
+    """The documents that take part: read, a report, with a signature."""
+    out = []
+    for position, doc in enumerate(documents):
+        if doc.report is not None and doc.signature is not None and doc.report.kind != "other":
+            out.append(Entry(doc.report, doc.signature, doc.sha256, source, position if source == RUN else None))
+    return out
+
+
+def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iterable[Entry] = (),
+             deadline: Optional[Callable[[Report], Deadline]] = None) -> list[DocumentResult]:
+    """The documents with the outcomes of the rules over several documents filled in."""
+    documents = list(documents)
+    if not getattr(ruleset, "has_cross", False):
+        return documents
+    from auditor.engine import DEFERRED
+
+    run = entries_of(documents)
+    pool = run + list(history)
+    names = ruleset.cross_names
+    previous = pair_years(run, pool) if "previous" in names else {}
+    similar, compared, unavailable = _similar(run, pool) if "similar_reports" in names else ({}, set(), None)
+    for entry in run:
+        report, prints = entry.view()
+        prev_entry, reason = previous.get(id(entry), (None, NO_PREVIOUS))
+        prev_report = None
+        if prev_entry is not None:
+            prev_report, prev_prints = prev_entry.view()
+            prints.update(prev_prints)
+        others = similar.get(id(entry), [])
+        facts = RunFacts(previous=prev_report, no_previous=reason, similar=tuple(others),
+                         compared=len(compared) - 1 if id(entry) in compared else 0,
+                         not_compared=(NOTHING_COMPARED if len(compared) > 1 or id(entry) not in compared
+                                       else "本批次和历史报告中没有其他可比较的报告")
+                         if id(entry) in compared else f"正文叙述过短（少于{MIN_CLAUSES}个分句），不作雷同比较",
+                         deadline=deadline or statutory_deadline, prints=prints)
+        outcomes = ruleset.evaluate_cross(report, facts)
+        if unavailable is not None:
+            outcomes = {rid: (RuleOutcome(o.rule, "not_assessable", reason=unavailable)
+                              if o.status == "skipped" and rid in _similar_rules(ruleset) else o)
+                        for rid, o in outcomes.items()}
+        doc = documents[entry.position]  # type: ignore[index]
+        documents[entry.position] = dataclasses.replace(doc, outcomes=tuple(  # type: ignore[index]
+            outcomes.get(o.rule.id, o) if o.status == "skipped" and o.reason == DEFERRED else o for o in doc.outcomes))
+    return [_no_signature(d, DEFERRED) for d in documents]
+
+
+def _no_signature(doc: DocumentResult, deferred: str) -> DocumentResult:
+    """A document whose stand-ins no signature could replace says so (never a silent stand-in)."""
+    if not any(o.status == "skipped" and o.reason == deferred for o in doc.outcomes):
+        return doc
+    reason = "文档缺少跨文档比对所需的信息，无法评估"
+    return dataclasses.replace(doc, outcomes=tuple(dataclasses.replace(o, reason=reason) if o.reason == deferred else o
+                                                   for o in doc.outcomes))
+
+
+def _similar_rules(ruleset: Any) -> frozenset[str]:
+    return frozenset(r.info.id for r in ruleset.compiled if "similar_reports" in r.cross)
+
+
+# ---------------------------------------------------------------- pairing across years
+
+
+def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[Optional[Entry], str]]:
+    """Each run entry's report of the year before (by ``id(entry)``), or None and why."""
+    by_body: dict[str, list[Entry]] = {}
+    for entry in pool:
+        agency = entry.agency
+        if agency is not None and entry.report.year is not None and entry.report.kind in PAIRED_KINDS:
+            by_body.setdefault(agency.body, []).append(entry)
+    out: dict[int, tuple[Optional[Entry], str]] = {}
+    for entry in run:
+        agency, year = entry.agency, entry.report.year
+        if agency is None:
+            out[id(entry)] = (None, "报告未识别出发布机关，无法与上一年度报告配对")
+            continue
+        if year is None:
+            out[id(entry)] = (None, "报告年度不明，无法与上一年度报告配对")
+            continue
+        found: dict[tuple[Any, ...], Entry] = {}
+        for other in by_body.get(agency.body, ()):
+            if other.report.year == year - 1 and agency.same_agency(other.agency):  # type: ignore[arg-type]
+                found.setdefault(other.identity, other)  # the same file in the run and the history: once
+        candidates = sorted(found.values(), key=lambda e: (e.source != RUN, e.report.source.path))
+        if len(candidates) == 1:
+            out[id(entry)] = (candidates[0], "")
+        elif not candidates:
+            out[id(entry)] = (None, f"没有找到{entry.report.agency}{year - 1}年度的报告（在本批次和历史报告中），"
+                                    "无法与上一年度比较")
+        else:
+            names = "、".join(f"{c.report.agency}（{c.report.source.path}）" for c in candidates[:4])
+            out[id(entry)] = (None, f"{year - 1}年度有{len(candidates)}份报告都可能属于{entry.report.agency}：{names}，"
+                                    "无法确定与哪一份比较")
+    return out
+
+
+# ---------------------------------------------------------------- similar narratives
+
+
+def _similar(run: Sequence[Entry], pool: Sequence[Entry]) -> tuple[dict[int, list[Similar]], set[int], Optional[str]]:
+    from auditor.similarity import Narrative, SimilarityUnavailable, find_similar
+
+    in_run = {id(e) for e in run}
+    narratives = [Narrative(key=id(e), agency=e.report.agency, year=e.report.year, path=e.report.source.path,
+                            identity=e.identity, signature=e.signature, source=e.source, in_run=id(e) in in_run)
+                  for e in pool]
+    try:
+        found, compared = find_similar(narratives)
+    except SimilarityUnavailable as exc:
+        return {}, set(), str(exc)
+    return found, compared, None
+
+
+# ---------------------------------------------------------------- history
+
+
+def history_entries(documents: Iterable[DocumentResult]) -> list[Entry]:
+    """Documents read from ``--history`` (files audited like the run, or a previous run's JSON)."""
+    return [dataclasses.replace(e, position=None) for e in entries_of(list(documents), HISTORY)]
+
+
+def entry_from_json(document: dict[str, Any]) -> Optional[Entry]:
+    """A document of a previous run's JSON results (``--format json``), if it kept a signature."""
+    data = document.get("signature")
+    if not isinstance(data, dict) or document.get("error"):
+        return None
+    signature = Signature.from_json(data)
+    report = Report(source=Source(path=str(document.get("source", "")), index=int(document.get("index") or 0)),
+                    kind=document.get("kind") or "annual-report", agency=document.get("agency"),
+                    year=document.get("year"), format=document.get("format"), title=document.get("title"))
+    return Entry(report, signature, document.get("sha256"), HISTORY)

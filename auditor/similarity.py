@@ -1,0 +1,146 @@
+"""Near-identical narratives across a run and its history: MinHash and LSH from ``datasketch``.
+
+Each document arrives as the set of its clause hashes (``auditor.narrative.section_prints``:
+table text and boilerplate left out, figures, years and the agency's own name masked), so a
+report copied with only the agency and the year changed has the same set as its source. Every
+document's set becomes a MinHash (128 permutations); an LSH index (datasketch's
+``MinHashLSH``, tuned for Jaccard 0.5) returns, for each document of the run, the few documents
+likely to share most clauses with it — never all pairs. Each candidate is then measured exactly
+(Jaccard of the two sets) and the passages the two share are named from the paragraphs' first
+words. Why datasketch: it is the maintained reference implementation of MinHash LSH; its
+index handles 10^5 documents in memory (about 6 KB each) with query time independent of the
+number of documents.
+
+Frequent phrases are deliberately *not* dropped by frequency: a text that many reports of one
+region share is exactly what 内容雷同 means. The template's fixed sentences are dropped when
+fingerprints are made (``BOILERPLATE``), and the threshold is high.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from auditor.agency import parse_agency
+from auditor.dsl.crossfacts import Similar
+from auditor.model import Signature
+from auditor.narrative import unpack_hashes
+
+NUM_PERM = 128
+LSH_THRESHOLD = 0.5  # candidates come from the index above about this Jaccard similarity…
+LISTED = 0.5  # …and are listed (as similar_reports) when they really are this similar
+MIN_CLAUSES = 12  # a narrative this short is too thin to call a copy
+MOST = 5  # similar reports listed per document, most similar first
+SECTION_WORDS = {1: "第一部分", 2: "第二部分", 3: "第三部分", 4: "第四部分", 5: "第五部分", 6: "第六部分"}
+
+
+class SimilarityUnavailable(RuntimeError):
+    """datasketch is not installed."""
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """One document's narrative as compared: who, which year, where, and its clauses."""
+
+    key: Any  # how the caller names it
+    agency: Optional[str]
+    year: Optional[int]
+    path: str
+    identity: tuple[Any, ...]  # (sha256, index): the same document met twice is not a copy
+    signature: Signature
+    source: str
+    in_run: bool
+
+    def same_agency(self, other: Narrative) -> bool:
+        mine, theirs = parse_agency(self.agency), parse_agency(other.agency)
+        return mine is not None and theirs is not None and mine.same_agency(theirs)
+
+    def clauses(self) -> list[tuple[int, int]]:
+        """(section number, clause hash) in text order."""
+        return [(p.number, h) for p in self.signature.sections for h in unpack_hashes(p.clauses)]
+
+
+def available() -> bool:
+    try:
+        import datasketch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, most: int = MOST,
+                 num_perm: int = NUM_PERM) -> tuple[dict[Any, list[Similar]], set[Any]]:
+    """For each narrative of the run, the others (run or history) at least ``listed`` similar,
+    most similar first; and the keys of the narratives long enough to compare."""
+    try:
+        from datasketch import MinHash, MinHashLSH
+    except ImportError as exc:
+        raise SimilarityUnavailable('需要安装 datasketch 才能比较报告正文：pip install "auditor[similarity]"') from exc
+
+    sets: list[frozenset[int]] = []
+    kept: list[Narrative] = []
+    for narrative in narratives:
+        clauses = frozenset(h for _, h in narrative.clauses())
+        if len(clauses) >= MIN_CLAUSES:
+            sets.append(clauses)
+            kept.append(narrative)
+    found: dict[Any, list[Similar]] = {}
+    compared = {n.key for n in kept}
+    if len(kept) < 2:
+        return found, compared
+    template = MinHash(num_perm=num_perm, hashfunc=_identity)
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=num_perm)
+    sketches = []
+    with lsh.insertion_session() as session:
+        for position, clauses in enumerate(sets):
+            sketch = MinHash(num_perm=num_perm, hashfunc=_identity, permutations=template.permutations,
+                             scheme=template.scheme)
+            sketch.update_batch(clauses)
+            sketches.append(sketch)
+            session.insert(position, sketch, check_duplication=False)
+    for position, narrative in enumerate(kept):
+        if not narrative.in_run:
+            continue
+        mine = sets[position]
+        matches = []
+        for other_position in lsh.query(sketches[position]):
+            if other_position == position:
+                continue
+            other = kept[other_position]
+            if other.identity == narrative.identity or (other.year == narrative.year and narrative.same_agency(other)):
+                continue  # the same report met twice, or republished: not a copy of another
+            theirs = sets[other_position]
+            shared = mine & theirs
+            score = len(shared) / len(mine | theirs)
+            if score >= listed:
+                matches.append(Similar(other.agency or "（未识别机关）", other.year, other.path, round(score, 4),
+                                       len(shared), shared_passages(narrative, shared), narrative.same_agency(other),
+                                       other.source))
+        matches.sort(key=lambda s: (-s.similarity, s.path))
+        if matches:
+            found[narrative.key] = matches[:most]
+    return found, compared
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def shared_passages(narrative: Narrative, shared: frozenset[int], quoted: int = 4) -> str:
+    """The paragraphs mostly made of shared clauses, by section and first words:
+    第一部分「2023年，我局高度重视政府信息…」等6段；第五部分「一是信息公开的标准化程度…」."""
+    by_section: dict[int, list[str]] = {}
+    for section in narrative.signature.sections:
+        hashes = unpack_hashes(section.clauses)
+        starts = [first for first, _ in section.passages] + [len(hashes)]
+        for (first, incipit), end in zip(section.passages, starts[1:]):
+            own = hashes[first:end]
+            if own and sum(1 for h in own if h in shared) * 2 > len(own):
+                by_section.setdefault(section.number, []).append(incipit)
+    parts = []
+    for number, incipits in sorted(by_section.items()):
+        more = f"等{len(incipits)}段" if len(incipits) > 1 else ""
+        shown = "」「".join(incipits[:quoted if len(by_section) == 1 else 1])
+        parts.append(f"{SECTION_WORDS.get(number, f'第{number}部分')}「{shown}」{more}")
+    return "；".join(parts) or "（相同的内容分散在各段中）"

@@ -71,4 +71,6 @@ def line_of(text: str, path: Sequence[Part]) -> Optional[int]:
             continue
         if len(key) > best_length:
             best, best_length = number, len(key)
+    if best is None:  # an array of tables ([[outputs]]): the first of them
+        best = next((number for number, key in key_lines(text) if key[: len(wanted)] == wanted), None)
     return best

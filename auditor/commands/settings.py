@@ -96,7 +96,10 @@ def render(config: Any, params: dict[str, Any], *, console_only: bool = False) -
             from auditor.runner import default_include
 
             value = list(default_include())
-        lines.append(f"{key} = {_toml(value)}  # {origin}")
+        if value is None:
+            lines.append(f"# {key}: {t('settings.unset')}  ({origin})")
+        else:
+            lines.append(f"{key} = {_toml(value)}  # {origin}")
     waivers = config.waivers
     lines.append("# " + t("settings.waivers", count=len(waivers)))
     lines += [f"#   {w.origin}: {w.rule} → {w.expires.isoformat()}" for w in waivers]

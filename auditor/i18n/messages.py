@@ -179,6 +179,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.from_file": ("{where}", "{where}"),
     "settings.from_default": ("默认值", "default"),
     "settings.from_check": ("auditor check 的默认值", "default of auditor check"),
+    "settings.unset": ("未设置", "not set"),
     "settings.waivers": ("豁免：{count} 条", "waivers: {count}"),
     "settings.language": ("语言：{lang}", "language: {lang}"),
     # ---------------------------------------------------------------- audit command
@@ -309,4 +310,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "github.md.agencies": ("问题最多的机关", "Agencies with most problems"),
     "github.md.agency": ("机关", "agency"),
     "github.md.more": ("另有 {count} 个机关", "{count} more agencies"),
+    # ---------------------------------------------------------------- rectification notices
+    "notice.file": ("整改通知-{agency}", "notice-{agency}"),
+    "notice.index.file": ("通知清单.csv", "notices.csv"),
+    "notice.index.notice": ("整改通知", "notice"),
+    "notice.index.findings": ("问题数", "findings"),
+    "notice.index.unreadable": ("未发通知：文件无法读取（{reason}）", "no notice: unreadable ({reason})"),
+    "notice.index.not_audited": ("未发通知：不是年度报告", "no notice: not an annual report"),
+    "notice.index.clean": ("未发通知：未发现问题", "no notice: no problems found"),
+    "notice.date": ("{year}年{month}月{day}日", "{year}-{month:02d}-{day:02d}"),
+    "notice.default_issuer": ("政务公开工作主管部门", "the supervising office"),
+    "notice.title": ("关于{agency}政府信息公开工作年度报告问题的整改通知",
+                     "Rectification notice: the government information disclosure annual report of {agency}"),
+    "notice.reference": ("{prefix}{number}号", "{prefix} No. {number}"),
+    "notice.to": ("{agency}：", "To {agency}:"),
+    "notice.intro": ("经审核，你单位发布的 {reports} 份政府信息公开工作年度报告存在以下 {count} 个问题。请逐项核实整改，"
+                     "在“整改情况”栏填写整改措施或说明，于{deadline}前报送{issuer}。",
+                     "Our audit of the {reports} annual report(s) your office published found the {count} problems "
+                     "below. Please check and correct each one, write what was done in the column \"Rectification\", "
+                     "and return this notice to {issuer} by {deadline}."),
+    "notice.round": ("与上一轮审核相比，你单位已整改 {fixed} 个问题；下列标注“仍未整改”的问题上一轮已经指出。",
+                     "Since the last round your office fixed {fixed} problems; those marked \"still open\" below were "
+                     "pointed out last round."),
+    "notice.report_heading": ("《{title}》", "{title}"),
+    "notice.report_facts": ("文件：{path}　年度：{year}　格式：{format}", "File: {path}   year: {year}   format: {format}"),
+    "notice.col.number": ("序号", "No."),
+    "notice.col.problem": ("问题", "Problem"),
+    "notice.col.where": ("位置", "Where"),
+    "notice.col.answer": ("整改情况（由你单位填写）", "Rectification (to be filled in by your office)"),
+    "notice.or": (" 或 ", " or "),
+    "notice.see_fix": ("（见更正建议{mark}）", " (see suggested correction {mark})"),
+    "notice.line": ("第{line}行", "line {line}"),
+    "notice.excerpt": ("{table}（摘录，标出问题单元格）", "{table} (excerpt, problem cells marked)"),
+    "notice.row": ("项目", "Row"),
+    "notice.blank": ("（空）", "(blank)"),
+    "notice.suspect": ("{found} → 应为{expected}", "{found} → {expected}?"),
+    "notice.legend": ("红底白字：疑似填错的单元格（箭头后为使各项勾稽关系成立所需的数值）；浅红底：涉及不成立的勾稽关系的单元格。",
+                      "White on red: the cell most likely wrong (after the arrow, the value every identity needs); "
+                      "light red: cells in a sum that does not hold."),
+    "notice.deadline": ("请于{deadline}前将整改情况报送{issuer}。", "Please reply to {issuer} by {deadline}."),
+    "notice.contact": ("联系人及电话：{contact}", "Contact: {contact}"),
 }

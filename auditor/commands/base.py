@@ -100,8 +100,15 @@ class Group(_Localized, click.Group):
         """The error boundary: 0 success, 1 findings or unreadable inputs (the commands exit with
         it), 2 usage, configuration or rule-file errors, 130 interrupted — never a traceback for
         a mistake a user can make."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        chosen = i18n.chosen()  # --lang holds for this invocation only (tests run many in one process)
+        try:
+            if not standalone_mode:
+                return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            self._main(args, prog_name, complete_var, **extra)
+        finally:
+            i18n.set_language(chosen)
+
+    def _main(self, args: Any, prog_name: Optional[str], complete_var: Optional[str], **extra: Any) -> None:
         from auditor.plugins import PluginError
 
         try:

@@ -43,7 +43,7 @@ def explain_rule(pack, rule_id: str) -> str:
     if cases:
         out.append(t("explain.cases", file=cases_file.name))
         for case, status in sorted(cases, key=lambda pair: STATUSES.index(pair[1])):
-            out.append(f"  {t('case.status.' + status)}: {case.name}")
+            out.append(f"  {t('case.status.' + status)}{t('explain.sep')}{case.name}")
     else:
         out.append(t("explain.no_cases"))
     return "\n".join(out) + "\n"

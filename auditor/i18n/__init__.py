@@ -46,6 +46,11 @@ def set_language(value: Optional[str]) -> None:
     _chosen = normalize(value) if value else None
 
 
+def chosen() -> Optional[str]:
+    """What ``set_language`` set (None: the environment decides)."""
+    return _chosen
+
+
 def english() -> bool:
     return language() == "en"
 

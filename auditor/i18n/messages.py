@@ -138,6 +138,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.description": ("说明：", "Description:"),
     "explain.source": ("规则源码：", "Source:"),
     "explain.cases": ("测试用例（{file}）：", "Cases ({file}):"),
+    "explain.sep": ("：", ": "),
     "explain.no_cases": ("（没有测试用例）", "(no test cases)"),
     # ---------------------------------------------------------------- configuration
     "config.missing": ("{path}：配置文件不存在", "{path}: no such configuration file"),

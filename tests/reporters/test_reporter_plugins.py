@@ -26,4 +26,4 @@ def test_nothing_lost(run, name):
     assert isinstance(output, bytes) == reporter.binary
     for doc in run.documents:
         assert doc.path in text, f"{name} lost {doc.path}"
-    assert "file is empty" in text and "bad zip header" in text
+    assert "文件为空" in text and "bad zip header" in text  # read failures shown in Chinese

@@ -36,8 +36,8 @@ def test_json_output_has_the_documented_shape_and_validates() -> None:
 def test_text_summary_shows_metadata_and_rows() -> None:
     result = run("parse", str(SEED))
     assert result.exit_code == 0
-    assert "agency: 南宁市良庆区" in result.output
-    assert "published: 2021-01-29" in result.output
+    assert "机关：南宁市良庆区" in result.output
+    assert "发布日期：2021-01-29" in result.output
     assert "行政许可" in result.output and "本年增/减=-61" in result.output
 
 

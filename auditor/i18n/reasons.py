@@ -37,9 +37,9 @@ REASONS: tuple[tuple[str, str], ...] = (
      "无法解码文本：既不是 UTF-8、GB18030，也不是其他可识别的编码"),
     (r"file holds only whitespace", "文件只有空白字符"),
     # html
-    (r"binary data, not an HTML page \(wrong extension\? it looks like (.+)\)",
+    (r"binary data, not an HTML page \(wrong extension\? ?it looks like (.+)\)",
      "二进制数据，不是网页（扩展名是否有误？看起来是 {1}）"),
-    (r"binary data, not an HTML page \(wrong extension\?\)", "二进制数据，不是网页（扩展名是否有误？）"),
+    (r"binary data, not an HTML page \(wrong extension\?(.*)\)", "二进制数据，不是网页（扩展名是否有误？{1}）"),
     (r"empty HTML page", "网页为空"),
     (r"no HTML markup \(a plain-text file named \.html\? rename it to \.txt\)",
      "没有 HTML 标记（是否为改名为 .html 的纯文本？请改为 .txt）"),
@@ -101,6 +101,7 @@ REASONS: tuple[tuple[str, str], ...] = (
     (r"reading images needs the OCR extra: (.+)", "读取图片需要 OCR 组件：{1}"),
     # tables of any adapter, prefixed with where they sit
     (r"(.+): table expands past (\d+) cells", "{1}：表格展开后超过 {2} 个单元格"),
+    (r"table expands past (\d+) cells", "表格展开后超过 {1} 个单元格"),
     # the worker and the pool
     (r"timed out after (.+) s \(file skipped\)", "处理超时（{1} 秒），已跳过该文件"),
     (r"ran out of memory: the (.+) memory limit was reached \(file skipped\)", "内存不足：达到 {1} 的内存上限，已跳过该文件"),

@@ -134,12 +134,20 @@ SCRIPT = """
     if(!doc._cells){var s=doc.querySelector('script.cells'); doc._cells=s?JSON.parse(s.textContent):{f:null,c:{}};}
     return doc._cells;
   }
+  var positions={};
+  function plain(data,id){
+    var lay=layouts[data.f]; if(!lay){return null;}
+    if(!positions[data.f]){positions[data.f]={}; lay.ids.forEach(function(k,i){positions[data.f][k]=i;});}
+    var v=data.v[positions[data.f][id]];
+    if(v===null||v===undefined){return null;}
+    return typeof v==='string'?[v,'cell',id]:[v[0],'cell',id+'\\n'+LINE.replace('{line}',v[1])];
+  }
   function td(data,id){
-    var c=data.c[id], el=document.createElement('td');
+    var c=data.c[id]||plain(data,id), el=document.createElement('td');
     el.dataset.cell=id;
     if(!c){el.className='cell blank'; el.textContent='\\u2014'; el.title=id; return el;}
     el.className=c[1]; el.textContent=c[0]; el.title=c[2];
-    if(c[3]!==''){el.dataset.expected=c[3];}
+    if(c[3]){el.dataset.expected=c[3];}
     if(c[4]){el.dataset.rules=c[4]; el.dataset.severity=c[5]; el.dataset.active=c[6];}
     return el;
   }
@@ -326,6 +334,7 @@ def _layouts(formats: set[str]) -> dict[str, dict[str, list[Any]]]:
                         rows.append(["g", group_labels[row.group], len(columns) + 1])
                     rows.append(["r", row.label, [f"{spec.id}.{row.id}.{c.id}" for c in columns]])
             tables[spec.id] = rows
+        tables["ids"] = template.cell_ids()  # the order of each document's plain values
         out[fmt] = tables
     return out
 
@@ -337,9 +346,20 @@ def _tables(doc: DocumentResult) -> str:
         return ""
     marks = _cell_marks(doc)
     suspects = _suspects(correction_groups(doc)[0])
-    cells = {cid: _cell_data(report, cid, marks, suspects) for cid in report.cells}
-    for cid in set(marks) | set(suspects):  # cited cells the report does not have
-        cells.setdefault(cid, _cell_data(report, cid, marks, suspects))
+    fmt = report.format if report.format in templates.FORMATS else None
+    order = templates.load(fmt).cell_ids() if fmt else []
+    # Plain cells (not cited, not blank) as values in the format's cell order — the text, or
+    # [text, line] — without their ids; the others in full under their id.
+    special = set(marks) | set(suspects) | {cid for cid, c in report.cells.items() if c.state == "blank"}
+    special |= set(report.cells) - set(order)
+    cells = {cid: _cell_data(report, cid, marks, suspects) for cid in special}
+    values: list[Any] = []
+    for cid in order:
+        cell = report.cells.get(cid)
+        if cell is None or cid in special:
+            values.append(None)
+        else:
+            values.append([cell.raw, cell.span.line] if cell.span.line is not None else cell.raw)
     parts = []
     for table in templates.TABLES:
         if not any(cid.startswith(table + ".") for cid in report.cells):
@@ -358,7 +378,7 @@ def _tables(doc: DocumentResult) -> str:
                         f'</span>{_e(t("html.legend.suspect"))}<span class="swatch" style="background:#fdf0ef;'
                         f'outline:1px dashed #c62828"></span>{_e(t("html.legend.involved"))}<span class="swatch" '
                         f'style="background:#fde2e1;outline:2px solid #c62828"></span>{_e(t("html.legend.hit"))}</p>')
-    data = {"f": report.format if report.format in templates.FORMATS else None, "c": cells}
+    data = {"f": fmt, "c": cells, "v": values}
     return "".join(parts) + f'<script type="application/json" class="cells">{_json_script(data)}</script>'
 
 
@@ -557,7 +577,8 @@ def render_html(run: AuditRun, *, title: Optional[str] = None) -> str:
             f"{_dashboard(run, summary, titles, anchors)}{_filters(run, titles)}<main>{''.join(parts)}</main>"
             f'<script type="application/json" id="auditor-record">{record}</script>'
             f'<script type="application/json" id="auditor-layouts">{_json_script(_layouts(formats))}</script>'
-            f"<script>var COUNT={_json_script(t('html.visible_count'))};{SCRIPT}</script></body></html>\n")
+            f"<script>var COUNT={_json_script(t('html.visible_count'))},LINE={_json_script(t('html.line'))};"
+            f"{SCRIPT}</script></body></html>\n")
 
 
 class HtmlReporter:

@@ -130,7 +130,7 @@ def test_html_marks_the_suspect_cell_apart_from_involved_ones(run: AuditRun) -> 
     parser = _Cells()
     parser.feed(page)
     cells = _drawn_cells(page)
-    text, classes, title, expected = cells["t3.granted.total"][:4]
+    _, classes, title, expected = cells["t3.granted.total"][:4]
     assert "suspect" in classes.split() and expected == "3"
     assert "更正建议：应为3（现为13）" in title
     involved = cells["t3.granted.natural"][1].split()  # in the failing row total, not suspected

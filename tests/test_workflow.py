@@ -200,7 +200,7 @@ def test_progress_bar_on_a_terminal_is_tqdm():
     for done in range(1, 4):
         progress(done, 3, "r.txt")
     progress.close()
-    assert "3/3" in stream.getvalue() and "it/s" not in stream.getvalue() or "文件/s" in stream.getvalue()
+    assert ("3/3" in stream.getvalue() and "it/s" not in stream.getvalue()) or "文件/s" in stream.getvalue()
 
 
 def test_reports_only_skips_files_that_are_not_reports(seeds):

@@ -75,3 +75,44 @@ def test_github_escapes_workflow_command_syntax():
     from auditor.reporters.github import _command
 
     assert _command("error", "a%b\nc", file="x,y:z.txt", line=3) == "::error file=x%2Cy%3Az.txt,line=3::a%25b%0Ac"
+
+
+def _many_errors_run():
+    from auditor.model import DocumentResult, Finding, Span
+    from tests.factories import make_report, make_run, outcomes_for
+
+    docs = [DocumentResult(f"r{i}.txt", 0, make_report(f"r{i}.txt", f"机关{i}"),
+                           outcomes_for([Finding("META-PERIOD", "error", f"未写明统计期限{i}", span=Span(line=i + 1)),
+                                         Finding("CELL-BLANK", "warning", f"留空{i}", scope={"cell": "t3.new.legal"},
+                                                 span=Span(line=i + 2))]))
+            for i in range(15)]
+    return make_run(docs)
+
+
+def test_github_ten_most_important_annotations_per_level_the_rest_in_the_log(monkeypatch, tmp_path):
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    lines = render_github(_many_errors_run()).splitlines()
+    errors = [line for line in lines if line.startswith("::error file=")]
+    warnings = [line for line in lines if line.startswith("::warning file=")]
+    assert len(errors) == 10 and len(warnings) == 10
+    assert "::group::auditor: 另有 10 条（每级只显示最重要的 10 条注释）" in lines
+    assert any(line.startswith("r14.txt:15: META-PERIOD · 机关14 2020年: 未写明统计期限14") for line in lines)
+
+
+def test_github_writes_a_markdown_summary_to_the_step_summary(monkeypatch, tmp_path, run):
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    render_github(run)
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("# earlier step\n## auditor 审核结果"), "appended, as GitHub expects"
+    assert "| 7 | 3 | 2 | 2 | 1 |" in text and "| `T3-BALANCE` | 2 |" in text
+    assert "| 白银市平川区 | 2 | 1 |" in text and "`reports/empty.txt`: 文件为空" in text
+
+
+def test_statistics_counts_per_rule_like_ruff(run):
+    from auditor.reporters.console import statistics_text
+
+    lines = statistics_text(run).splitlines()
+    assert lines[0].split() == ["2", "CELL-BLANK", "警告", "表格单元格空白"]
+    assert lines[1].split()[:2] == ["2", "T3-BALANCE"] and "2  INPUT-ERROR" in statistics_text(run)

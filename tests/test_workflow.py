@@ -218,7 +218,8 @@ def test_reports_only_skips_files_that_are_not_reports(seeds):
 
 @pytest.mark.parametrize(("case", "message"), [
     ('report.cells = { "t2.licensing.decision" = 1 }',
-     "p.cases.toml:3: case[0].report.cells: 未知的单元格 't2.licensing.decision'（2019年版格式） — 是否为 't2.licensing.decisions'？"),
+     "p.cases.toml:3: case[0].report.cells: 未知的单元格 't2.licensing.decision'（2019年版格式）"
+     " — 是否为 't2.licensing.decisions'？"),
     ('report.contact = { postcod = "100000" }',
      "p.cases.toml:3: case[0].report.contact: 未知的键 'postcod' — 是否为 'postcode'？"),
     ('report.year = "2020"', "p.cases.toml:3: case[0].report.year: '2020' 应为整数"),

@@ -1,8 +1,10 @@
 """The ``auditor`` command line: a thin click group.
 
-One error boundary (``main``) maps exceptions to exit codes: 0 success, 1 findings or unreadable
-inputs, 2 usage / configuration / rule-file errors. Heavy libraries are imported by the
-commands that need them, so ``auditor --help`` stays fast.
+One error boundary (``auditor.commands.base.Group.main``) maps exceptions to exit codes: 0
+success, 1 findings or unreadable inputs, 2 usage / configuration / rule-file errors. Every
+text meant for a person is looked up in ``auditor.i18n`` (Chinese unless ``--lang en`` or
+``AUDITOR_LANG=en``). Heavy libraries are imported by the commands that need them, so
+``auditor --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,30 +15,33 @@ import sys
 import click
 
 from auditor import __version__
+from auditor.commands.base import Command, Group, language_from_argv
+from auditor.i18n import t
 
 PARSE_TIMEOUT = 120.0  # seconds per file, as audit's default
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditor")
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]}, help="cli.help")
+@click.version_option(__version__, prog_name="auditor", help="Show the version and exit.")
 def cli() -> None:
     """Audit 政府信息公开工作年度报告 against the national format and your own rules."""
 
 
-@cli.command()
+@cli.command(cls=Command, help="parse.help")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text",
-              show_default=True, help="json: the report model; text: a summary to check by eye.")
+              show_default=True, help="parse.opt.format")
 def parse(files: tuple[str, ...], output_format: str) -> None:
     """Show what was recognized in FILES (documents, sections, metadata, every cell)."""
     import dataclasses
 
+    from auditor.i18n import reason as translate_reason
     from auditor.limits import TimeLimitExceeded, time_limit
     from auditor.model import AdapterError
     from auditor.reading import load_reports
     from auditor.reporters.escape import terminal
     from auditor.summary import text_summary
-    from auditor.worker import display_path
+    from auditor.worker import display_path, timeout_message
 
     documents: list[dict] = []
     failed = 0
@@ -47,10 +52,10 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
                 reports = load_reports(path)
         except (AdapterError, TimeLimitExceeded) as exc:
             failed += 1
-            reason = str(exc) if isinstance(exc, AdapterError) else f"timed out after {PARSE_TIMEOUT:g} s"
-            click.echo(terminal(f"{shown}: error: {reason}"), err=True)
+            reason = str(exc) if isinstance(exc, AdapterError) else timeout_message(PARSE_TIMEOUT)
+            click.echo(terminal(f"{shown}: {t('cli.error')}: {translate_reason(reason)}"), err=True)
             if output_format == "json":
-                documents.append({"source": shown, "index": 0, "kind": None, "error": reason})
+                documents.append({"source": shown, "index": 0, "kind": None, "error": translate_reason(reason)})
             continue
         for report in reports:
             if report.source.path != shown:
@@ -65,26 +70,26 @@ def parse(files: tuple[str, ...], output_format: str) -> None:
         sys.exit(1)
 
 
-@cli.command("plugins")
+@cli.command("plugins", cls=Command, help="plugins.help")
 def plugins_command() -> None:
     """List loaded plugins: adapters (with the extensions they claim) and reporters."""
     from auditor import plugins
 
-    click.echo("adapters:")
+    click.echo(t("plugins.adapters"))
     for name, loaded in sorted(plugins.adapters().items()):
         exts = " ".join(loaded.obj.extensions)
         click.echo(f"  {name:<8} {exts:<22} {loaded.plugin} ({plugins.plugin_origin(loaded.plugin)})")
-    click.echo("reporters:")
+    click.echo(t("plugins.reporters"))
     for name, loaded in sorted(plugins.reporters().items()):
         click.echo(f"  {name:<8} {loaded.obj.suffix:<22} {loaded.plugin} ({plugins.plugin_origin(loaded.plugin)})")
 
 
 def _register_commands() -> None:
-    """Commands that live in their own modules (rules, check, audit)."""
+    """Commands that live in their own modules (rules, explain, audit and check)."""
     import importlib
 
-    for module_name, names in (("auditor.commands.rules", ("rules", "check")),
-                               ("auditor.commands.audit", ("audit",))):
+    for module_name, names in (("auditor.commands.rules", ("rules", "explain")),
+                               ("auditor.commands.audit", ("audit", "check"))):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -101,21 +106,6 @@ _register_commands()
 
 
 def main() -> None:
-    """Entry point: run the group, mapping unexpected errors to exit code 2 with one line."""
-    from auditor.plugins import PluginError
-
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
-    except PluginError as exc:
-        click.echo(f"auditor: plugin error: {exc}", err=True)
-        sys.exit(2)
-    except SystemExit:
-        raise
-    except BrokenPipeError:
-        sys.exit(0)
+    """Entry point: the language first (``--lang`` may follow ``--help``), then the group."""
+    language_from_argv(sys.argv[1:])
+    cli.main(prog_name="auditor")

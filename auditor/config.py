@@ -28,7 +28,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from auditor.i18n import has, t
 from auditor.model import Finding
+from auditor.tomllines import line_of
 
 CONFIG_NAME = "auditor.toml"
 PYPROJECT = "pyproject.toml"
@@ -36,7 +38,7 @@ SCHEMA_NAME = "config.schema.json"
 
 
 class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names the file and the key."""
+    """A configuration file that cannot be used; the message names the file, the line and the key."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,20 @@ class Config:
     sha256: Optional[str] = None
     discovered: bool = False  # found by walking up, not named with --config
     notes: tuple[str, ...] = ()  # what discovery passed over and why (broken pyproject.toml files)
+    text: str = field(default="", repr=False)  # the file as written, to say which line sets a key
+
+    def where(self, *path: Any) -> str:
+        """``auditor.toml:12`` for the line that sets ``path`` (the file alone if unknown)."""
+        if self.path is None:
+            return "config"
+        prefix: tuple[Any, ...] = ("tool", "auditor") if self.path.name == PYPROJECT else ()
+        line = line_of(self.text, (*prefix, *path)) if self.text else None
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def key_name(self, *path: Any) -> str:
+        """How messages name a key: ``ignore``, ``tool.auditor.ignore``, ``waivers[1].expires``."""
+        prefix = "tool.auditor." if self.path is not None and self.path.name == PYPROJECT else ""
+        return _key(prefix, list(path))
 
     @property
     def base(self) -> Path:
@@ -161,9 +177,9 @@ def _has_tool_table(pyproject: Path, notes: Optional[list[str]] = None) -> bool:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else (
             getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
         if b"tool.auditor" in raw:
-            raise ConfigError(f"{pyproject}: has a [tool.auditor] table but cannot be read: {reason}") from None
+            raise ConfigError(t("config.pyproject_broken", path=pyproject, reason=reason)) from None
         if notes is not None:
-            notes.append(f"跳过 {pyproject}：无法解析（{reason}），其中没有 [tool.auditor]")
+            notes.append(t("config.pyproject_skipped", path=pyproject, reason=reason))
         return False
     return isinstance(data.get("tool"), dict) and "auditor" in data["tool"]
 
@@ -175,7 +191,7 @@ def load_config(explicit: Optional[str] = None, *, start: Optional[Path] = None)
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(f"{explicit}: no such configuration file")
+            raise ConfigError(t("config.missing", path=explicit))
     else:
         path = discover(start, notes)
         if path is None:
@@ -188,26 +204,29 @@ def read_config(path: Path) -> Config:
     """Parse and validate one file (``auditor.toml`` top level, or pyproject's table)."""
     try:
         raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(t("config.unreadable", path=path, reason=exc.strerror or exc)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise ConfigError(t("config.not_utf8", path=path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        line = getattr(exc, "lineno", None)
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(t("config.invalid_toml", where=where, reason=exc)) from None
     except RecursionError:
-        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+        raise ConfigError(t("config.invalid_toml", where=path, reason="nested too deeply")) from None
     prefix = ""
     if path.name == PYPROJECT:
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or "auditor" not in tool:
-            raise ConfigError(f"{path}: no [tool.auditor] table")
+            raise ConfigError(t("config.no_tool_table", path=path))
         data, prefix = tool["auditor"], "tool.auditor."
         if not isinstance(data, dict):
-            raise ConfigError(f"{path}: {prefix.rstrip('.')}: must be a table")
+            raise ConfigError(t("config.not_a_table", path=path, key=prefix.rstrip(".")))
     settings = _plain(data)
-    validate(settings, str(path), prefix)
-    return Config(path=path.resolve(), settings=settings, sha256=hashlib.sha256(raw).hexdigest())
+    validate(settings, str(path), prefix, text)
+    return Config(path=path.resolve(), settings=settings, sha256=hashlib.sha256(raw).hexdigest(), text=text)
 
 
 def _plain(value: Any) -> Any:
@@ -221,8 +240,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def validate(settings: dict[str, Any], where: str, prefix: str = "") -> None:
-    """Raise ``ConfigError`` listing every problem as ``file: key.path: what is wrong``."""
+def validate(settings: dict[str, Any], where: str, prefix: str = "", text: str = "") -> None:
+    """Raise ``ConfigError`` listing every problem as ``file:line: key.path: what is wrong``."""
     import jsonschema
 
     from auditor.resources import load_schema
@@ -230,12 +249,29 @@ def validate(settings: dict[str, Any], where: str, prefix: str = "") -> None:
     schema = load_schema(SCHEMA_NAME)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(settings), key=lambda e: [str(p) for p in e.absolute_path])
-    lines = [f"{where}: {_key(prefix, path)}: must be a finite number, not {value!r}"
+    head = tuple(part for part in prefix.split(".") if part)
+
+    def at(path: list[Any]) -> str:
+        line = line_of(text, (*head, *path)) if text else None
+        return f"{where}:{line}" if line else where
+
+    lines = [f"{at(path)}: {_key(prefix, path)}: {t('config.not_finite', value=repr(value))}"
              for path, value in _non_finite(settings, [])]
-    lines += [f"{where}: {_key(prefix, e.absolute_path)}: {_explain(e, schema)}" for e in errors
-              if not (isinstance(e.instance, float) and not math.isfinite(e.instance))]
+    for error in errors:
+        if isinstance(error.instance, float) and not math.isfinite(error.instance):
+            continue
+        path = list(error.absolute_path)
+        extra = _unknown_keys(error)
+        lines.append(f"{at(path + extra[:1])}: {_key(prefix, path)}: {_explain(error, schema)}")
     if lines:
         raise ConfigError("\n".join(lines))
+
+
+def _unknown_keys(error: Any) -> list[str]:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        return [k for k in error.instance if k not in known]
+    return []
 
 
 def _non_finite(value: Any, path: list[Any]) -> list[tuple[list[Any], float]]:
@@ -254,24 +290,35 @@ def _key(prefix: str, path: Any) -> str:
     key = prefix.rstrip(".") if prefix else ""
     for part in path:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-    return key or "(top level)"
+    return key or t("config.top_level")
 
 
 def _explain(error: Any, schema: dict[str, Any]) -> str:
-    """jsonschema's messages, made specific where they are vague (unknown keys, enums)."""
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+    """jsonschema's messages, in the user's language and specific where they are vague."""
+    validator, value, instance = error.validator, error.validator_value, error.instance
+    if validator == "additionalProperties" and isinstance(instance, dict):
         known = list(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in known]
         hints = []
-        for name in extra:
+        for name in _unknown_keys(error):
             close = difflib.get_close_matches(name, known, n=1)
-            hints.append(f"unknown key '{name}'" + (f" — did you mean '{close[0]}'?" if close else ""))
+            hints.append(t("config.unknown_key", key=name) + (t("hint.did_you_mean", name=close[0]) if close else ""))
         if hints:
-            return "; ".join(hints) + f" (known: {', '.join(known)})"
-    if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    if error.validator == "anyOf" and error.schema is schema["properties"]["waivers"]["items"]:
-        return "a waiver needs 'paths' or 'agency' to say which documents it covers"
-    if error.validator == "format":
-        return f"{error.instance!r} is not a valid {error.validator_value} (YYYY-MM-DD)"
+            return "; ".join(hints) + t("config.known_keys", keys=", ".join(known))
+    if validator == "enum":
+        return t("config.not_one_of", value=repr(instance), choices=", ".join(map(str, value)))
+    if validator == "anyOf" and error.schema is schema["properties"]["waivers"]["items"]:
+        return t("config.waiver_needs_target")
+    if validator == "format":
+        return t("config.bad_date", value=repr(instance), format=value)
+    if validator == "required":
+        missing = [k for k in value if isinstance(instance, dict) and k not in instance]
+        return t("config.required", key=missing[0] if missing else value[0])
+    if validator == "type":
+        kind = f"type.{value}"
+        return t("config.wrong_type", value=repr(instance), type=t(kind) if has(kind) else str(value))
+    if validator in ("minimum", "maximum", "minLength", "minItems", "minProperties"):
+        return t(f"config.{validator}", value=repr(instance), limit=value)
+    if validator == "pattern":
+        return t("config.pattern", value=repr(instance))
     return error.message
+

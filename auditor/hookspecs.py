@@ -42,7 +42,11 @@ class Reporter(Protocol):
 
     Optionally also ``write(run, stream, *, color=False)``: the same output written piece by
     piece to a binary stream. When a reporter has it the core calls it instead of ``render``,
-    so a batch of 10^5 documents never has to exist as one string (the JSON reporter does)."""
+    so a batch of 10^5 documents never has to exist as one string (the JSON reporter does).
+
+    A reporter with ``folder = True`` writes a folder of files: ``--output DIR/`` is required and
+    the core writes each ``(name, bytes)`` of ``files(run)`` atomically into it (the notice
+    reporter does: one Word file per agency)."""
 
     name: str  # "junit", "sarif"…, unique across plugins
     suffix: str  # default file suffix: ".xml"

@@ -18,6 +18,8 @@ Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 ReportKind = Literal["annual-report", "legacy-report", "other"]
 FormatId = Literal["2019", "2021", "legacy"]
+AdminLevel = Literal["省", "市", "县", "乡"]
+LEVELS: tuple[str, ...] = ("省", "市", "县", "乡")
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,6 +304,10 @@ class Report:
     tables: tuple[str, ...] = ()  # tables found: "t2", "t3", "t4"
     text: str = ""
     government_report: bool = False  # a people's government's own report (deadline 31 March)
+    # Administrative level of the agency: 省 (provinces, autonomous regions, municipalities), 市
+    # (prefecture-level), 县 (county-level: 县, 区, 旗, county-level 市) or 乡 (乡, 镇, 街道); None
+    # when the name does not say. A department has the level of the government it belongs to.
+    level: Optional[AdminLevel] = None
     notes: tuple[str, ...] = ()  # recognizer remarks: unknown rows, ambiguous placement…
     readings: tuple[Reading, ...] = ()  # per table found: what could not be read as printed
     # What the report year was decided from (title, period, table format, publication date).
@@ -337,6 +343,7 @@ class Report:
                 "period": self.period.to_json() if self.period else None,
                 "contact": self.contact.to_json(),
                 "government_report": self.government_report,
+                "level": self.level,
                 "section_details": [s.to_json() for s in self.sections],
                 "cell_details": {cid: cell.to_json() for cid, cell in self.cells.items()},
                 "notes": list(self.notes),

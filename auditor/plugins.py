@@ -26,6 +26,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "auditor.reporters.html",
     "auditor.reporters.csv",
     "auditor.reporters.github",
+    "auditor.reporters.notice",
 )
 
 

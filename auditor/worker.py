@@ -23,7 +23,7 @@ from auditor.reading import MAX_FILE_BYTES, read_bytes
 Reader = Callable[[str], "list[Report]"]
 # The report fields the built-in formats other than HTML show (plus the source's path, index and
 # first line): what a worker sends back when only those formats are asked for.
-SUMMARY_FIELDS = ("kind", "agency", "year", "format", "title", "government_report")
+SUMMARY_FIELDS = ("kind", "agency", "year", "format", "title", "government_report", "level")
 
 
 class RuleSetLike(Protocol):

@@ -101,13 +101,15 @@ def test_every_input_appears_in_every_output(fake_engine, mixed, tmp_path):
     data = json.loads(texts["json"])
     by_name = {Path(d["source"]).name: d for d in data["documents"]}
     assert set(by_name) == set(names)
-    assert by_name["empty.txt"]["error"] == "file is empty"
-    assert by_name["unreadable.txt"]["error"] == "permission denied"
+    assert by_name["empty.txt"]["error"] == "文件为空"
+    assert by_name["unreadable.txt"]["error"] == "没有读取权限"
     assert by_name["corrupt.docx"]["error"]
     assert by_name["000_60dfc1bb3c346b4a.txt"]["agency"] == "南宁市良庆区" and by_name["000_60dfc1bb3c346b4a.txt"]["audited"]
     assert sorted(f["rule"] for f in by_name["001_1fa793b153ce3d21.txt"]["findings"]) == ["FAKE-CONTACT", "FAKE-PERIOD"]
     rows = list(csv.DictReader(io.StringIO(texts["csv"])))
-    assert sorted(r["status"] for r in rows) == ["findings", "ok", "unreadable", "unreadable", "unreadable"]
+    statuses = sorted({(Path(r["文件"]).name, r["状态"]) for r in rows})
+    assert [status for _, status in statuses] == ["通过", "有问题", "无法读取", "无法读取", "无法读取"]
+    assert len([r for r in rows if Path(r["文件"]).name == GOOD[1]]) == 2  # one row per finding
     assert "无法读取 3" in result.stderr  # closing summary on stderr
 
 
@@ -210,11 +212,13 @@ expires = 2999-12-31
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--format", "pdf"], "unknown format 'pdf'"),
-    (["--format", "json", "--output", "a.json", "--output", "b.xml"], "2 --output given for 1 --format"),
-    (["--format", "console", "--format", "json", "--output", "r.json"], "--output r.json is paired with --format console"),
+    (["--format", "pdf"], "未知的格式 'pdf'"),
+    (["--format", "json", "--output", "a.json", "--output", "b.xml"], "给了 2 个 --output，但只有 1 个 --format"),
+    (["--format", "console", "--format", "json", "--output", "r.json"], "--output r.json 对应的是 --format console"),
     (["--rules", "broken.rules"], "broken.rules:1:1: error: bad rule file"),
-    (["--severity", "FAKE-CONTACT=fatal"], "--severity expects RULE=error|warning|info"),
+    (["--severity", "FAKE-CONTACT=fatal"], "--severity 的格式应为 规则=error|warning|info"),
+    (["--format", "notice"], "--format notice 写出一个文件夹"),
+    (["--baseline", "missing.json"], "--baseline missing.json：无法读取"),
 ])
 def test_usage_errors_exit_2(fake_engine, reports, tmp_path, args, message):
     result = audit(str(reports), *args, cwd=tmp_path)
@@ -226,13 +230,13 @@ def test_bad_config_exits_2_naming_file_and_key(fake_engine, reports, tmp_path):
     (tmp_path / "auditor.toml").write_text('fail_on = "sometimes"\n', encoding="utf-8")
     result = audit(str(reports), cwd=tmp_path)
     assert result.exit_code == 2
-    assert "auditor.toml: fail_on: 'sometimes' is not one of error, warning, never" in result.stderr
+    assert "auditor.toml:1: fail_on: 'sometimes' 不是 error, warning, never 之一" in result.stderr
 
 
 def test_empty_folder_is_a_usage_error(fake_engine, tmp_path):
     (tmp_path / "none").mkdir()
     result = audit(str(tmp_path / "none"), cwd=tmp_path)
-    assert result.exit_code == 2 and "no report files found" in result.stderr
+    assert result.exit_code == 2 and "没有找到报告文件" in result.stderr
 
 
 # ------------------------------------------------------------------ writing
@@ -307,7 +311,7 @@ def test_installed_entry_point_maps_exit_codes(fake_engine, reports, monkeypatch
         with pytest.raises(SystemExit) as info:
             main()
         assert info.value.code == code, args
-    assert "unknown format 'pdf'" in capsys.readouterr().err
+    assert "未知的格式 'pdf'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("path", ["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml", ".pre-commit-hooks.yaml"])

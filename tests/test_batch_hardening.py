@@ -93,8 +93,8 @@ def test_fifo_and_dev_zero_link_are_error_entries_not_hangs(fake_engine, tmp_pat
     os.symlink("/dev/zero", folder / "zero.txt")
     result = audit(str(folder), "--format", "json", "--jobs", jobs, "--timeout", "20")
     docs = documents(result)
-    assert docs["pipe.txt"]["error"] == "is a named pipe (FIFO), not a regular file: not read"
-    assert docs["zero.txt"]["error"] == "is a device, not a regular file: not read"
+    assert docs["pipe.txt"]["error"] == "不是普通文件（a named pipe (FIFO)），未读取"
+    assert docs["zero.txt"]["error"] == "不是普通文件（a device），未读取"
     assert docs["good.txt"]["error"] is None
 
 
@@ -104,7 +104,7 @@ def test_size_is_capped_before_reading(fake_engine, tmp_path):
         handle.truncate(2 * 1024 * 1024 + 1)
     (tmp_path / "auditor.toml").write_text("max_file_size = 1\n", encoding="utf-8")
     docs = documents(audit(str(big), "--format", "json", cwd=tmp_path))
-    assert docs["big.txt"]["error"] == "file is 2 MiB, over the 1 MiB limit"
+    assert docs["big.txt"]["error"] == "文件大小 2 MiB，超过 1 MiB 的上限"
 
 
 def test_parse_refuses_a_fifo_too(tmp_path):
@@ -116,11 +116,11 @@ def test_parse_refuses_a_fifo_too(tmp_path):
 
 
 @pytest.mark.parametrize(("setting", "message"), [
-    ("timeout = nan", "timeout: must be a finite number, not nan"),
-    ("timeout = inf", "timeout: must be a finite number, not inf"),
-    ("jobs = 100000", "jobs: 100000 is greater than the maximum of 256"),
-    ("timeout = -1", "timeout: -1 is less than the minimum of 0"),
-    ("memory_limit = 1.5", "memory_limit: 1.5 is not of type 'integer'"),
+    ("timeout = nan", "auditor.toml:1: timeout: 必须是有限的数字，不能是 nan"),
+    ("timeout = inf", "auditor.toml:1: timeout: 必须是有限的数字，不能是 inf"),
+    ("jobs = 100000", "auditor.toml:1: jobs: 100000 大于最大值 256"),
+    ("timeout = -1", "auditor.toml:1: timeout: -1 小于最小值 0"),
+    ("memory_limit = 1.5", "auditor.toml:1: memory_limit: 1.5 应为整数"),
 ])
 def test_numeric_settings_are_finite_and_bounded(tmp_path, setting, message):
     (tmp_path / "auditor.toml").write_text(setting + "\n", encoding="utf-8")
@@ -261,7 +261,7 @@ def test_output_through_a_symlink_keeps_the_link_and_a_device_is_written_not_rep
     assert Path(os.devnull).exists() and not Path(os.devnull).is_file()
     if os.path.exists("/dev/full"):
         full = audit(str(tmp_path / "a.txt"), "--format", "json", "--output", "/dev/full")
-        assert full.exit_code == 2 and "cannot write /dev/full" in full.stderr
+        assert full.exit_code == 2 and "无法写入 /dev/full" in full.stderr
         assert not Path("/dev/full").is_file()
 
 
@@ -314,7 +314,7 @@ def test_a_broken_pyproject_on_the_way_up_is_said_not_skipped(fake_engine, tmp_p
     assert f"跳过 {tmp_path / 'pyproject.toml'}：无法解析" in result.stderr
     (tmp_path / "pyproject.toml").write_text("[tool.auditor\nfail_on = 'never'\n", encoding="utf-8")
     result = audit(str(work / "a.txt"), cwd=work)
-    assert result.exit_code == 2 and "has a [tool.auditor] table but cannot be read" in result.stderr
+    assert result.exit_code == 2 and "含有 [tool.auditor] 表，但无法解析" in result.stderr
 
 
 # ------------------------------------------------------------------ inputs by URL (fsspec)

@@ -43,7 +43,7 @@ def test_explicit_config_overrides_discovery(tmp_path):
     write(tmp_path / "auditor.toml", 'fail_on = "warning"\n')
     other = write(tmp_path / "ci" / "strict.toml", 'fail_on = "never"\n')
     assert load_config(str(other), start=tmp_path).get("fail_on") == "never"
-    with pytest.raises(ConfigError, match=r"missing\.toml: no such configuration file"):
+    with pytest.raises(ConfigError, match=r"missing\.toml：配置文件不存在"):
         load_config(str(tmp_path / "missing.toml"))
 
 
@@ -53,17 +53,17 @@ def test_no_config_means_defaults(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ('selekt = ["T3-"]\n', "auditor.toml: (top level): unknown key 'selekt' — did you mean 'select'?"),
-    ('fail_on = "sometimes"\n', "auditor.toml: fail_on: 'sometimes' is not one of error, warning, never"),
-    ('[severity]\nCELL-BLANK = "fatal"\n', "auditor.toml: severity.CELL-BLANK: 'fatal' is not one of error, warning, info"),
-    ('jobs = -1\n', "auditor.toml: jobs: -1 is less than the minimum of 0"),
+    ('selekt = ["T3-"]\n', "auditor.toml:1: （顶层）: 未知的键 'selekt' — 是否为 'select'？"),
+    ('fail_on = "sometimes"\n', "auditor.toml:1: fail_on: 'sometimes' 不是 error, warning, never 之一"),
+    ('[severity]\nCELL-BLANK = "fatal"\n', "auditor.toml:2: severity.CELL-BLANK: 'fatal' 不是 error, warning, info 之一"),
+    ('jobs = -1\n', "auditor.toml:1: jobs: -1 小于最小值 0"),
     ('[[waivers]]\nrule = "T3-BALANCE"\nagency = "x"\nreason = "r"\napproved_by = "a"\nexpires = "2025-02-30"\n',
-     "auditor.toml: waivers[0].expires: '2025-02-30' is not a valid date (YYYY-MM-DD)"),
+     "auditor.toml:6: waivers[0].expires: '2025-02-30' 不是有效的 date（YYYY-MM-DD）"),
     ('[[waivers]]\nrule = "T3-BALANCE"\nreason = "r"\napproved_by = "a"\nexpires = 2025-01-01\n',
-     "auditor.toml: waivers[0]: a waiver needs 'paths' or 'agency' to say which documents it covers"),
+     "auditor.toml:1: waivers[0]: 豁免需要 'paths' 或 'agency'，说明它适用于哪些文档"),
     ('[[waivers]]\nrule = "T3-BALANCE"\nagency = "x"\nexpires = 2025-01-01\n',
-     "auditor.toml: waivers[0]: 'reason' is a required property"),
-    ("fail_on = \n", "auditor.toml: invalid TOML"),
+     "auditor.toml:1: waivers[0]: 缺少必填的键 'reason'"),
+    ("fail_on = \n", "auditor.toml：TOML 格式错误"),
 ])
 def test_errors_name_file_and_key(tmp_path, text, expected):
     write(tmp_path / "auditor.toml", text)
@@ -75,7 +75,7 @@ def test_errors_name_file_and_key(tmp_path, text, expected):
 
 def test_pyproject_errors_use_the_table_path(tmp_path):
     write(tmp_path / "pyproject.toml", '[tool.auditor]\nfail_on = "x"\n')
-    with pytest.raises(ConfigError, match=r"pyproject.toml: tool.auditor.fail_on: 'x' is not one of"):
+    with pytest.raises(ConfigError, match=r"pyproject.toml:2: tool.auditor.fail_on: 'x' 不是"):
         load_config(start=tmp_path)
 
 
@@ -119,3 +119,25 @@ def test_example_config_is_valid():
     example = Path(__file__).resolve().parent.parent / "examples" / "auditor.toml"
     config = load_config(str(example))
     assert config.waivers and all(w.reason and w.approved_by for w in config.waivers)
+
+
+def test_errors_in_english_on_request(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITOR_LANG", "en")
+    write(tmp_path / "auditor.toml", '\n\njobs = -1\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(start=tmp_path)
+    assert "auditor.toml:3: jobs: -1 is less than the minimum of 0" in str(info.value)
+
+
+def test_a_key_is_found_on_its_line_in_tables_arrays_and_pyproject():
+    from auditor.tomllines import line_of
+
+    text = 'fail_on = "error"\nignore = [\n  "T3-",\n]\n[severity]\nCELL-BLANK = "error"\n' \
+           '[[waivers]]\nrule = "A"\n[[waivers]]\nrule = "B"\nscope = { column = "natural" }\n'
+    assert line_of(text, ["ignore", 0]) == 2
+    assert line_of(text, ["severity", "CELL-BLANK"]) == 6
+    assert line_of(text, ["waivers", 1, "rule"]) == 10
+    assert line_of(text, ["waivers", 1, "scope", "column"]) == 11
+    assert line_of(text, ["waivers"]) == 7
+    assert line_of('[tool.auditor]\nselect = ["X"]\n', ["tool", "auditor", "select"]) == 2
+    assert line_of(text, ["nothing"]) is None

@@ -36,16 +36,16 @@ def test_json_output_has_the_documented_shape_and_validates() -> None:
 def test_text_summary_shows_metadata_and_rows() -> None:
     result = run("parse", str(SEED))
     assert result.exit_code == 0
-    assert "agency: 南宁市良庆区" in result.output
-    assert "published: 2021-01-29" in result.output
+    assert "机关：南宁市良庆区" in result.output
+    assert "发布日期：2021-01-29" in result.output
     assert "行政许可" in result.output and "本年增/减=-61" in result.output
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("empty.txt", b"", "file is empty"),
-    ("binary.txt", b"%PDF-1.7\x00\x01\x02\x03" * 50, "binary data"),
-    ("prose.txt", "今天天气很好，我们去公园散步。\n".encode() * 3, "no annual report found"),
-    ("blank.txt", b"   \n\n  \n", "only whitespace"),
+    ("empty.txt", b"", "文件为空"),
+    ("binary.txt", b"%PDF-1.7\x00\x01\x02\x03" * 50, "二进制数据"),
+    ("prose.txt", "今天天气很好，我们去公园散步。\n".encode() * 3, "未找到年度报告"),
+    ("blank.txt", b"   \n\n  \n", "只有空白字符"),
 ])
 def test_bad_input_gives_one_line_error_and_others_still_parse(tmp_path: Path, name: str, content: bytes,
                                                               message: str) -> None:
@@ -62,7 +62,7 @@ def test_bad_input_gives_one_line_error_and_others_still_parse(tmp_path: Path, n
 def test_missing_path(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["parse", str(tmp_path / "nope.txt")])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"{tmp_path / 'nope.txt'}: error: no such file"
+    assert result.stderr.strip() == f"{tmp_path / 'nope.txt'}: 错误: 文件不存在"
     assert "Traceback" not in result.output
 
 
@@ -70,4 +70,4 @@ def test_python_dash_m_runs_without_traceback() -> None:
     completed = subprocess.run([sys.executable, "-m", "auditor", "parse", "/nonexistent/x.txt"],
                                capture_output=True, text=True, cwd=ROOT)
     assert completed.returncode == 1
-    assert "no such file" in completed.stderr and "Traceback" not in completed.stderr
+    assert "文件不存在" in completed.stderr and "Traceback" not in completed.stderr

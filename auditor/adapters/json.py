@@ -87,6 +87,7 @@ def report_from_json(document: dict[str, Any], path: str) -> Report:
         tables=tuple(document.get("tables", ())),
         text="\n".join(section.text for section in sections if section.text),
         government_report=bool(document.get("government_report", False)),
+        level=document.get("level"),
         notes=tuple(document.get("notes", ())),
         readings=tuple(_reading(r) for r in document.get("readings", ())),
         year_evidence=tuple(YearEvidence(e["source"], e["read"], e["low"], e["high"], e["supports"])

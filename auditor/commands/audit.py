@@ -1,8 +1,10 @@
-"""``auditor audit PATH…``: the batch command supervising offices and CI run.
+"""``auditor audit PATH…`` (and ``auditor check``): the batch command supervising offices and CI run.
 
 Exit codes: 0 nothing at or above the fail level; 1 findings at or above it, or inputs that could
 not be read; 2 usage, configuration or rule-file errors (reported before any report is read).
 Command-line options override the configuration file; ``--rules`` adds to its rule paths.
+``check`` is the same command with other defaults: the console on standard output whatever
+outputs the configuration lists.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from typing import Any, BinaryIO, Callable, Optional, TextIO, Union
 
 import click
 
+from auditor.commands.base import Command
+from auditor.commands.base import UsageError as AuditUsageError
+from auditor.i18n import t
+
 FAIL_LEVELS = ("error", "warning", "never")
 MAX_JOBS = 256
 MAX_TIMEOUT = 86400.0
@@ -27,17 +33,6 @@ MAX_TIMEOUT = 86400.0
 # when only these are asked for, workers send back summaries, a fraction of whole reports.
 SUMMARY_FORMATS = frozenset({"console", "json", "junit", "sarif", "csv", "github"})
 SCHEDULER = re.compile(r"^(local:(\d{1,3})|(tcp|tls|inproc)://.+)$")
-
-
-class AuditUsageError(click.ClickException):
-    """Usage, configuration or rule-file trouble: exit code 2 however the command is invoked."""
-
-    exit_code = 2
-
-    def show(self, file: Optional[TextIO] = None) -> None:
-        from auditor.reporters.escape import terminal
-
-        click.echo(terminal(f"auditor: error: {self.format_message()}", lines=True), err=True)
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ def _severity_overrides(values: tuple[str, ...]) -> dict[str, str]:
     for value in _split(values):
         rule, _, level = value.partition("=")
         if not rule or level not in ("error", "warning", "info"):
-            raise AuditUsageError(f"--severity expects RULE=error|warning|info, got '{value}'")
+            raise AuditUsageError(t("audit.bad_severity", value=value))
         overrides[rule.strip()] = level
     return overrides
 
@@ -71,27 +66,25 @@ def _check_pairing(outputs: list[Output], reporters: dict[str, Any]) -> None:
         suffix = os.path.splitext(output.path)[1].lower()
         others = [f for f, s in suffixes.items() if f != output.format and s == suffix]
         if others and suffix != suffixes[output.format]:
-            raise AuditUsageError(
-                f"--output {output.path} is paired with --format {output.format}, but looks like "
-                f"{others[0]} output: the n-th --output belongs to the n-th --format, so list the "
-                "formats that print to standard output last")
+            raise AuditUsageError(t("audit.mispaired", path=output.path, format=output.format, other=others[0]))
 
 
-def _outputs(formats: tuple[str, ...], paths: tuple[str, ...], config: Any) -> list[Output]:
-    """Pair the n-th ``--output`` with the n-th ``--format``; a format without one → stdout."""
+def _outputs(formats: tuple[str, ...], paths: tuple[str, ...], config: Any, *, console_only: bool = False) -> list[Output]:
+    """Pair the n-th ``--output`` with the n-th ``--format``; a format without one → stdout.
+    Without ``--format``: the configuration's outputs (``check``: the console alone)."""
     if len(paths) > len(formats):
-        raise AuditUsageError(f"{len(paths)} --output given for {len(formats)} --format: "
-                              "each --output belongs to the --format in the same position")
+        raise AuditUsageError(t("audit.too_many_outputs", outputs=len(paths), formats=len(formats)))
     if formats:
         chosen = [Output(fmt, paths[i] if i < len(paths) and paths[i] != "-" else None)
                   for i, fmt in enumerate(formats)]
+    elif console_only:
+        chosen = [Output("console", None)]
     else:
         chosen = [Output(o["format"], config.resolve(o["path"]) if o.get("path") not in (None, "-") else None)
                   for o in config.get("outputs", [])] or [Output("console", None)]
     to_stdout = [o.format for o in chosen if o.path is None]
     if len(to_stdout) > 1:
-        raise AuditUsageError(f"formats {', '.join(to_stdout)} would all write to standard output: "
-                              "give all but one an --output file")
+        raise AuditUsageError(t("audit.stdout_clash", formats=", ".join(to_stdout)))
     return chosen
 
 
@@ -211,36 +204,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class Progress:
-    """A one-line progress bar on standard error; only drawn on a terminal."""
-
-    WIDTH = 28
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.drawn = False
-
-    def __call__(self, done: int, total: int, path: str) -> None:
-        if not self.enabled:
-            return
-        filled = self.WIDTH * done // max(total, 1)
-        from auditor.reporters.escape import terminal
-
-        name = terminal(os.path.basename(path)[:40])
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} {name}\x1b[K")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
 def _finite(ctx: click.Context, param: click.Parameter, value: Optional[float]) -> Optional[float]:
     """Reject ``nan``/``inf``: every bound check passes for ``nan``, so click lets it through."""
     if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"must be a finite number of seconds, not {value}")
+        raise click.BadParameter(t("audit.not_finite", value=value))
     return value
 
 
@@ -252,96 +219,150 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
-@click.command("audit")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--rules", "rule_paths", multiple=True, type=click.Path(),
-              help="Extra rule file or folder (repeatable); added to the config's.")
-@click.option("--select", multiple=True, metavar="IDS",
-              help="Run only these rule ids or prefixes (comma-separated or repeated).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rule ids or prefixes.")
-@click.option("--severity", "severities", multiple=True, metavar="RULE=LEVEL",
-              help="Override a rule's severity (error, warning, info).")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT",
-              help="Output format (repeatable): console, json, junit, sarif, html, csv, github.")
-@click.option("--output", "-o", "output_paths", multiple=True, metavar="PATH",
-              help="File for the format in the same position; a format without one writes to stdout.")
-@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), help="Lowest severity that exits 1 [default: error].")
-@click.option("--jobs", "-j", type=click.IntRange(min=0, max=MAX_JOBS),
-              help="Worker processes; 0 = one per CPU core; 1 = in this process.")
-@click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), callback=_finite,
-              help="Seconds per file before it is stopped [default: 120; 0: none].")
-@click.option("--memory-limit", type=click.IntRange(min=0, max=1048576), metavar="MIB",
-              help="Address space per worker in MiB; a file needing more is an error entry [default: 2048; 0: none].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result and rule caches.")
-@click.option("--scheduler", metavar="local:N|tcp://HOST:PORT",
-              help="Run the batch on Dask: a LocalCluster of N workers or a running scheduler.")
-@click.option("--history", "history_paths", multiple=True, type=click.Path(), metavar="PATH",
-              help="Earlier reports to compare with (repeatable): a folder or files in any format read, or a "
-                   "previous run's --format json results. Pairs each report with its agency's previous year.")
-@click.option("--config", "config_path", type=click.Path(), help="Configuration file (default: discovered).")
-@click.option("--no-progress", is_flag=True, help="No progress bar (it is only shown on a terminal anyway).")
-@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
-              help="Colour in the console format.")
-@click.pass_context
-def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...], select: tuple[str, ...],
-          ignore: tuple[str, ...], severities: tuple[str, ...], formats: tuple[str, ...],
-          output_paths: tuple[str, ...], fail_on: Optional[str], jobs: Optional[int], timeout: Optional[float],
-          memory_limit: Optional[int], no_cache: bool, scheduler: Optional[str], history_paths: tuple[str, ...],
-          config_path: Optional[str], no_progress: bool, color: str) -> None:
+def audit_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options ``audit`` and ``check`` share (help texts are catalogue keys)."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--rules", "rule_paths", multiple=True, type=click.Path(), help="audit.opt.rules"),
+        click.option("--no-standard", is_flag=True, help="audit.opt.no_standard"),
+        click.option("--select", multiple=True, metavar="IDS", help="audit.opt.select"),
+        click.option("--ignore", multiple=True, metavar="IDS", help="audit.opt.ignore"),
+        click.option("--severity", "severities", multiple=True, metavar="RULE=LEVEL", help="audit.opt.severity"),
+        click.option("--format", "formats", multiple=True, metavar="FORMAT", help="audit.opt.format"),
+        click.option("--output", "-o", "output_paths", multiple=True, metavar="PATH", help="audit.opt.output"),
+        click.option("--fail-on", type=click.Choice(FAIL_LEVELS), help="audit.opt.fail_on"),
+        click.option("--exit-zero", is_flag=True, help="audit.opt.exit_zero"),
+        click.option("--baseline", type=click.Path(), metavar="RESULTS.json", help="audit.opt.baseline"),
+        click.option("--statistics", is_flag=True, help="audit.opt.statistics"),
+        click.option("--quiet", "-q", is_flag=True, help="audit.opt.quiet"),
+        click.option("--reports-only", is_flag=True, help="audit.opt.reports_only"),
+        click.option("--jobs", "-j", type=click.IntRange(min=0, max=MAX_JOBS), help="audit.opt.jobs"),
+        click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), callback=_finite,
+                     help="audit.opt.timeout"),
+        click.option("--memory-limit", type=click.IntRange(min=0, max=1048576), metavar="MIB",
+                     help="audit.opt.memory_limit"),
+        click.option("--no-cache", is_flag=True, help="audit.opt.no_cache"),
+        click.option("--scheduler", metavar="local:N|tcp://HOST:PORT", help="audit.opt.scheduler"),
+        click.option("--history", "history_paths", multiple=True, type=click.Path(), metavar="PATH",
+                     help="audit.opt.history"),
+        click.option("--config", "config_path", type=click.Path(), help="audit.opt.config"),
+        click.option("--show-settings", is_flag=True, help="audit.opt.show_settings"),
+        click.option("--no-progress", is_flag=True, help="audit.opt.no_progress"),
+        click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+                     help="audit.opt.color"),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return click.pass_context(function)
+
+
+@click.command("audit", cls=Command, help="audit.help")
+@audit_options
+def audit(ctx: click.Context, **options: Any) -> None:
     """Audit report files, folders (recursed) and globs; write the outputs; exit 0, 1 or 2."""
+    run_audit(ctx, Options(**options), console_only=False)
+
+
+@click.command("check", cls=Command, help="check.help")
+@audit_options
+def check(ctx: click.Context, **options: Any) -> None:
+    """``audit`` with the console on standard output whatever the configuration's outputs are."""
+    run_audit(ctx, Options(**options), console_only=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...]
+    rule_paths: tuple[str, ...]
+    no_standard: bool
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    severities: tuple[str, ...]
+    formats: tuple[str, ...]
+    output_paths: tuple[str, ...]
+    fail_on: Optional[str]
+    exit_zero: bool
+    baseline: Optional[str]
+    statistics: bool
+    quiet: bool
+    reports_only: bool
+    jobs: Optional[int]
+    timeout: Optional[float]
+    memory_limit: Optional[int]
+    no_cache: bool
+    scheduler: Optional[str]
+    history_paths: tuple[str, ...]
+    config_path: Optional[str]
+    show_settings: bool
+    no_progress: bool
+    color: str
+
+
+def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
+    """What ``audit`` and ``check`` do; they differ only in the default outputs."""
     from auditor import cachedir, plugins, runner
+    from auditor.commands import settings as shown_settings
     from auditor.config import ConfigError, load_config
 
     _exit_cleanly_on_sigterm()
     try:
-        config = load_config(config_path)
+        config = load_config(o.config_path)
     except ConfigError as exc:
         raise AuditUsageError(str(exc)) from None
-    _say_which_config(config)
+    if o.show_settings:
+        click.echo(shown_settings.render(config, ctx.params, console_only=console_only), nl=False)
+        sys.exit(0)
+    if not o.quiet:
+        _say_which_config(config)
 
     reporters = plugins.reporters()
-    outputs = _outputs(formats, output_paths, config)
-    unknown = [o.format for o in outputs if o.format not in reporters]
+    outputs = _outputs(o.formats, o.output_paths, config, console_only=console_only)
+    unknown = [out.format for out in outputs if out.format not in reporters]
     if unknown:
-        raise AuditUsageError(f"unknown format '{unknown[0]}' (known: {', '.join(sorted(reporters))})")
+        raise AuditUsageError(t("audit.unknown_format", format=unknown[0], known=", ".join(sorted(reporters))))
     _check_pairing(outputs, reporters)
-    fail_level = fail_on or config.get("fail_on", "error")
-    inputs = list(paths) or config.input_paths
+    _check_folders(outputs, reporters)
+    fail_level = "never" if o.exit_zero else (o.fail_on or config.get("fail_on", "error"))
+    inputs = list(o.paths) or config.input_paths
     if not inputs:
-        raise AuditUsageError("no PATH given (and no 'paths' in the configuration)")
-    scheduler = scheduler or config.get("scheduler")
+        raise AuditUsageError(t("audit.no_paths"))
+    scheduler = o.scheduler or config.get("scheduler")
     if scheduler is not None:
         _check_scheduler(scheduler)
+    baseline = _load_baseline(o.baseline) if o.baseline else None
 
-    use_cache = not no_cache and config.get("cache", True)
+    use_cache = not o.no_cache and config.get("cache", True)
     cache_dir = config.get("cache_dir")
     if cache_dir and cache_dir.strip().lower() not in cachedir.OFF_VALUES:
         cache_dir = config.resolve(cache_dir)
-    cachedir.configure(cache_dir, enabled=not no_cache)
+    cachedir.configure(cache_dir, enabled=not o.no_cache)
     severity = dict(config.get("severity", {}))
-    severity.update(_severity_overrides(severities))
-    spec = runner.RuleSpec(paths=tuple(config.rule_paths) + tuple(rule_paths),
-                           standard=config.get("standard", True),
-                           select=_split(select) if select else tuple(config.get("select", [])),
-                           ignore=_split(ignore) if ignore else tuple(config.get("ignore", [])),
+    severity.update(_severity_overrides(o.severities))
+    spec = runner.RuleSpec(paths=tuple(config.rule_paths) + tuple(o.rule_paths),
+                           standard=False if o.no_standard else config.get("standard", True),
+                           select=_split(o.select) if o.select else tuple(config.get("select", [])),
+                           ignore=_split(o.ignore) if o.ignore else tuple(config.get("ignore", [])),
                            severity=severity)
-    ruleset = _load_rules(spec)
-    if config.discovered:
-        _warn_disabled_standard_rules(config, ruleset, select=bool(select), ignore=bool(ignore))
+    ruleset = _load_rules(spec, config, o)
+    if config.discovered and not o.quiet:
+        _warn_disabled_standard_rules(config, ruleset, select=bool(o.select), ignore=bool(o.ignore))
 
     files = runner.collect_inputs(inputs, include=config.get("include", []), exclude=config.get("exclude", []))
     if not files:
-        raise AuditUsageError(f"no report files found in {', '.join(inputs)}")
-    jobs = jobs if jobs is not None else config.get("jobs", 0)
+        raise AuditUsageError(t("audit.no_files", paths=", ".join(inputs)))
+    jobs = o.jobs if o.jobs is not None else config.get("jobs", 0)
     workers = min((os.cpu_count() or 1) if jobs == 0 else jobs, MAX_JOBS)
-    limit = timeout if timeout is not None else config.get("timeout", runner.DEFAULT_TIMEOUT)
-    memory = memory_limit if memory_limit is not None else config.get("memory_limit", runner.DEFAULT_LIMITS.memory_mb)
+    limit = o.timeout if o.timeout is not None else config.get("timeout", runner.DEFAULT_TIMEOUT)
+    memory = o.memory_limit if o.memory_limit is not None else config.get("memory_limit",
+                                                                          runner.DEFAULT_LIMITS.memory_mb)
     limits = runner.Limits(timeout=limit or None, memory_mb=memory or None,
                            max_file_bytes=config.get("max_file_size", 0) * 1024 * 1024
                            or runner.DEFAULT_LIMITS.max_file_bytes)
-    full_reports = any(o.format not in SUMMARY_FORMATS for o in outputs)
+    full_reports = any(out.format not in SUMMARY_FORMATS for out in outputs)
     cache = _open_cache(ruleset, full_reports, limits) if use_cache else None
-    progress = Progress(not no_progress and sys.stderr.isatty() and len(files) > 1)
+    from auditor.commands.progress import Progress
+
+    progress = Progress(len(files), enabled=not (o.no_progress or o.quiet))
     documents = []
     history: list[Any] = []
     history_notes: list[str] = []
@@ -350,7 +371,7 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
                                           progress=progress, cache=cache, full_reports=full_reports,
                                           scheduler=scheduler):
             documents.append(document)
-        wanted = list(history_paths) + [config.resolve(p) for p in config.get("history", [])]
+        wanted = list(o.history_paths) + [config.resolve(p) for p in config.get("history", [])]
         if wanted and getattr(ruleset, "has_cross", False):
             from auditor.history import load_history
 
@@ -367,16 +388,33 @@ def audit(ctx: click.Context, paths: tuple[str, ...], rule_paths: tuple[str, ...
             cache.close()
     for warning in cachedir.warnings() + ([cache.warning] if cache is not None and cache.warning else []) \
             + history_notes:
-        click.echo(f"auditor: 警告: {warning}", err=True)
+        click.echo(f"auditor: {t('cli.warning')}: {warning}", err=True)
     documents = _cross_document_phase(documents, ruleset, history, config)
+    skipped: list[str] = []
+    if o.reports_only:
+        documents, skipped = _drop_non_reports(documents)
     documents, waiver_record = runner.apply_waivers(documents, config.waivers)
     run = runner.build_run(documents, ruleset, config=config.record(), waivers=waiver_record,
-                           fail_on=fail_level, inputs=files, argv=_command_line(ctx))
-    _write_outputs(run, outputs, reporters, color)
-    if any(o.format == "console" for o in outputs) or all(o.path is not None for o in outputs):
+                           fail_on=fail_level, inputs=[f for f in files if f not in set(skipped)],
+                           argv=_command_line(ctx))
+    run.meta["lang"] = _language()
+    if baseline is not None:
+        run.meta["baseline"] = baseline
+    if skipped:
+        run.meta["skipped"] = skipped
+    if o.quiet:
+        run.meta["quiet"] = True
+    if o.statistics:  # the table takes the console's place on standard output
+        outputs = [out for out in outputs if not (out.format == "console" and out.path is None)]
+    _write_outputs(run, outputs, reporters, o.color)
+    if o.statistics:
+        from auditor.reporters.console import statistics_text
+
+        click.echo(statistics_text(run), nl=False)
+    if any(out.format == "console" for out in outputs) or all(out.path is not None for out in outputs):
         from auditor.reporters.console import summary_text
 
-        click.echo(summary_text(run, color=_use_color(color, sys.stderr)), err=True, nl=False)
+        click.echo(summary_text(run, color=_use_color(o.color, sys.stderr), brief=o.quiet), err=True, nl=False)
     sys.exit(runner.exit_code(run, fail_level))  # not ctx.exit: the group runs with standalone_mode=False
 
 
@@ -392,35 +430,103 @@ def _cross_document_phase(documents: list[Any], ruleset: Any, history: list[Any]
     return complete(documents, ruleset, history=history, deadline=from_config(config.get("deadlines", []), origin))
 
 
+def _language() -> str:
+    from auditor.i18n import language
+
+    return language()
+
+
+def _check_folders(outputs: list[Output], reporters: dict[str, Any]) -> None:
+    """A format that writes a folder of files (``notice``) needs ``--output DIR/``."""
+    for output in outputs:
+        if getattr(reporters[output.format].obj, "folder", False):
+            if output.path is None:
+                raise AuditUsageError(t("audit.needs_folder", format=output.format))
+            if os.path.exists(output.path) and not os.path.isdir(output.path):
+                raise AuditUsageError(t("audit.not_a_folder", format=output.format, path=output.path))
+
+
+NOT_A_REPORT = re.compile(r"^(no annual report found|\$|invalid JSON|no report text in the page|empty HTML page|"
+                          r"no HTML markup|file holds only whitespace|file is empty|binary data)")
+
+
+def _drop_non_reports(documents: list[Any]) -> tuple[list[Any], list[str]]:
+    """``--reports-only`` (the pre-commit hook): files that turn out not to be reports — a
+    README, a package.json — are named in the summary as skipped, not counted as errors."""
+    kept, skipped = [], []
+    for doc in documents:
+        if doc.error is not None and NOT_A_REPORT.match(doc.error):
+            skipped.append(doc.path)
+        else:
+            kept.append(doc)
+    return kept, skipped
+
+
+def _load_baseline(path: str) -> dict[str, Any]:
+    """The findings of the previous round (a ``--format json`` results file)."""
+    import json
+
+    from auditor.reporters.rounds import baseline_findings
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        findings = baseline_findings(data)
+    except OSError as exc:
+        raise AuditUsageError(t("baseline.unreadable", path=path, reason=exc.strerror or exc)) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise AuditUsageError(t("baseline.invalid", path=path, reason=exc)) from None
+    return {"path": path, "created": data.get("created"), "run_id": data.get("run_id"), "findings": findings,
+            "documents": sorted({f["document"] for f in findings.values()} | _document_keys(data))}
+
+
+def _document_keys(data: dict[str, Any]) -> set[str]:
+    from auditor.reporters.rounds import document_identity
+
+    return {document_identity(d.get("agency"), d.get("year"), d.get("source", ""), d.get("index", 0))
+            for d in data.get("documents", []) if not d.get("error")}
+
+
 def _write_outputs(run: Any, outputs: list[Output], reporters: dict[str, Any], color: str) -> None:
     """Render every output, then put the files in place one right after another: a failure in
     any rendering replaces none of them, so outputs of two runs do not end up side by side
     (each carries the run id, ``meta['run_id']``, to tell them apart anyway)."""
-    staged: list[tuple[str, str]] = []
+    staged: list[tuple[Optional[str], str]] = []
     try:
         for output in outputs:
             reporter = reporters[output.format].obj
+            if getattr(reporter, "folder", False):
+                assert output.path is not None
+                for name, data in reporter.files(run):
+                    target = os.path.join(output.path, name)
+                    staged.append((_stage(target, data), target))
+                continue
             use_color = output.path is None and _use_color(color, sys.stdout)
             data = _content(reporter, run, use_color)
             if output.path is None:
                 _write_stdout(data)
                 continue
-            try:
-                temp = stage_output(output.path, data)
-            except OSError as exc:
-                raise AuditUsageError(f"cannot write {output.path}: {exc.strerror or exc}") from None
+            temp = _stage(output.path, data)
             if temp is not None:
                 staged.append((temp, output.path))
         while staged:
             temp, path = staged[0]
-            try:
-                commit_output(temp, path)
-            except OSError as exc:
-                raise AuditUsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            if temp is not None:
+                try:
+                    commit_output(temp, path)
+                except OSError as exc:
+                    raise AuditUsageError(t("audit.cannot_write", path=path, reason=exc.strerror or exc)) from None
             staged.pop(0)
     finally:
         for temp, _ in staged:
             discard_output(temp)
+
+
+def _stage(path: str, data: Content) -> Optional[str]:
+    try:
+        return stage_output(path, data)
+    except OSError as exc:
+        raise AuditUsageError(t("audit.cannot_write", path=path, reason=exc.strerror or exc)) from None
 
 
 def _content(reporter: Any, run: Any, color: bool) -> Content:
@@ -451,17 +557,17 @@ def _say_which_config(config: Any) -> None:
     """Which configuration applies, on standard error: a file found in a parent folder changes
     what is checked, and nobody should have to guess."""
     for note in config.notes:
-        click.echo(f"auditor: 警告: {note}", err=True)
+        click.echo(f"auditor: {t('cli.warning')}: {note}", err=True)
     if config.path is not None:
-        how = "自动发现" if config.discovered else "--config 指定"
-        click.echo(f"auditor: 使用配置文件 {config.path}（{how}）", err=True)
+        how = t("config.discovered") if config.discovered else t("config.named")
+        click.echo(t("config.using", path=config.path, how=how), err=True)
 
 
 def _warn_disabled_standard_rules(config: Any, ruleset: Any, *, select: bool, ignore: bool) -> None:
     """A discovered configuration that switches standard rules off says so loudly."""
-    where = f"自动发现的配置文件 {config.path}"
     if config.get("standard", True) is False:
-        click.echo(f"auditor: 警告: {where} 设置了 standard = false：全部标准规则均未运行", err=True)
+        click.echo(f"auditor: {t('cli.warning')}: " + t("config.standard_off", where=config.where("standard")),
+                   err=True)
         return
     from auditor.resources import data_path
 
@@ -472,18 +578,20 @@ def _warn_disabled_standard_rules(config: Any, ruleset: Any, *, select: bool, ig
     off = [rid for rid in standard_ids if rid not in active]
     set_here = [key for key, given in (("select", select), ("ignore", ignore)) if config.get(key) and not given]
     if off and set_here:
-        shown = "、".join(off[:8]) + ("等" if len(off) > 8 else "")
-        click.echo(f"auditor: 警告: {where} 的 {'/'.join(set_here)} 停用了 {len(off)} 条标准规则：{shown}", err=True)
+        shown = "、".join(off[:8]) + (t("list.more") if len(off) > 8 else "")
+        click.echo(f"auditor: {t('cli.warning')}: " + t("config.rules_off", where=config.where(set_here[0]),
+                                                         keys="/".join(set_here), count=len(off), rules=shown),
+                   err=True)
 
 
 def _check_scheduler(scheduler: str) -> None:
     match = SCHEDULER.match(scheduler)
     if not match or (match.group(2) is not None and not 1 <= int(match.group(2)) <= MAX_JOBS):
-        raise AuditUsageError(f"--scheduler expects local:N (1–{MAX_JOBS}) or tcp://HOST:PORT, got '{scheduler}'")
+        raise AuditUsageError(t("audit.bad_scheduler", max=MAX_JOBS, value=scheduler))
     import importlib.util
 
     if importlib.util.find_spec("distributed") is None:
-        raise AuditUsageError('--scheduler needs Dask: pip install "auditor[dask]"')
+        raise AuditUsageError(t("audit.needs_dask"))
 
 
 def _open_cache(ruleset: Any, full_reports: bool, limits: Any) -> Any:
@@ -508,33 +616,59 @@ def _write_stdout(data: Content) -> None:
     buffer.flush()
 
 
+OPTION_NAMES = {"rule_paths": "rules", "severities": "severity", "formats": "format", "output_paths": "output",
+                "config_path": "config", "history_paths": "history"}
+
+
 def _command_line(ctx: click.Context) -> list[str]:
     """The command as it would be typed again (for the reproducibility record)."""
-    line = ["auditor", "audit"]
+    line = ["auditor", ctx.info_name or "audit"]
     for name, value in ctx.params.items():
         if name == "paths" or value in (None, False, ()) or (name == "color" and value == "auto"):
             continue
-        option = "--" + {"rule_paths": "rules", "severities": "severity", "formats": "format",
-                         "output_paths": "output", "config_path": "config",
-                         "history_paths": "history"}.get(name, name).replace("_", "-")
+        option = "--" + OPTION_NAMES.get(name, name).replace("_", "-")
         for item in value if isinstance(value, tuple) else (value,):
             line += [option] if item is True else [option, str(item)]
     return line + list(ctx.params.get("paths", ()))
 
 
-def _load_rules(spec: Any) -> Any:
+CONFIG_SELECTION = re.compile(r"^(?:no rule matches|unknown rule) '(?P<rule>[^']+)'(?: — did you mean '(?P<hint>[^']+)'\?)?")
+
+
+def _load_rules(spec: Any, config: Any, o: Options) -> Any:
     """Compile the rules once up front: a broken rule file stops the run before any report is
-    read (exit 2, compiler-style message); workers forked later inherit the compiled set."""
+    read (exit 2, compiler-style message); workers forked later inherit the compiled set. A
+    selection that names no rule says where it was written: the option, or the configuration
+    file's line (``auditor.toml:12: ignore: …``)."""
     try:
         from auditor.engine import RuleFileError
     except ModuleNotFoundError as exc:
         if exc.name != "auditor.engine":
             raise
-        raise AuditUsageError("the rule engine (auditor.engine) is not installed") from None
+        raise AuditUsageError(t("audit.no_engine")) from None
     try:
         return spec.load()
     except RuleFileError as exc:
+        diagnostics = getattr(exc, "diagnostics", ())
+        if diagnostics and all(d.path in ("--select", "--ignore", "severity") for d in diagnostics):
+            raise AuditUsageError("\n".join(_selection_problem(d, config, o) for d in diagnostics)) from None
         render = getattr(exc, "render", None)
         raise AuditUsageError(render() if callable(render) else str(exc)) from None
     except (OSError, ValueError) as exc:
-        raise AuditUsageError(f"cannot load rules: {exc}") from None
+        raise AuditUsageError(t("audit.cannot_load_rules", reason=exc)) from None
+
+
+def _selection_problem(diagnostic: Any, config: Any, o: Options) -> str:
+    key = diagnostic.path.lstrip("-")
+    match = CONFIG_SELECTION.match(diagnostic.message)
+    if match is None:
+        return f"{diagnostic.path}: {diagnostic.message}"
+    rule, hint = match.group("rule"), match.group("hint")
+    text = t("audit.no_rule", rule=rule) + (t("hint.did_you_mean", name=hint) if hint else "")
+    from_cli = {"select": bool(o.select), "ignore": bool(o.ignore),
+                "severity": any(s.partition("=")[0].strip() == rule for s in _split(o.severities))}[key]
+    if from_cli or config.path is None:
+        return f"--{key}: {text}"
+    values = config.get(key, [] if key != "severity" else {})
+    path: tuple[Any, ...] = (key, values.index(rule)) if isinstance(values, list) and rule in values else (key, rule)
+    return f"{config.where(*path)}: {config.key_name(key)}: {text}"

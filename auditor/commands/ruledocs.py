@@ -24,6 +24,31 @@ def run_pack_cases(rule_file: Path, ruleset) -> tuple[list[CaseResult], dict[str
     return results, untested
 
 
+def explain_rule(pack, rule_id: str) -> str:
+    """``auditor explain RULE``: title, severity, pack, description, source and cases."""
+    from auditor.i18n import severity as severity_word
+    from auditor.i18n import t
+
+    rule = next(r for r in pack.rules if r.info.id == rule_id)
+    info = rule.info
+    out = [f"{info.id}  {info.title}",
+           t("explain.meta", severity=severity_word(info.severity), pack=pack.info.name, version=info.version,
+             path=pack.path), ""]
+    if info.description:
+        out += [t("explain.description"), *(f"  {line}" for line in info.description.splitlines()), ""]
+    out += [t("explain.source"), *(f"  {line}" for line in rule.node.source.strip().splitlines()), ""]
+    cases_file = cases_path(pack.path)
+    cases = [(c, c.expect[info.id]) for c in (load_cases(cases_file) if cases_file.is_file() else [])
+             if info.id in c.expect]
+    if cases:
+        out.append(t("explain.cases", file=cases_file.name))
+        for case, status in sorted(cases, key=lambda pair: STATUSES.index(pair[1])):
+            out.append(f"  {t('case.status.' + status)}{t('explain.sep')}{case.name}")
+    else:
+        out.append(t("explain.no_cases"))
+    return "\n".join(out) + "\n"
+
+
 def render_docs(ruleset) -> str:
     """Markdown: one section per pack, one per rule with its source and its cases."""
     out = ["# auditor rules", "",

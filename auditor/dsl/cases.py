@@ -21,6 +21,7 @@ as strings to keep what was written (``"258.13"``); ``""`` blank; ``"-"``, ``"/"
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ from typing import Any, Optional
 
 from auditor import templates
 from auditor.dsl.crossfacts import RunFacts, Similar
+from auditor.i18n import t
 from auditor.model import Cell, Contact, Period, Reading, Report, RuleOutcome, Section, Source, Unplaced
+from auditor.tomllines import line_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,10 +42,8 @@ else:  # pragma: no cover
 CASES_SUFFIX = ".cases.toml"
 STATUSES = ("pass", "fail", "not_assessable", "skipped")
 PLACEHOLDERS = ("-", "/", "—", "——", "－", "无", "／")
-REPORT_KEYS = {"clean", "kind", "year", "format", "title", "agency", "published", "government_report",
+REPORT_KEYS = {"clean", "kind", "year", "format", "title", "agency", "level", "published", "government_report",
                "sections", "headings", "texts", "period", "contact", "tables", "cells", "blank", "text", "path", "readings"}
-CASE_KEYS = {"name", "report", "previous", "similar", "messages", "findings", *STATUSES}
-SIMILAR_KEYS = {"agency", "year", "path", "similarity", "shared", "passages", "same_agency", "source"}
 
 
 class CaseFileError(Exception):
@@ -74,27 +75,28 @@ def cases_path(rule_file: Path) -> Path:
 
 
 def load_cases(path: Path) -> list[Case]:
+    """Read and check a case file: every problem (unknown key or cell id, wrong type) is a
+    ``CaseFileError`` naming ``file:line``, the key and — where one is close — a did-you-mean."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(f"{path}: invalid TOML: {exc}") from None
-    unknown = set(data) - {"case"}
-    if unknown:
-        raise CaseFileError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (cases are [[case]] tables)")
+        raise CaseFileError(t("cases.unreadable", path=path, reason=exc)) from None
+    except tomllib.TOMLDecodeError as exc:  # the message says "(at line N, column M)"
+        raise CaseFileError(t("cases.invalid_toml", where=path, reason=exc)) from None
+    problems = check_cases(data, text, str(path))
+    if problems:
+        raise CaseFileError("\n".join(problems))
     cases = []
     for index, raw in enumerate(data.get("case", []), start=1):
-        name = str(raw.get("name") or f"case {index}")
-        where = f"{path}: case '{name}'"
-        bad = set(raw) - CASE_KEYS
-        if bad:
-            raise CaseFileError(f"{where}: unknown key '{sorted(bad)[0]}' (known: {', '.join(sorted(CASE_KEYS))})")
+        name = str(raw.get("name") or t("cases.unnamed", number=index))
+        where = f"{_at(text, path, ('case', index - 1))}: case '{name}'"
         expect: dict[str, str] = {}
         for status in STATUSES:
             for rule_id in raw.get(status, []):
                 if rule_id in expect:
-                    raise CaseFileError(f"{where}: {rule_id} is expected both to {expect[rule_id]} and to {status}")
+                    raise CaseFileError(f"{where}: " + t("cases.twice", rule=rule_id, first=expect[rule_id],
+                                                         second=status))
                 expect[rule_id] = status
         findings = {str(k): int(v) for k, v in raw.get("findings", {}).items()}
         for rule_id in findings:
@@ -118,16 +120,92 @@ def _facts(raw: Mapping[str, Any], where: str) -> Optional[RunFacts]:
         previous = build_report(spec, f"{where}: previous")
     similar = []
     for item in raw.get("similar", []):
-        bad = set(item) - SIMILAR_KEYS
-        if bad:
-            raise CaseFileError(f"{where}: similar: unknown key '{sorted(bad)[0]}' "
-                                f"(known: {', '.join(sorted(SIMILAR_KEYS))})")
         similar.append(Similar(agency=str(item.get("agency", "某局")), year=item.get("year"),
                                path=str(item.get("path", "other.txt")), similarity=float(item.get("similarity", 1.0)),
                                shared=int(item.get("shared", 20)), passages=str(item.get("passages", "")),
                                same_agency=bool(item.get("same_agency", False)), source=str(item.get("source", "本批次"))))
     compared = len(similar) or (1 if "similar" in raw else 0)
     return RunFacts(previous=previous, similar=tuple(similar), compared=compared)
+
+
+def _at(text: str, path: Any, key: tuple[Any, ...]) -> str:
+    line = line_of(text, key)
+    return f"{path}:{line}" if line else str(path)
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or t("config.top_level")
+
+
+def check_cases(data: Mapping[str, Any], text: str, where: str) -> list[str]:
+    """Every problem of a case file against ``schemas/cases.schema.json`` and the templates'
+    cell ids, as ``file:line: key: what is wrong``."""
+    import jsonschema
+
+    from auditor.resources import load_schema
+
+    schema = load_schema("cases.schema.json")
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(dict(data)), key=lambda e: [str(p) for p in e.absolute_path]):
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = list(error.schema.get("properties", {}))
+            for name in [k for k in error.instance if k not in known]:
+                hint = difflib.get_close_matches(name, known, n=1)
+                problems.append(f"{_at(text, where, (*path, name))}: {_dotted(path)}: " + t("config.unknown_key", key=name)
+                                + (t("hint.did_you_mean", name=hint[0]) if hint else "")
+                                + t("config.known_keys", keys=", ".join(known)))
+            continue
+        problems.append(f"{_at(text, where, tuple(path))}: {_dotted(path)}: {_schema_message(error)}")
+    if problems:
+        return problems
+    for number, raw in enumerate(data.get("case", [])):
+        report = raw.get("report", {})
+        year = report.get("year", 2020 if report.get("clean", True) else None)
+        fmt = report.get("format", templates.format_for_year(year) if year else None)
+        known = templates.load(fmt).cell_ids() if fmt in templates.FORMATS else \
+            [c for f in templates.FORMATS for c in templates.load(f).cell_ids()]
+        for cell_id in report.get("cells", {}):
+            if cell_id not in known:
+                hint = difflib.get_close_matches(cell_id, known, n=1, cutoff=0.7)
+                key = ("case", number, "report", "cells", cell_id)
+                problems.append(f"{_at(text, where, key)}: {_dotted(key[:-1])}: "
+                                + t("cases.unknown_cell", cell=cell_id, format=fmt or "?")
+                                + (t("hint.did_you_mean", name=hint[0]) if hint else ""))
+        for reading_number, reading in enumerate(report.get("readings", [])):
+            rows = {row.id for f in ([fmt] if fmt in templates.FORMATS else templates.FORMATS)
+                    for row in templates.load(f).rows(reading["table"])}
+            for key_name in ("missing", "undivided", "ambiguous", "inferred", "summed", "unbalanced"):
+                for row in reading.get(key_name, []):
+                    if row not in rows:
+                        hint = difflib.get_close_matches(row, sorted(rows), n=1)
+                        key = ("case", number, "report", "readings", reading_number, key_name)
+                        problems.append(f"{_at(text, where, key)}: {_dotted(key)}: "
+                                        + t("cases.unknown_row", row=row, table=reading["table"])
+                                        + (t("hint.did_you_mean", name=hint[0]) if hint else ""))
+    return problems
+
+
+def _schema_message(error: Any) -> str:
+    validator, value, instance = error.validator, error.validator_value, error.instance
+    if validator == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return t("config.wrong_type", value=repr(instance), type=" / ".join(t(f"type.{k}") for k in kinds))
+    if validator == "enum":
+        return t("config.not_one_of", value=repr(instance), choices=", ".join(map(str, value)))
+    if validator in ("minimum", "maximum", "minLength"):
+        return t(f"config.{validator}", value=repr(instance), limit=value)
+    if validator == "required":
+        return t("config.required", key=value[0])
+    if validator in ("pattern", "propertyNames"):
+        return t("config.pattern", value=repr(instance))
+    if validator == "anyOf":
+        return t("cases.bad_value", value=repr(instance))
+    return error.message
 
 
 def run_case(case: Case, outcomes: Sequence[RuleOutcome]) -> CaseResult:
@@ -137,18 +215,19 @@ def run_case(case: Case, outcomes: Sequence[RuleOutcome]) -> CaseResult:
     for rule_id, status in case.expect.items():
         outcome = by_id.get(rule_id)
         if outcome is None:
-            problems.append(f"{rule_id}: no such rule in this pack")
+            problems.append(t("case.no_rule", rule=rule_id))
             continue
         if outcome.status != status:
             detail = outcome.reason or "; ".join(f.message for f in outcome.findings[:3])
-            problems.append(f"{rule_id}: expected {status}, got {outcome.status}" + (f" ({detail})" if detail else ""))
+            problems.append(t("case.expected", rule=rule_id, expected=t(f"case.status.{status}"),
+                              got=t(f"case.status.{outcome.status}")) + (f"（{detail}）" if detail else ""))
         if rule_id in case.findings and len(outcome.findings) != case.findings[rule_id]:
-            problems.append(f"{rule_id}: expected {case.findings[rule_id]} findings, got {len(outcome.findings)}")
+            problems.append(t("case.count", rule=rule_id, expected=case.findings[rule_id], got=len(outcome.findings)))
     messages = [f.message for o in outcomes for f in o.findings]
     for wanted in case.messages:
         if not any(wanted in m for m in messages):
-            shown = "; ".join(messages[:3]) or "no findings"
-            problems.append(f"no finding says '{wanted}' (got: {shown})")
+            shown = "; ".join(messages[:3]) or t("case.no_findings")
+            problems.append(t("case.no_message", wanted=wanted, got=shown))
     return CaseResult(case, tuple(problems))
 
 
@@ -159,8 +238,8 @@ def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
     """A ``Report`` from a case's ``report`` table (see the module docstring)."""
     unknown = set(spec) - REPORT_KEYS
     if unknown:
-        raise CaseFileError(f"{where}: unknown report key '{sorted(unknown)[0]}' "
-                            f"(known: {', '.join(sorted(REPORT_KEYS))})")
+        raise CaseFileError(f"{where}: " + t("config.unknown_key", key=sorted(unknown)[0])
+                            + t("config.known_keys", keys=", ".join(sorted(REPORT_KEYS))))
     clean = bool(spec.get("clean", True))
     year = spec.get("year", 2020 if clean else None)
     fmt = spec.get("format", templates.format_for_year(year) if year else None)
@@ -198,7 +277,7 @@ def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
     for extent in spec.get("blank", []):
         matching = [cid for cid in cells if _in_extent(cid, str(extent))]
         if not matching:
-            raise CaseFileError(f"{where}: blank '{extent}' matches no cell (write t3, t3.granted or t3.*.total)")
+            raise CaseFileError(f"{where}: " + t("cases.blank_nothing", extent=extent))
         for cid in matching:
             cells[cid] = make_cell(cid, "")
     for cid, value in spec.get("cells", {}).items():
@@ -210,7 +289,7 @@ def build_report(spec: Mapping[str, Any], where: str = "case") -> Report:
         year=year, format=fmt, title=spec.get("title", default_title), published=spec.get("published"),
         period=period_obj, contact=contact, sections=tuple(sections), cells=cells, tables=tables,
         text=spec.get("text", "\n".join(s.text for s in sections)),
-        government_report=bool(spec.get("government_report", False)), readings=readings)
+        government_report=bool(spec.get("government_report", False)), readings=readings, level=spec.get("level"))
 
 
 def _reading(spec: Mapping[str, Any], cells: dict[str, Cell], where: str) -> Reading:
@@ -218,7 +297,7 @@ def _reading(spec: Mapping[str, Any], cells: dict[str, Cell], where: str) -> Rea
     cells, as they would from a real page; inferred rows keep them, marked."""
     table = spec.get("table")
     if table not in templates.TABLES:
-        raise CaseFileError(f"{where}: readings: unknown table {table!r} (t2, t3 or t4)")
+        raise CaseFileError(f"{where}: readings: " + t("cases.unknown_table", table=table))
     for key in ("missing", "undivided", "ambiguous"):
         for row in spec.get(key, []):
             for cid in [c for c in cells if c.startswith(f"{table}.{row}.")]:
@@ -250,7 +329,7 @@ def _in_extent(cid: str, extent: str) -> bool:
 def make_cell(cid: str, value: Any) -> Cell:
     """A cell as a recognizer would produce it from what was written."""
     if isinstance(value, bool):
-        raise CaseFileError(f"cell {cid}: true/false is not a cell value")
+        raise CaseFileError(t("cases.bool_cell", cell=cid))
     if isinstance(value, (int, float)):
         return Cell(id=cid, raw=str(value), value=value, state="number")
     raw = str(value)

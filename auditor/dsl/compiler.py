@@ -420,6 +420,9 @@ class RuleCompiler:
             hint = " ('lhs' and 'rhs' exist in messages of rules with a single comparison assert or an identity)"
         elif node.id in FUNCTIONS:
             hint = f" ({node.id} is a function: call it as {FUNCTIONS[node.id].signature})"
+        elif node.id in CHINESE_NUMERALS:  # section(一): the report prints 一、 but rules count in digits
+            number = CHINESE_NUMERALS.index(node.id) + 1
+            hint = f" — did you mean '{number}'? (sections are numbered in digits: section({number}))"
         raise self.error(node.pos, f"unknown name '{node.id}'"
                          + (hint or did_you_mean(node.id, [*scope, *BUILTIN_NAMES])))
 
@@ -900,6 +903,9 @@ def _apply(func: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> 
 
 def _is_num(x: Any) -> bool:
     return type(x) in (int, float, Approx)
+
+
+CHINESE_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 
 
 def _equal(a: Any, b: Any) -> bool:

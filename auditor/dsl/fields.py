@@ -192,6 +192,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         "tables": (list_of(STRING), lambda c, r: r.tables),
         "text": (STRING, lambda c, r: r.text),
         "government_report": (BOOL, lambda c, r: r.government_report),
+        "level": (STRING, lambda c, r: _need(r.level, "行政级别")),
+        "body": (STRING, lambda c, r: "政府" if r.government_report else "部门"),
         "path": (STRING, lambda c, r: r.source.path),
         "notes": (list_of(STRING), lambda c, r: r.notes),
         "readings": (list_of(READING), lambda c, r: r.readings),

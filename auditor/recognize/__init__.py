@@ -11,6 +11,7 @@ from auditor.model import Document, Report, Section, Source, Span
 from auditor.recognize.items import Item, items_from_blocks
 from auditor.recognize.lines import restore_lines
 from auditor.recognize.metadata import (
+    administrative_level,
     agency_from_body,
     agency_from_title,
     contact_details,
@@ -110,6 +111,7 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
         sections=sections if kind != "other" else (),
         cells=cells, tables=tuple(tables), text=text,
         government_report=is_government_report(agency, text),
+        level=administrative_level(agency),
         notes=tuple(notes), readings=tuple(readings) if kind != "other" else (),
         year_evidence=decision.evidence,
     )

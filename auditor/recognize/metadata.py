@@ -246,3 +246,32 @@ def contact_details(text: str) -> Contact:
     return Contact(phones=tuple(phones), emails=tuple(emails),
                    address=address.group(1).strip() if address else None,
                    postcode=postcode.group(1) if postcode else None)
+
+
+# The administrative level of an agency, read from its name: the lowest unit it names. A
+# department (…市财政局) has the level of its government. Municipalities directly under the
+# central government are 省-level; their districts and counties are 县-level.
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+_HANS = "[\u4e00-\u9fff]"
+# The run of place names an agency name starts with (广东省广州市天河区石牌街道…), each unit
+# kept apart from words that merely end in one (市场, 市民, 城乡, 乡村, 社区, 园区).
+_PLACE_HEAD = re.compile(
+    rf"^(?P<省>{_HANS}{{2,8}}?(?:省|自治区|特别行政区))?"
+    rf"(?P<市>{_HANS}{{1,8}}?(?:自治州|地区|盟|州|市(?!场|民(?!政)|政(?!府)|辖)))?"
+    rf"(?P<县>{_HANS}{{1,8}}?(?:自治县|自治旗|林区|特区|县|(?<![社园城景辖])区|旗|市(?!场|民(?!政)|政(?!府)|辖)))?"
+    rf"(?P<乡>{_HANS}{{1,8}}?(?:(?<!城)乡(?!村)|(?<!城)镇|街道|苏木))?")
+
+
+def administrative_level(agency: Optional[str]) -> Optional[str]:
+    """省, 市, 县 or 乡 from an agency's name (南宁市良庆区 → 县, 河源市金融工作局 → 市,
+    广东省人民政府 → 省, 上海市 → 省); None when the name names no unit."""
+    if not agency:
+        return None
+    name = re.sub(r"[（(][^）)]*[）)]", "", unicodedata.normalize("NFKC", agency)).strip()
+    if name.startswith(_MUNICIPALITIES):
+        return "县" if re.match(rf"^{_HANS}{{1,8}}?(?:新区|区|县)", name[3:]) else "省"
+    match = _PLACE_HEAD.match(name)
+    if match is None:
+        return None
+    found = [level for level in ("乡", "县", "市", "省") if match.group(level)]
+    return found[0] if found else None

@@ -6,17 +6,26 @@ summary, the JSON summary and the JUnit totals never disagree.
 
 What the runner leaves in ``AuditRun.meta`` (all optional, reporters must cope without):
 ``tool`` {name, version}, ``created`` (ISO time), ``hostname``, ``fail_on``, ``config``
-{path, sha256, settings}, ``inputs`` [{path, sha256, error}], ``waivers`` {unused, expired}.
+{path, sha256, settings}, ``inputs`` [{path, sha256, error}], ``waivers`` {unused, expired},
+``baseline`` (the previous round's findings, ``auditor.reporters.rounds``), ``skipped`` (paths
+``--reports-only`` set aside), ``lang``.
+
+Every text for people comes from ``auditor.i18n`` (Chinese unless English was asked for); read
+failures are stored in English by the adapters and shown through ``error_text``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from auditor.i18n import reason as _reason
+from auditor.i18n import severity as severity_word  # noqa: F401  (for the reporters)
+from auditor.i18n import t
 from auditor.model import SEVERITIES, AuditRun, Correction, DocumentResult, Finding
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -36,9 +45,19 @@ def was_audited(doc: DocumentResult) -> bool:
 
 def not_audited_reason(doc: DocumentResult) -> str:
     if doc.report is not None and doc.report.kind == "other":
-        return "不是年度报告，未审核"
+        return t("doc.not_a_report")
     reasons = {o.reason for o in doc.outcomes if o.reason}
-    return "未审核" + (f"：{'；'.join(sorted(reasons))}" if reasons else "（没有适用的规则）")
+    return t("doc.not_audited") + (f"：{'；'.join(sorted(reasons))}" if reasons else t("doc.no_rule_applies"))
+
+
+def error_text(doc: DocumentResult) -> str:
+    """Why a document could not be read, in the language in force."""
+    return _reason(doc.error)
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """``r2`` before ``r10``: digits compare as numbers (file lists, agency lists)."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
 
 
 def active_findings(doc: DocumentResult) -> list[Finding]:
@@ -62,7 +81,7 @@ class CorrectionGroup:
     def headline(self) -> str:
         """``更正建议`` or ``更正建议（2种可能，无法区分）``."""
         n = len(self.options)
-        return "更正建议" if n == 1 else f"更正建议（{n}种可能，无法区分）"
+        return t("fix.headline") if n == 1 else t("fix.headline_ties", count=n)
 
     def suspect_cells(self) -> dict[str, tuple[Any, Any]]:
         """Cell id → (found, expected) over every option."""
@@ -105,9 +124,9 @@ def document_title(doc: DocumentResult) -> str:
     """How people name a document: agency and year, else the file name."""
     report = doc.report
     if report is not None and report.agency:
-        return f"{report.agency} {report.year}年" if report.year else report.agency
+        return t("doc.title", agency=report.agency, year=report.year) if report.year else report.agency
     if report is not None and report.year:
-        return f"{os.path.basename(doc.path)} ({report.year}年)"
+        return t("doc.file_year", name=os.path.basename(doc.path), year=report.year)
     return os.path.basename(doc.path) or doc.path
 
 
@@ -154,7 +173,7 @@ def summarize(run: AuditRun) -> dict[str, Any]:
     for doc in run.documents:
         if doc.report is None:
             continue
-        agency = doc.report.agency or "（未识别机关）"
+        agency = doc.report.agency or t("doc.no_agency")
         entry = by_agency.setdefault(agency, {"documents": 0, "error": 0, "warning": 0, "info": 0})
         entry["documents"] += 1
         for sev, n in count_by_severity(active_findings(doc)).items():
@@ -163,7 +182,14 @@ def summarize(run: AuditRun) -> dict[str, Any]:
     threshold = run.meta.get("fail_on", "error")
     failing = [d for d in run.documents
                if d.error is None and any(at_least(f.severity, fail_threshold(run)) for f in active_findings(d))]
+    from auditor.reporters.rounds import rounds
+
+    view = rounds(run)
+    extra: dict[str, Any] = {"rounds": view.summary()} if view.active else {}
+    if run.meta.get("skipped"):
+        extra["skipped"] = len(run.meta["skipped"])
     return {
+        **extra,
         "documents": len(run.documents),
         "files": len({d.path for d in run.documents}),
         "audited": sum(1 for d in run.documents if was_audited(d)),
@@ -186,9 +212,9 @@ def waiver_notes(run: AuditRun) -> list[str]:
     waivers = run.meta.get("waivers") or {}
     notes = []
     for waiver in waivers.get("unused", ()):
-        notes.append(f"豁免未匹配任何结果（可删除）: {describe_waiver(waiver)}")
+        notes.append(t("waiver.unused", waiver=describe_waiver(waiver)))
     for waiver in waivers.get("expired", ()):
-        notes.append(f"豁免已过期，相关问题重新计入: {describe_waiver(waiver)}")
+        notes.append(t("waiver.expired", waiver=describe_waiver(waiver)))
     return notes
 
 
@@ -201,5 +227,24 @@ def describe_waiver(waiver: dict[str, Any]) -> str:
     if waiver.get("scope"):
         where.append("scope=" + ",".join(f"{k}={v}" for k, v in waiver["scope"].items()))
     origin = f" ({waiver['origin']})" if waiver.get("origin") else ""
-    return (f"{waiver.get('rule')} [{'; '.join(where)}] 到期 {waiver.get('expires', '—')}, "
-            f"批准人 {waiver.get('approved_by', '—')}{origin}")
+    return t("waiver.describe", rule=waiver.get("rule"), where="; ".join(where), expires=waiver.get("expires", "—"),
+             approved_by=waiver.get("approved_by", "—"), origin=origin)
+
+
+def round_counts_text(run: AuditRun) -> str:
+    """``本轮：新发现 3，仍未整改 5，已整改 4`` (empty without ``--baseline``)."""
+    from auditor.reporters.rounds import rounds
+
+    view = rounds(run)
+    if not view.active:
+        return ""
+    counts = view.counts
+    text = t("round.counts", new=counts["new"], open=counts["open"], fixed=counts["fixed"])
+    if view.absent_documents:
+        text += t("round.absent", count=view.absent_documents)
+    return text
+
+
+def round_word(status: str) -> str:
+    """新发现 / 仍未整改 / 已整改."""
+    return t(f"round.{status}")

@@ -98,4 +98,4 @@ def script_json(value: Any) -> str:
     ``<!--`` (which with a later ``<script`` makes the parser skip the real end tag) can occur,
     and U+2028/9 escaped for JavaScript parsers that end a line there. Still valid JSON: those
     characters only occur inside strings, where ``\\u`` escapes mean the same."""
-    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_DATA)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_DATA)

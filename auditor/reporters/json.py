@@ -1,5 +1,10 @@
 """``--format json``: every document with its findings, the summary, and how to reproduce the
-run. Described by ``schemas/results.schema.json``; the contract for scripts and dashboards."""
+run. Described by ``schemas/results.schema.json``; the contract for scripts and dashboards.
+
+Every finding carries its ``fingerprint`` (``auditor.reporters.rounds``), so this file is the
+``--baseline`` of the next round; with a baseline, findings say ``round`` (new, open) and each
+document lists the findings ``fixed`` since. Keys never change with the language; texts meant
+for people (``error``) are in the language in force."""
 
 from __future__ import annotations
 
@@ -9,18 +14,24 @@ from typing import Any, BinaryIO
 
 from auditor.hookspecs import hookimpl
 from auditor.model import AuditRun, DocumentResult, Finding
-from auditor.reporters import explained_indices, summarize, was_audited
+from auditor.reporters import error_text, explained_indices, summarize, was_audited
+from auditor.reporters.rounds import RoundView, rounds
 
 RESULTS_VERSION = 1
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
+def finding_json(finding: Finding, doc: DocumentResult | None = None, view: RoundView | None = None) -> dict[str, Any]:
     data = finding.to_json()
     data["waived"] = finding.waived
+    if view is not None and doc is not None:
+        data["fingerprint"] = view.fingerprint(doc, finding)
+        status = view.of(doc, finding)
+        if status:
+            data["round"] = status
     return data
 
 
-def document_json(doc: DocumentResult) -> dict[str, Any]:
+def document_json(doc: DocumentResult, view: RoundView | None = None) -> dict[str, Any]:
     report = doc.report
     data: dict[str, Any] = {
         "source": doc.path,
@@ -30,10 +41,11 @@ def document_json(doc: DocumentResult) -> dict[str, Any]:
         "format": report.format if report else None,
         "kind": report.kind if report else None,
         "title": report.title if report else None,
+        "level": report.level if report else None,
         "sha256": doc.sha256,
-        "error": doc.error,
+        "error": error_text(doc) if doc.error is not None else None,
         "audited": was_audited(doc),
-        "findings": [finding_json(f) for f in doc.findings],
+        "findings": [finding_json(f, doc, view) for f in doc.findings],
         "corrections": [dict(c.to_json(), findings=explained_indices(doc, c)) for c in doc.corrections],
         "outcomes": [{"rule": o.rule.id, "status": o.status, "reason": o.reason} for o in doc.outcomes],
     }
@@ -41,11 +53,15 @@ def document_json(doc: DocumentResult) -> dict[str, Any]:
         data["line"] = report.source.span.line
     if doc.signature is not None:  # what cross-document rules read: lets these results serve as --history
         data["signature"] = doc.signature.to_json()
+    if view is not None and view.active:
+        data["fixed"] = [{k: old[k] for k in ("rule", "severity", "message", "scope", "fingerprint")}
+                         for old in view.fixed(doc)]
     return data
 
 
 def results_json(run: AuditRun) -> dict[str, Any]:
-    return {**_record(run), "documents": [document_json(d) for d in run.documents], "summary": summarize(run)}
+    view = rounds(run)
+    return {**_record(run), "documents": [document_json(d, view) for d in run.documents], "summary": summarize(run)}
 
 
 def _record(run: AuditRun) -> dict[str, Any]:
@@ -65,6 +81,8 @@ def _record(run: AuditRun) -> dict[str, Any]:
                    "description": r.description, "version": r.version} for r in run.rules],
         "inputs": meta.get("inputs", [{"path": p, "sha256": None} for p in dict.fromkeys(d.path for d in run.documents)]),
         "waivers": meta.get("waivers", {"applied": [], "unused": [], "expired": []}),
+        **({"baseline": {k: (meta.get("baseline") or {}).get(k) for k in ("path", "created", "run_id")}}
+           if meta.get("baseline") else {}),
     }
 
 
@@ -85,8 +103,9 @@ class JsonReporter:
         (``indent`` would force the pure-Python one, several times slower)."""
         head = json.dumps(_record(run), ensure_ascii=False, indent=2)
         stream.write(head[: head.rindex("}")].rstrip().encode("utf-8") + b',\n  "documents": [')
+        view = rounds(run)
         for position, doc in enumerate(run.documents):
-            line = json.dumps(document_json(doc), ensure_ascii=False)
+            line = json.dumps(document_json(doc, view), ensure_ascii=False)
             stream.write(((",\n    " if position else "\n    ") + line).encode("utf-8"))
         summary = json.dumps(summarize(run), ensure_ascii=False, indent=2).replace("\n", "\n  ")
         stream.write(f'\n  ],\n  "summary": {summary}\n}}\n'.encode())

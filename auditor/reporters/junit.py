@@ -16,8 +16,12 @@ How findings map (documented in the README):
   in the failure text, its message leads the failure message, and the suite's ``system-out``
   lists every correction.
 
-Names are stable across runs: classname is the file path (``#n`` when a file holds several
-documents), the case name is the rule id — unique per document, which GitLab needs.
+Names are stable across runs: classname is ``auditor.`` and the file path with its dots replaced
+(``auditor.reports/003_txt``, ``#n`` when a file holds several documents) — Jenkins splits a
+classname at its last dot into package and class, and ``.txt`` must not become a class — and the
+case name is the rule id followed by the agency and year, unique per document (GitLab needs it)
+and readable in a CI's list of failed tests. With ``--baseline`` each failure says whether the
+finding is new or still open, and the suite's ``system-out`` lists what was fixed.
 """
 
 from __future__ import annotations
@@ -28,22 +32,27 @@ import xml.etree.ElementTree as ET
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from auditor.hookspecs import hookimpl
+from auditor.i18n import t
 from auditor.model import AuditRun, DocumentResult, Finding, RuleOutcome
 from auditor.reporters import (
-    SEVERITY_ZH,
     CorrectionGroup,
     at_least,
     correction_groups,
     describe_waiver,
     document_key,
     document_title,
+    error_text,
     fail_threshold,
     is_waived,
     not_audited_reason,
+    round_counts_text,
+    round_word,
+    severity_word,
     summarize,
     waiver_notes,
     was_audited,
 )
+from auditor.reporters.rounds import rounds
 
 SUITE_CHILD_ORDER = {"properties": 0, "testcase": 1, "system-out": 2, "system-err": 3}
 SUITE_ATTRIBUTES = ("name", "timestamp", "hostname", "tests", "failures", "errors", "skipped", "time",
@@ -63,26 +72,33 @@ def _timestamp(run: AuditRun) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _entry(doc: DocumentResult, finding: Finding) -> str:
+def classname(key: str) -> str:
+    """``auditor.`` + the document key with its dots replaced: Jenkins reads a classname's last
+    dot as the package/class split, so ``report.txt`` would show as class ``txt``."""
+    return "auditor." + key.replace(".", "_")
+
+
+def _entry(doc: DocumentResult, finding: Finding, run: AuditRun) -> str:
     line = f":{finding.line}" if finding.line is not None else ""
-    return f"{doc.path}{line}: [{finding.severity}] {finding.message}"
+    status = rounds(run).of(doc, finding)
+    mark = f"[{round_word(status)}] " if status else ""
+    return f"{doc.path}{line}: {mark}[{severity_word(finding.severity)}] {finding.message}"
 
 
 def _advice(group: CorrectionGroup) -> str:
     return f"{group.headline}：" + " 或 ".join(option.message for option in group.options)
 
 
-def _case(outcome: RuleOutcome, doc: DocumentResult, classname: str, threshold: str,
+def _case(outcome: RuleOutcome, doc: DocumentResult, run: AuditRun, threshold: str,
           stdout: list[str], groups: list[CorrectionGroup]) -> TestCase:
     rule = outcome.rule
-    case = TestCase(name=rule.id, classname=classname)
+    case = TestCase(name=f"{rule.id} {document_title(doc)}", classname=classname(document_key(doc, run)))
     failing = [f for f in outcome.findings if not is_waived(f) and at_least(f.severity, threshold)]
     below = [f for f in outcome.findings if not is_waived(f) and not at_least(f.severity, threshold)]
     waived = [f for f in outcome.findings if is_waived(f)]
     for finding in below:
         line = f":{finding.line}" if finding.line is not None else ""
-        stdout.append(f"{SEVERITY_ZH.get(finding.severity, finding.severity)} {rule.id} "
-                      f"{doc.path}{line}: {finding.message}")
+        stdout.append(f"{severity_word(finding.severity)} {rule.id} {doc.path}{line}: {finding.message}")
     if failing:
         text = [f"{rule.id} {rule.title}"]
         advice: list[str] = []
@@ -92,22 +108,27 @@ def _case(outcome: RuleOutcome, doc: DocumentResult, classname: str, threshold: 
             if mine:
                 advice.append(_advice(group))
                 text.append(advice[-1])
-                text += ["  " + _entry(doc, f) for f in mine]
+                text += ["  " + _entry(doc, f, run) for f in mine]
                 grouped.update(id(f) for f in mine)
-        text += [_entry(doc, f) for f in failing if id(f) not in grouped]
-        message = "；".join([*advice, *(f.message for f in failing)])
-        text += [f"已豁免: {f.message} — {f.waived.get('reason', '')}" for f in waived if f.waived]
+        text += [_entry(doc, f, run) for f in failing if id(f) not in grouped]
+        message = "；".join([*advice, *(_marked(doc, f, run) for f in failing)])
+        text += [f"{t('doc.waived')}: {f.message} — {f.waived.get('reason', '')}" for f in waived if f.waived]
         case.add_failure_info(message=message, output="\n".join(text),
                               failure_type="error" if any(f.severity == "error" for f in failing) else "warning")
     elif waived:
-        reasons = "；".join(f"{f.message}（豁免: {describe_waiver(f.waived or {})}，理由: "
-                           f"{(f.waived or {}).get('reason', '')}）" for f in waived)
-        case.add_skipped_info(message=f"已豁免: {reasons}", output=reasons)
+        reasons = "；".join(t("junit.waived", message=f.message, waiver=describe_waiver(f.waived or {}),
+                                reason=(f.waived or {}).get("reason", "")) for f in waived)
+        case.add_skipped_info(message=f"{t('doc.waived')}: {reasons}", output=reasons)
     elif outcome.status == "not_assessable":
-        case.add_skipped_info(message=f"无法评估: {outcome.reason or '报告缺少所需内容'}")
+        case.add_skipped_info(message=f"{t('doc.not_assessable')}: {outcome.reason or t('junit.lacks')}")
     elif outcome.status == "skipped":
-        case.add_skipped_info(message=f"不适用: {outcome.reason or '规则条件不满足'}")
+        case.add_skipped_info(message=f"{t('junit.not_applicable')}: {outcome.reason or t('junit.guard_false')}")
     return case
+
+
+def _marked(doc: DocumentResult, finding: Finding, run: AuditRun) -> str:
+    status = rounds(run).of(doc, finding)
+    return f"[{round_word(status)}] {finding.message}" if status else finding.message
 
 
 def _suite(doc: DocumentResult, run: AuditRun, name: str, timestamp: str, hostname: str,
@@ -118,18 +139,22 @@ def _suite(doc: DocumentResult, run: AuditRun, name: str, timestamp: str, hostna
     if report is not None:
         properties.update({"agency": report.agency or "", "year": str(report.year or ""),
                            "format": report.format or "", "kind": report.kind})
+    if report is not None and report.level:
+        properties["level"] = report.level
     stdout: list[str] = [f"{name}: {key}"]
     cases: list[TestCase] = []
     if doc.error is not None:
-        case = TestCase(name="read", classname=key)
-        case.add_error_info(message=f"无法读取或识别: {doc.error}", output=doc.error, error_type="input")
+        case = TestCase(name=f"read {name}", classname=classname(key))
+        case.add_error_info(message=f"{t('doc.unreadable')}: {error_text(doc)}", output=error_text(doc),
+                            error_type="input")
         cases.append(case)
     elif not was_audited(doc):
         stdout.append(not_audited_reason(doc))
     groups, _ = correction_groups(doc)
     stdout += [_advice(group) for group in groups]
+    stdout += [f"{round_word('fixed')}: {old['rule']} {old['message']}" for old in rounds(run).fixed(doc)]
     for outcome in doc.outcomes:
-        cases.append(_case(outcome, doc, key, threshold, stdout, groups))
+        cases.append(_case(outcome, doc, run, threshold, stdout, groups))
     return TestSuite(name=name, test_cases=cases, hostname=hostname, timestamp=timestamp,
                      properties=properties, stdout="\n".join(stdout) + "\n", package="auditor")
 
@@ -139,9 +164,9 @@ def _unique_names(run: AuditRun) -> list[str]:
     seen: dict[str, int] = {}
     for doc in run.documents:
         if doc.error is not None:
-            base = f"无法读取 {document_key(doc, run)}"
+            base = t("junit.unreadable_suite", key=document_key(doc, run))
         elif doc.report is not None and doc.report.kind == "other":
-            base = f"非年度报告 {document_key(doc, run)}"
+            base = t("junit.other_suite", key=document_key(doc, run))
         else:
             base = document_title(doc)
         seen[base] = seen.get(base, 0) + 1
@@ -178,10 +203,12 @@ def _conform(xml_text: str, run: AuditRun) -> str:
         suite[:] = children
     notes = waiver_notes(run)
     summary = summarize(run)
+    rounds_text = round_counts_text(run)
     root.insert(0, ET.Comment(
         f" auditor {run.meta.get('tool', {}).get('version', '')}: {summary['documents']} documents, "
         f"{summary['findings']['error']} errors, {summary['findings']['warning']} warnings, "
-        f"{summary['waived']} waived, {summary['unreadable']} unreadable "))
+        f"{summary['waived']} waived, {summary['unreadable']} unreadable "
+        + (f"; {rounds_text} " if rounds_text else "")))
     for note in notes:
         root.insert(1, ET.Comment(" " + note.replace("--", "—") + " "))
     ET.indent(root, space="  ")

@@ -6,6 +6,13 @@ suppressed, not lost); an unreadable input is an ``INPUT-ERROR`` result and a to
 A finding that a correction explains says so in its message (what most likely happened), points
 at the suspect cells as related locations and carries the correction in its properties; the
 results one correction explains share a ``correlationGuid``.
+
+Each rule carries a ``helpUri`` to its section of the generated rule docs (``docs/rules.md``).
+A result's region is the one line the finding is on — never the whole table or section it
+belongs to — and the other cells it cites are related locations, each on its own line. With
+``--baseline``, ``baselineState`` says new or unchanged, and findings fixed since the last
+round are results with ``baselineState: absent``; ``partialFingerprints`` are the rounds'
+fingerprints (agency, year, rule, scope), stable across re-submissions.
 """
 
 from __future__ import annotations
@@ -18,11 +25,15 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.hookspecs import hookimpl
+from auditor.i18n import t
 from auditor.model import AuditRun, DocumentResult, Finding, RuleInfo
-from auditor.reporters import CorrectionGroup, correction_groups, document_title, summarize, waiver_notes
+from auditor.reporters import CorrectionGroup, correction_groups, document_title, error_text, summarize, waiver_notes
+from auditor.reporters.rounds import rounds
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/auditor-project/auditor"
+RULE_DOCS = f"{INFORMATION_URI}/blob/main/docs/rules.md"
+BASELINE_STATE = {"new": "new", "open": "unchanged"}
 INPUT_ERROR = RuleInfo("INPUT-ERROR", "文件无法读取或识别", "error", "auditor",
                        "The input file could not be read or no report was recognized in it.")
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -45,6 +56,10 @@ def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     }
     if rule.description:
         descriptor["fullDescription"] = {"text": rule.description}
+    if rule.id != INPUT_ERROR.id:
+        descriptor["helpUri"] = f"{RULE_DOCS}#{rule.id.lower()}"
+        descriptor["help"] = {"text": rule.description or rule.title,
+                              "markdown": f"[{rule.id}]({RULE_DOCS}#{rule.id.lower()}): {rule.title}"}
     return descriptor
 
 
@@ -53,22 +68,26 @@ def _location(doc: DocumentResult, finding: Finding | None, artifact_index: int)
     if not os.path.isabs(doc.path):
         physical["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
     line = finding.line if finding is not None else None
-    if line is not None and line >= 1:
-        region: dict[str, Any] = {"startLine": line}
-        end = finding.span.end_line if finding is not None else None
-        if end and end >= line:
-            region["endLine"] = end
-        physical["region"] = region
+    if line is not None and line >= 1:  # one line: no wider than the finding
+        physical["region"] = {"startLine": line}
     location: dict[str, Any] = {"physicalLocation": physical}
     location["message"] = {"text": document_title(doc)}
     return location
 
 
-def _fingerprint(doc: DocumentResult, finding: Finding) -> str:
-    """Stable across runs while the document and the problem stay the same (not the line)."""
-    key = json.dumps([doc.path, doc.index, finding.rule, sorted(finding.scope.items()),
-                      [c.id for c in finding.cells]], ensure_ascii=False)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+def _cell_locations(doc: DocumentResult, finding: Finding, artifact: int) -> list[dict[str, Any]]:
+    """The cells a finding cites, each on its line, apart from the line the result is on."""
+    out: list[dict[str, Any]] = []
+    seen = {finding.line}
+    for cell in finding.cells:
+        if cell.span.line is None or cell.span.line in seen:
+            continue
+        seen.add(cell.span.line)
+        location = _location(doc, None, artifact)
+        location["physicalLocation"]["region"] = {"startLine": cell.span.line}
+        location["message"] = {"text": f"{cell.id} = {cell.raw or cell.value}"}
+        out.append(location)
+    return out
 
 
 def _advice(group: CorrectionGroup) -> str:
@@ -124,11 +143,12 @@ def sarif_log(run: AuditRun) -> dict[str, Any]:
         where = _location(doc, None, artifact_index[doc.path])
         if doc.error is not None:
             results.append({"ruleId": INPUT_ERROR.id, "ruleIndex": rule_index[INPUT_ERROR.id], "level": "error",
-                            "message": {"text": f"无法读取或识别: {doc.error}"}, "locations": [where]})
-            notifications.append({"level": "error", "message": {"text": f"{doc.path}: {doc.error}"},
+                            "message": {"text": f"{t('doc.unreadable')}: {error_text(doc)}"}, "locations": [where]})
+            notifications.append({"level": "error", "message": {"text": f"{doc.path}: {error_text(doc)}"},
                                   "locations": [where]})
             continue
         groups, _ = correction_groups(doc)
+        view = rounds(run)
         for finding in doc.findings:
             group = next((g for g in groups if any(finding is f for f in g.findings)), None)
             result: dict[str, Any] = {
@@ -137,14 +157,23 @@ def sarif_log(run: AuditRun) -> dict[str, Any]:
                 "level": LEVEL.get(finding.severity, "warning"),
                 "message": {"text": finding.message + (_advice(group) if group else "")},
                 "locations": [_location(doc, finding, artifact_index[doc.path])],
-                "partialFingerprints": {"auditorFinding/v1": _fingerprint(doc, finding)},
+                "partialFingerprints": {"auditorFinding/v2": view.fingerprint(doc, finding) or ""},
                 "properties": {"agency": doc.report.agency if doc.report else None,
                                "year": doc.report.year if doc.report else None,
                                "documentIndex": doc.index, "scope": dict(finding.scope),
                                "cells": [c.to_json() for c in finding.cells]},
             }
+            status = view.of(doc, finding)
+            if status:
+                result["baselineState"] = BASELINE_STATE[status]
+            cited = _cell_locations(doc, finding, artifact_index[doc.path])
             if group is not None:
                 _add_correction(result, doc, group, artifact_index[doc.path])
+            if cited:
+                related = result.setdefault("relatedLocations", [])
+                for location in cited:
+                    location["id"] = len(related)
+                    related.append(location)
             if finding.waived is not None:
                 waiver = finding.waived
                 result["suppressions"] = [{"kind": "external", "status": "accepted",
@@ -153,6 +182,13 @@ def sarif_log(run: AuditRun) -> dict[str, Any]:
                                                             f"{waiver.get('expires', '')}）",
                                            "properties": {"waiver": waiver}}]
             results.append(result)
+        for old in view.fixed(doc):
+            if old["rule"] not in rule_index:
+                continue
+            results.append({"ruleId": old["rule"], "ruleIndex": rule_index[old["rule"]], "kind": "pass",
+                            "level": "none", "baselineState": "absent",
+                            "message": {"text": f"{t('round.fixed')}: {old['message']}"},
+                            "locations": [where], "partialFingerprints": {"auditorFinding/v2": old["fingerprint"]}})
 
     meta = run.meta
     tool = meta.get("tool", {})

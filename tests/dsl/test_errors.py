@@ -55,6 +55,8 @@ BROKEN = [
     ("unclosed placeholder", HEAD + '  assert true\n  message "值为{report.year"\n', 3, 14, "unclosed '{' in message"),
     ("unknown name", HEAD + '  assert reprot.year == 2020\n  message "m"\n', 2, 10,
      "unknown name 'reprot' — did you mean 'report'?"),
+    ("section in Chinese numerals", HEAD + '  assert section(一).text matches /x/\n  message "m"\n', 2, 18,
+     "unknown name '一' — did you mean '1'? (sections are numbered in digits: section(1))"),
     ("lhs without a comparison", HEAD + '  assert true\n  message "{lhs}"\n', 2 + 1, 13, "'lhs' and 'rhs' exist"),
     ("treat something else", HEAD + '  treat text as 0\n  assert true\n  message "m"\n', 2, 9,
      "write 'treat blank as 0'"),

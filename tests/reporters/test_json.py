@@ -32,7 +32,7 @@ def test_every_document_listed_with_its_findings(run):
     assert first["cells"][0]["id"] == "t3.new.natural" and first["cells"][0]["value"] == 3
     assert first["waived"] is None
     unreadable = data["documents"][-1]
-    assert unreadable["error"] == "file is empty" and unreadable["findings"] == [] and unreadable["audited"] is False
+    assert unreadable["error"] == "文件为空" and unreadable["findings"] == [] and unreadable["audited"] is False
 
 
 def test_waived_findings_kept_and_counted_apart(run):

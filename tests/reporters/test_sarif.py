@@ -75,3 +75,17 @@ def test_non_ascii_paths_are_percent_encoded_uris():
 
     assert artifact_uri("报告/良庆区 2020.txt") == "%E6%8A%A5%E5%91%8A/%E8%89%AF%E5%BA%86%E5%8C%BA%202020.txt"
     assert artifact_uri("/srv/报告.txt") == "file:///srv/%E6%8A%A5%E5%91%8A.txt"
+
+
+def test_every_rule_has_a_help_uri_and_regions_are_one_line(run):
+    from auditor.reporters.sarif import sarif_log
+
+    log = sarif_log(run)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert all(r["helpUri"].endswith("docs/rules.md#" + r["id"].lower()) for r in rules if r["id"] != "INPUT-ERROR")
+    for result in log["runs"][0]["results"]:
+        for location in result["locations"] + result.get("relatedLocations", []):
+            region = location["physicalLocation"].get("region", {})
+            assert set(region) <= {"startLine"}, "no region wider than the finding"
+    balance = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "T3-BALANCE")
+    assert [loc["physicalLocation"]["region"]["startLine"] for loc in balance["relatedLocations"]] == [60]

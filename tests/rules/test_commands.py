@@ -1,4 +1,4 @@
-"""``auditor rules …`` and ``auditor check`` through click."""
+"""``auditor rules …``, ``auditor explain`` and ``auditor check`` through click."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_rules_list_shows_id_severity_title_pack() -> None:
 
 def test_rules_check_ok_and_broken(tmp_path: Path) -> None:
     result = run("rules", "check", str(ROOT / "examples" / "rules" / "province.rules"))
-    assert result.exit_code == 0 and "ok (3 rules)" in result.output
+    assert result.exit_code == 0 and "province.rules：通过（3 条规则）" in result.output
     bad = tmp_path / "bad.rules"
     bad.write_text(BROKEN, encoding="utf-8")
     result = CliRunner().invoke(cli, ["rules", "check", str(bad)])
@@ -44,7 +44,7 @@ def test_rules_doc_is_generated_from_rules_and_cases() -> None:
 
 def test_rules_test_runs_pack_cases() -> None:
     result = run("rules", "test", str(ROOT / "examples" / "rules"))
-    assert result.exit_code == 0 and "9 cases, 0 failed" in result.output
+    assert result.exit_code == 0 and "共 9 个用例，0 个失败" in result.output
     assert run("rules", "test").exit_code == 0
 
 
@@ -55,7 +55,9 @@ def test_rules_test_reports_a_failing_case(tmp_path: Path) -> None:
                                            encoding="utf-8")
     result = run("rules", "test", str(tmp_path))
     assert result.exit_code == 1
-    assert "FAIL p.rules: 2021" in result.output and "P-1: expected pass, got fail" in result.output
+    assert "失败 p.rules：2021" in result.output and "P-1：应为「通过」，实际为「不通过」" in result.output
+    english = run("rules", "test", "--lang", "en", str(tmp_path))
+    assert "FAIL p.rules: 2021" in english.output and "P-1: expected pass, got fail" in english.output
 
 
 def test_check_stops_on_a_bad_rule_file_before_reading_reports(tmp_path: Path) -> None:
@@ -72,11 +74,35 @@ def test_rules_test_rejects_a_bad_case_file(tmp_path: Path) -> None:
                                            encoding="utf-8")
     result = run("rules", "test", str(tmp_path))
     assert result.exit_code == 2
-    assert "case 'x': unknown report key 'yaer'" in result.stderr
+    assert "p.cases.toml:3: case[0].report: 未知的键 'yaer' — 是否为 'year'？" in result.stderr
 
 
-def test_check_prints_findings_in_chinese_and_exits_1() -> None:
-    result = run("check", str(ROOT / "examples" / "reports" / "003_199c53d3d7ac26c8.txt"))
-    assert result.exit_code == 1
-    assert "错误 T3-BALANCE  表三「自然人」列：本年新收3 + 上年结转0 = 3，但办理结果总计0 + 结转下年度0 = 0" in result.output
-    assert "共1份文档：错误4条" in result.output
+def test_check_is_audit_with_the_console_and_agrees_with_it(tmp_path: Path) -> None:
+    seed = str(ROOT / "examples" / "reports" / "003_199c53d3d7ac26c8.txt")
+    (tmp_path / "auditor.toml").write_text('[[outputs]]\nformat = "json"\npath = "out.json"\n', encoding="utf-8")
+    import os
+
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        checked = CliRunner().invoke(cli, ["check", seed])
+        audited = CliRunner().invoke(cli, ["audit", seed, "--format", "console"])
+    finally:
+        os.chdir(old)
+    assert checked.exit_code == audited.exit_code == 1
+    assert "错误 T3-BALANCE 表三「自然人」列：本年新收3 + 上年结转0 = 3，但办理结果总计0 + 结转下年度0 = 0" in checked.stdout
+    assert checked.stdout == audited.stdout, "same findings, same numbering"
+    assert not (tmp_path / "out.json").exists(), "check prints the console, not the configured outputs"
+    assert "4 个错误" in checked.stderr
+
+
+def test_explain_shows_description_source_and_cases() -> None:
+    result = run("explain", "T3-BALANCE")
+    assert result.exit_code == 0
+    assert result.output.startswith("T3-BALANCE  表三：本年新收+上年结转=办理结果总计+结转下年度继续办理")
+    assert "级别：错误" in result.output and "规则源码：" in result.output
+    assert "identity t3.new[col] + t3.carried_over[col] == t3.total[col] + t3.carried_forward[col]" in result.output \
+        or "t3.carried_forward[col]" in result.output
+    assert "不通过：（七）总计为0但收到3件申请（平川区）" in result.output
+    unknown = CliRunner().invoke(cli, ["explain", "T3-BALANSE"])
+    assert unknown.exit_code == 2 and "没有规则 'T3-BALANSE' — 是否为 'T3-BALANCE'？" in unknown.stderr

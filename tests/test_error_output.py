@@ -100,7 +100,7 @@ def test_error_lines_on_the_terminal_carry_no_control_sequence(tmp_path: Path):
     result = CliRunner().invoke(cli, ["parse", str(hostile)])
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x07" not in result.output
-    assert "\\x1b]0;pwned\\x07\\x1b[2J.txt: error: file is empty" in result.output
+    assert "\\x1b]0;pwned\\x07\\x1b[2J.txt: 错误: 文件为空" in result.output
 
 
 def test_audit_usage_errors_carry_no_control_sequence(tmp_path: Path):

@@ -84,9 +84,9 @@ def test_fixed_and_new_findings_against_a_baseline(seeds, tmp_path):
                     "--format", "json")
     second = json.loads(result.stdout)
     counts = second["summary"]["rounds"]
-    assert (counts["new"], counts["open"], counts["fixed"]) == (1, 1, 1)
+    assert (counts["new"], counts["open"], counts["fixed"]) == (1, 2, 1)
     rounds = {f["rule"]: f["round"] for f in second["documents"][0]["findings"]}
-    assert rounds == {"META-CONTACT": "new", "META-PERIOD": "open"}
+    assert rounds == {"META-CONTACT": "new", "META-PERIOD": "open", "CONTENT-FEE": "open"}
     assert [f["rule"] for f in second["documents"][0]["fixed"]] == ["STRUCT-TABLES"]
     console = invoke(str(seeds / "001_1fa793b153ce3d21.txt"), "--baseline", str(first), "--no-cache")
     assert "[新发现]" in console.stdout and "已整改 STRUCT-TABLES 缺少表四" in console.stdout

@@ -106,6 +106,19 @@ def rule_scores(outcomes: list[Outcome], rules: list[str], faithful_only: bool =
     return scores
 
 
+def reading_score(outcomes: list[Outcome]) -> Score:
+    """The reading warnings (``READ-*``) as one check: they should fire exactly on the samples
+    the recognizer could not read as written. A misread sample without one is a silent misread."""
+    score = Score()
+    for outcome in outcomes:
+        expected = not outcome.faithful
+        fired = any(rule.startswith("READ-") for rule in outcome.failing)
+        score.tp += expected and fired
+        score.fp += fired and not expected
+        score.fn += expected and not fired
+    return score
+
+
 def slip_scores(outcomes: list[Outcome]) -> dict[str, Counter]:
     """Per slip family: samples, hits, unique hits, slips named right."""
     scores: dict[str, Counter] = {}

@@ -28,6 +28,16 @@ def test_scopes_page_is_current():
     assert (DOCS / "scopes.md").read_text(encoding="utf-8") == render_scopes()
 
 
+def test_rules_page_is_current():
+    from auditor.commands.ruledocs import render_docs
+    from auditor.engine import load_rules
+
+    text = (DOCS / "rules.md").read_text(encoding="utf-8")
+    assert text == render_docs(load_rules()), "run auditor rules doc --output docs/rules.md"
+    for rule_id in ("XYEAR-CARRY", "XYEAR-STOCK", "TEXT-TABLE", "XDOC-COPY", "STRUCT-ROWS", "READ-AMBIGUOUS"):
+        assert f"### {rule_id}" in text
+
+
 def test_report_page_names_every_field():
     from auditor.reading import load_reports
 

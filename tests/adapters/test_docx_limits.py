@@ -17,17 +17,9 @@ import pytest
 
 from auditor.adapters.docx import DocxAdapter
 from auditor.model import AdapterError
+from tests.hostile.builders import CONTENT_TYPES, RELS
 
 MiB = 2**20
-CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?>'
-                 b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                 b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                 b'<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-                 b'officedocument.wordprocessingml.document.main+xml"/></Types>')
-RELS = (b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        b'officeDocument" Target="word/document.xml"/></Relationships>')
 DOCUMENT = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
             b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>hello</w:t></w:r></w:p></w:body></w:document>')
 

@@ -14,6 +14,7 @@ import pytest
 from auditor.adapters import _pdf_limits, _pdf_page
 from auditor.adapters.pdf import PdfAdapter
 from auditor.model import AdapterError
+from tests.hostile.builders import pdf_file
 
 MiB = 2**20
 
@@ -47,16 +48,7 @@ def hand_pdf(pages: list[bytes], extra: list[bytes] = ()) -> bytes:  # type: ign
         objects.append(content)
     objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % len(pages)
     objects.extend(extra)
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def stream(data: bytes, filters: str = "/FlateDecode", extra: bytes = b"") -> bytes:

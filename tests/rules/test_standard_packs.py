@@ -17,8 +17,8 @@ SPEC_CHECKS = {
     "META-YEAR": "error", "META-PERIOD": "error", "META-CONTACT": "error", "META-DEADLINE": "error",
     "CELL-BLANK": "warning", "CELL-NEGATIVE": "error", "CELL-NONNUMERIC": "error", "T3-BALANCE": "error",
     "T3-RESULTS-SUM": "error", "T3-ROW-TOTAL": "error", "T4-SUM": "error",
-    # Beyond the spec's table (issue 8): rows missing or merged, and what could not be read.
-    "STRUCT-ROWS": "error", "READ-AMBIGUOUS": "warning", "READ-UNPLACED": "warning",
+    # Beyond the spec's table (issue 8): rows missing or merged, a page without its body, and what could not be read.
+    "STRUCT-ROWS": "error", "STRUCT-BODY": "error", "READ-AMBIGUOUS": "warning", "READ-UNPLACED": "warning",
     # Across years, across documents, in the narrative (issue 10).
     "XYEAR-CARRY": "error", "XYEAR-STOCK": "warning", "TEXT-TABLE": "warning", "XDOC-COPY": "warning",
     "CONTENT-FEE": "warning", "CONTENT-PROBLEMS": "warning", "CONTENT-PROBLEMS-REPEAT": "warning",

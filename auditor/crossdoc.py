@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from auditor.agency import AgencyName, agency_key, parse_agency
+from auditor.agency import GOVERNMENT_BODIES, AgencyName, agency_key, parse_agency
 from auditor.dsl.crossfacts import NO_PREVIOUS, NOTHING_COMPARED, Deadline, RunFacts, Similar, statutory_deadline
 from auditor.model import DocumentResult, Report, RuleOutcome, Section, Signature, Source
 from auditor.similarity import MIN_CLAUSES  # datasketch itself is imported only to compare
@@ -148,13 +148,18 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
     by_body: dict[str, list[Entry]] = {}
     for entry in pool:
         agency = entry.agency
-        if agency is not None and entry.report.year is not None and entry.report.kind in PAIRED_KINDS:
+        if agency is not None and entry.report.year is not None and entry.report.kind in PAIRED_KINDS \
+                and not _guessed_place(entry):
             by_body.setdefault(agency.body, []).append(entry)
     out: dict[int, tuple[Optional[Entry], str]] = {}
     for entry in run:
         agency, year = entry.agency, entry.report.year
         if agency is None:
             out[id(entry)] = (None, "报告未识别出发布机关，无法与上一年度报告配对")
+            continue
+        if _guessed_place(entry):
+            out[id(entry)] = (None, f"报告没有标题，发布机关「{entry.report.agency}」只是从正文推断的地名（可能是其下属部门的报告），"
+                                    "不与上一年度报告配对")
             continue
         if year is None:
             out[id(entry)] = (None, "报告年度不明，无法与上一年度报告配对")
@@ -174,6 +179,14 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
             out[id(entry)] = (None, f"{year - 1}年度有{len(candidates)}份报告都可能属于{entry.report.agency}：{names}，"
                                     "无法确定与哪一份比较")
     return out
+
+
+def _guessed_place(entry: Entry) -> bool:
+    """An agency that is a bare place inferred from the body of a report printed without its
+    title: a department's report names its place more often than itself (上海市 for 市科委), so
+    pairing it with the place's own reports would compare two agencies."""
+    agency = entry.agency
+    return entry.report.title is None and agency is not None and agency.body in GOVERNMENT_BODIES
 
 
 # ---------------------------------------------------------------- similar narratives

@@ -214,3 +214,11 @@ def test_spawned_workers_build_their_own_rules_and_give_the_same_results(tmp_pat
     monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("spawn"))
     spawned = runner.run_batch(files, fake_load_rules, jobs=2, timeout=30, read=read_ok)
     assert spawned == forked and [d.error for d in spawned] == [None, None, None, "file is empty"]
+
+
+def test_a_folder_holds_markdown_conversions_as_reports(tmp_path):
+    """PDF- and OCR-to-markdown conversions are a common form of report: the text adapter claims
+    ``.md``, so a folder audit reads them (a README among them is an error entry, never dropped)."""
+    touch(tmp_path / "2024.md")
+    touch(tmp_path / "2024.bak")
+    assert [Path(p).name for p in runner.collect_inputs([str(tmp_path)])] == ["2024.md"]

@@ -48,8 +48,9 @@ def decode(data: bytes) -> tuple[str, str]:
 
 class TextAdapter:
     name = "text"
-    extensions = (".txt", ".text")
-    description = "plain text (UTF-8, GB18030/GBK; any of the scraped table layouts)"
+    # Markdown too: PDF-to-markdown and OCR-to-markdown conversions are how many reports arrive.
+    extensions = (".txt", ".text", ".md", ".markdown")
+    description = "plain text and Markdown (UTF-8, GB18030/GBK; any of the scraped table layouts, pipe tables)"
 
     def sniff(self, head: bytes) -> bool:
         if not head or _looks_binary(head):

@@ -21,11 +21,17 @@ from auditor.recognize.items import Item
 from auditor.recognize.normalize import chinese_year
 
 _YEAR = r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})"
+# The agency before the year (白银市平川区2020年…) or after it (2025年上海市人民政府办公厅政府信息公开…).
 TITLE_RE = re.compile(
-    rf"^(?P<agency>.{{0,40}}?)\s*{_YEAR}\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息公开\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)",
+    rf"^(?P<agency>.{{0,40}}?)\s*{_YEAR}\s*年\s*度?\s*(?:的)?\s*(?P<inner>[\u4e00-\u9fff（）()]{{0,30}}?)\s*(?:政府)?\s*"
+    r"信息公开\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)",
 )
 TITLE_NO_YEAR_RE = re.compile(r"^(?P<agency>.{2,40}?)(?:政府)?信息公开工作年度报告$")
-TITLE_HEAD_RE = re.compile(rf"{_YEAR}\s*年\s*度?.*信息公开.*工作$")  # first half of a split title
+TITLE_HEAD_RE = re.compile(rf"{_YEAR}\s*年\s*度?.*信息公开(?:.*工作)?$")  # first half of a split title
+TITLE_TAILS = ("工作年度报告", "工作年报", "年度报告", "年报", "报告")  # its second half, on the next line
+# What an agency named after the title's year ends with (not 关于, 度…).
+_INNER_AGENCY = re.compile(r"(局|委员会|委|办公室|办公厅|厅|署|中心|院|所|部|处|人民政府|政府|管委会|管理委员会|"
+                           r"省|自治区|市|州|盟|县|区|旗|镇|乡|街道)$")
 
 _DATE = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
 PUBLISHED_LINE_RE = re.compile(
@@ -71,7 +77,7 @@ def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[
         text = _title_text(item.stripped)
         if len(text) <= 70 and TITLE_HEAD_RE.search(text) and pos + 1 < len(lines):
             follower = lines[pos + 1].stripped
-            if follower.startswith(("年度报告", "年报", "报告")) and len(follower) <= 8:
+            if follower.startswith(TITLE_TAILS) and len(follower) <= 8:
                 text = text + follower
         if is_title_line(text):
             match = TITLE_RE.match(text)
@@ -102,6 +108,8 @@ def agency_from_title(title: str, following: list[Item]) -> Optional[str]:
     宁波市质量技术监督局)."""
     match = TITLE_RE.match(title)
     agency = match.group("agency").strip(" ：:") if match else None
+    if not agency and match and _INNER_AGENCY.search(match.group("inner")):
+        agency = match.group("inner")
     if not agency:
         return None
     for item in following[:4]:

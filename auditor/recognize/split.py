@@ -15,7 +15,7 @@ from functools import lru_cache
 import re2
 
 from auditor.recognize.items import Item
-from auditor.recognize.metadata import TITLE_HEAD_RE, is_title_line
+from auditor.recognize.metadata import TITLE_HEAD_RE, TITLE_TAILS, is_title_line
 from auditor.recognize.sections import HEADING_RE
 
 DOMAIN_WORDS = re2.compile(
@@ -117,7 +117,7 @@ def _report_sections_follow(items: list[Item], index: int) -> bool:
 def _next_is_title_tail(items: list[Item], index: int) -> bool:
     for item in items[index + 1: index + 3]:
         if item.stripped:
-            return item.stripped.startswith(("年度报告", "年报")) and len(item.stripped) <= 8
+            return item.stripped.startswith(TITLE_TAILS) and len(item.stripped) <= 8
     return False
 
 

@@ -116,3 +116,24 @@ def test_local_deadline_from_the_configuration_says_which_rule_applied(tmp_path,
     out2 = tmp_path / "out2.json"
     CliRunner().invoke(main, ["audit", path, "--select", "META-DEADLINE", "--format", "json", "--output", str(out2)])
     assert json.loads(out2.read_text("utf-8"))["documents"][0]["findings"] == []  # the statute alone: on time
+
+
+def test_a_place_guessed_from_an_untitled_body_is_not_paired(tmp_path, ruleset) -> None:
+    """Printed without its title, a department's report is known only by the place its text names
+    most (上海市 for 市科委): pairing it with that place's reports would compare two agencies."""
+    from tests.precision.generator import lay_out
+
+    previous, current = carry(report(2020, "上海市"), report(2021, "上海市"), "natural", 3, received=5)
+    paths = []
+    for clean in (previous, current):
+        untitled = lay_out(clean, "pipe_rows").split("\n", 1)[1]  # the title line dropped
+        path = tmp_path / f"{clean.year}.txt"
+        path.write_text(untitled, encoding="utf-8")
+        paths.append(str(path))
+    docs = run_batch(paths, ruleset=ruleset)
+    assert docs[1].report.title is None and docs[1].report.agency == "上海市"
+    refused = outcome(docs[1], "XYEAR-CARRY")
+    assert refused.status == "skipped" and "只是从正文推断的地名" in refused.reason
+    titled = run_batch([write(tmp_path / "t", "a.txt", previous), write(tmp_path / "t", "b.txt", current)],
+                       ruleset=ruleset)
+    assert outcome(titled[1], "XYEAR-CARRY").status == "fail"  # with their titles, the same files pair

@@ -272,3 +272,16 @@ def test_page_footers_between_rows_are_ignored() -> None:
         if number % 37 == 0:
             with_footers.append(f"— {number // 37 + 1} —")
     assert _read("\n".join(with_footers)).cell_values() == original.cell_values()
+
+
+def test_title_with_the_agency_after_the_year_wrapped_before_its_last_words() -> None:
+    """A PDF-to-markdown conversion (上海市人民政府办公厅 2025): ``2025 年上海市人民政府办公厅政府信息公开``
+    then ``工作年度报告`` — the agency is the one in the title, not the place the body names most."""
+    original = _seed("2021")
+    from tests.recognize.layouts import render
+
+    text = render(original, "pipe_rows").split("\n", 1)[1]
+    text = "正文\n2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n" + text.replace("良庆区", "上海市")
+    read = _read(text)
+    assert read.title == "2025 年上海市人民政府办公厅政府信息公开工作年度报告"
+    assert read.agency == "上海市人民政府办公厅" and read.year == 2025

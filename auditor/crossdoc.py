@@ -158,8 +158,8 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
             out[id(entry)] = (None, "报告未识别出发布机关，无法与上一年度报告配对")
             continue
         if _guessed_place(entry):
-            out[id(entry)] = (None, f"报告没有标题，发布机关「{entry.report.agency}」只是从正文推断的地名（可能是其下属部门的报告），"
-                                    "不与上一年度报告配对")
+            out[id(entry)] = (None, f"报告没有标题，发布机关「{entry.report.agency}」只是从正文推断的地名"
+                                    "（可能是其下属部门的报告），不与上一年度报告配对")
             continue
         if year is None:
             out[id(entry)] = (None, "报告年度不明，无法与上一年度报告配对")

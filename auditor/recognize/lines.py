@@ -49,6 +49,8 @@ _FOOTER = re.compile(r"^\s*(?:[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}|�
                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d{1,3})\s*$", re.IGNORECASE)
 
 VALUE_CHARS = frozenset("0123456789.,+-%万亿元件条项宗个次人起份笔")
+# What follows a table label used as a word in a sentence (after ``compact``: 、 → ".", ； → ";").
+PROSE_AFTER_LABEL = frozenset("、，,；;。.")
 LONG_LINE = 160  # a line longer than this may be a whole page run together
 MIN_TABLE_MARKERS = 3  # strong table labels a line must hold before it is cut at table labels
 
@@ -251,6 +253,8 @@ def _cut(item: Item) -> list[Item]:
         if len({m.group(0) for m in strong}) >= MIN_TABLE_MARKERS or (strong and len({m.group(0) for m in labels}) >= 5):
             starts = [m.start() for m in labels] + [len(piece)]
             for number, match in enumerate(labels):
+                if match.end() < len(piece) and piece[match.end()] in PROSE_AFTER_LABEL:
+                    continue  # 公开市场监管相关规章、规范性文件；… — a word in the prose after the table
                 cuts.add(start + piece_offsets[match.start()])
                 # Digits right after a label stay with it: that they touch is what tells the
                 # table reader they ran together (规章000, 一、本年新收…351020038).

@@ -223,6 +223,21 @@ def test_a_missing_row_is_recorded() -> None:
     assert t3 is not None and t3.missing_rows == ("not_processed.duplicate",)
 
 
+def test_a_row_missing_from_a_one_line_table_is_not_found_in_the_prose_after_it() -> None:
+    """平潭市场监督管理局 2025: the table prints no 规章 row, and section 二 goes on 「…重点公开市场
+    监管相关规章、规范性文件；…」 — that 规章 is a word of a sentence, not a blank row (which would
+    be a false CELL-BLANK): the row is missing."""
+    text = one_line(_seed("2021"), sep="")
+    start = text.index("规章")
+    end = start + len("规章") + next(i for i, ch in enumerate(text[start + 2:]) if not ch.isdigit())
+    text = text[:start] + text[end:]
+    text = text.replace("三、收到和处理", "公示公告重点公开市场监管相关规章、规范性文件；重点领域公开聚焦群众关心的热点。三、收到和处理", 1)
+    read = _read(text)
+    t2 = read.reading("t2")
+    assert t2 is not None and t2.missing_rows == ("regulations",)
+    assert not any(cid.startswith("t2.regulations.") for cid in read.cells)
+
+
 def test_values_under_an_unknown_row_inside_the_table_are_kept_as_unplaced() -> None:
     original = _seed("2019")
     from tests.recognize.layouts import render

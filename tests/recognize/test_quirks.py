@@ -231,7 +231,8 @@ def test_a_row_missing_from_a_one_line_table_is_not_found_in_the_prose_after_it(
     start = text.index("规章")
     end = start + len("规章") + next(i for i, ch in enumerate(text[start + 2:]) if not ch.isdigit())
     text = text[:start] + text[end:]
-    text = text.replace("三、收到和处理", "公示公告重点公开市场监管相关规章、规范性文件；重点领域公开聚焦群众关心的热点。三、收到和处理", 1)
+    prose = "公示公告重点公开市场监管相关规章、规范性文件；重点领域公开聚焦群众关心的热点。"
+    text = text.replace("三、收到和处理", prose + "三、收到和处理", 1)
     read = _read(text)
     t2 = read.reading("t2")
     assert t2 is not None and t2.missing_rows == ("regulations",)

@@ -181,6 +181,15 @@ def absent_reason(ctx: Context, cid: str) -> str:
         return f"报告中没有{templates.TABLE_NAMES.get(table, table)}"
     if ctx.format is not None and cid not in valid_ids(ctx.format):
         return f"{ctx.format}年版格式没有单元格 {cid}"
+    reading = ctx.report.reading(table)
+    row = cid[len(table) + 1:].rpartition(".")[0]
+    name = templates.TABLE_NAMES.get(table, table)
+    if reading is not None and row in reading.undivided_rows:
+        return f"{name}有几行未按格式分行填写（由 STRUCT-ROWS 报告）"
+    if reading is not None and row in reading.missing_rows:
+        return f"{name}缺行（由 STRUCT-ROWS 报告）"
+    if reading is not None and row in reading.ambiguous_rows:
+        return f"{name}有行的数值未能读取（由 READ-AMBIGUOUS 报告）"
     return f"报告中没有单元格 {cid}"
 
 

@@ -218,11 +218,14 @@ class _Reader:
             self.present = True
         if not self.present and not any(r.kind == "values" for r in records if r.filled):
             return TableResult(present=False)
+        merged = self._merged_subrows(records)
         split_rows: dict[str, Record] = {}
         weak: list[Record] = []  # a row label with no values (a blank row, or a label whose values floated away)
         orphans: list[tuple[int, Record]] = []  # values with no label, and where they stood
         anchors: list[tuple[int, RowSpec]] = []  # rows read with their values, and where they stood
         for position, record in enumerate(records):
+            if id(record) in merged:
+                continue
             if record.kind == "row" and record.spec is not None:
                 if not record.filled:
                     weak.append(record)
@@ -353,6 +356,30 @@ class _Reader:
         return None
 
     # ---------------------------------------------------------------- rows that are not rows
+
+    def _merged_subrows(self, records: list[Record]) -> set[int]:
+        """A subgroup printed with all its row labels but values after the first only — the first
+        filled in every column, the others with nothing at all — in a layout that prints nothing
+        for a blank cell (平潭: （六）其他处理 1.… 0000000 2.… 3.… (七)总计): in the page these are
+        one merged cell per column over the rows (rowspan), not two blank rows of a table whose
+        author typed every 0 — the rows are undivided (STRUCT-ROWS), and neither the values nor
+        blanks are put under them. Records to leave out (by ``id``)."""
+        out: set[int] = set()
+        for sub in self.table.subgroups:
+            specs = [spec for spec in self.vocab.ordered if _in_group(spec.id, sub.id)]
+            if sub.outer or len(specs) < 2:
+                continue
+            printed = {r.spec.id: r for r in records if r.kind == "row" and r.spec is not None and r.spec in specs}
+            if len(printed) != len(specs):
+                continue
+            first, rest = printed[specs[0].id], [printed[spec.id] for spec in specs[1:]]
+            if first.positional or any(r.values for r in rest) or not _complete(first, len(specs[0].columns)):
+                continue  # a partly filled first row (汕头: 自然人 and 总计 only): the others are blank
+            out.update(id(r) for r in (first, *rest))
+            self.undivided.extend(spec.id for spec in specs if spec.id not in self.undivided)
+            self.notes.append(f"{self.name}「{sub.label}」只有第一项有数值（{' '.join(v.text for v in first.filled)}），"
+                              f"其余{len(rest)}项没有任何数值：按合并单元格（格式要求分为{len(specs)}行）处理，不作留空")
+        return out
 
     def _undivided(self, record: Record) -> None:
         """A subgroup heading with values of its own: the format divides it into rows."""
@@ -595,6 +622,12 @@ def _fits(record: Record, spec: RowSpec) -> bool:
         return True
     fragment, label = _norm(record.label.text), _norm(spec.label)
     return len(fragment) >= 4 and (fragment in label or label in fragment)
+
+
+def _complete(record: Record, width: int) -> bool:
+    """Every column filled: as many values as columns, or one run of digits at least that long."""
+    filled = record.filled
+    return len(filled) == width or (len(filled) == 1 and filled[0].text.isdigit() and len(filled[0].text) >= width)
 
 
 def _in_group(row_id: str, subgroup: str) -> bool:

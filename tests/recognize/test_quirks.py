@@ -214,6 +214,27 @@ def test_2021_other_results_printed_as_one_row_are_reported_undivided() -> None:
     assert not t3.missing_rows and "t3.other.other.total" not in read.cells
 
 
+def test_sub_rows_merged_into_one_cell_per_column_are_undivided_not_blank() -> None:
+    """平潭市场监督管理局 2021–2024: （六）其他处理's three labels printed, the values (one merged
+    cell per column in the page) only after the first — in a scrape that prints nothing for a
+    blank cell. Rows 2 and 3 are not blank rows (a false CELL-BLANK), and the values are not
+    row 1's: the rows are undivided (STRUCT-ROWS), the rest of the table read as printed."""
+    original = _seed("2021")
+    text = one_line(original, sep="")
+    merged = "逾期不补正、行政机关不再处理其政府信息公开申请"
+    start = text.index(merged) + len(merged)
+    end = text.index("(七)总计")
+    text = (text[:start] + "1000001" + "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+            + "3.其他" + text[end:])
+    read = _read(text)
+    t3 = read.reading("t3")
+    assert t3 is not None
+    assert set(t3.undivided_rows) == {"other.no_correction", "other.no_fee", "other.other"}
+    assert not any(cid.startswith("t3.other.") for cid in read.cells)
+    assert read.cells["t3.total.total"].value == original.cells["t3.total.total"].value
+    assert any("按合并单元格" in note for note in read.notes)
+
+
 def test_a_missing_row_is_recorded() -> None:
     original = _seed("2019")
     from tests.recognize.layouts import render

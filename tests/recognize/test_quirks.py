@@ -233,6 +233,11 @@ def test_sub_rows_merged_into_one_cell_per_column_are_undivided_not_blank() -> N
     assert not any(cid.startswith("t3.other.") for cid in read.cells)
     assert read.cells["t3.total.total"].value == original.cells["t3.total.total"].value
     assert any("按合并单元格" in note for note in read.notes)
+    from auditor.engine import load_rules
+
+    outcomes = {o.rule.id: o for o in load_rules(select=["T3-", "STRUCT-ROWS", "CELL-BLANK"]).evaluate(read)}
+    assert outcomes["STRUCT-ROWS"].status == "fail" and outcomes["CELL-BLANK"].status == "pass"
+    assert outcomes["T3-RESULTS-SUM"].reason == "表三有几行未按格式分行填写（由 STRUCT-ROWS 报告）"
 
 
 def test_a_missing_row_is_recorded() -> None:

@@ -21,7 +21,7 @@ def text_summary(report: Report) -> str:
              lines=report.source.span.describe() or "?", adapter=report.source.adapter or "?",
              encoding=", " + report.source.encoding if report.source.encoding else ""),
            t("parse.kind", kind=report.kind, format=report.format or none, year=report.year or none),
-           *([t("parse.year_from", evidence="; ".join(f"{e.source} {e.read} {'✓' if e.supports else '✗'}"
+           *([t("parse.year_from", evidence="; ".join(f"{t('parse.year_source.' + e.source)} {e.read} {'✓' if e.supports else '✗'}"
                                                       for e in report.year_evidence))] if report.year_evidence else []),
            t("parse.agency", value=report.agency or none) + (f"  ({body})" if body else ""),
            t("parse.level", value=report.level or none),

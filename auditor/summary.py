@@ -17,12 +17,14 @@ def text_summary(report: Report) -> str:
              t("parse.address", value=contact.address) if contact.address else "",
              t("parse.postcode", value=contact.postcode) if contact.postcode else ""]
     body = (t("parse.government") if report.government_report else t("parse.department")) if report.agency else ""
+    evidence = "; ".join(f"{t('parse.year_source.' + e.source)} {e.read} {'✓' if e.supports else '✗'}"
+                         for e in report.year_evidence)
     out = [t("parse.head", path=report.source.path, index=report.source.index + 1,
              lines=report.source.span.describe() or "?", adapter=report.source.adapter or "?",
              encoding=", " + report.source.encoding if report.source.encoding else ""),
-           t("parse.kind", kind=report.kind, format=report.format or none, year=report.year or none),
-           *([t("parse.year_from", evidence="; ".join(f"{t('parse.year_source.' + e.source)} {e.read} {'✓' if e.supports else '✗'}"
-                                                      for e in report.year_evidence))] if report.year_evidence else []),
+           t("parse.kind", kind=f"{t('csv.kind.' + report.kind)}（{report.kind}）", format=report.format or none,
+             year=report.year or none),
+           *([t("parse.year_from", evidence=evidence)] if evidence else []),
            t("parse.agency", value=report.agency or none) + (f"  ({body})" if body else ""),
            t("parse.level", value=report.level or none),
            t("parse.title", value=report.title or none),

@@ -27,6 +27,9 @@ OTHER_TITLE_RE = re.compile(
 ENUMERATED = re.compile(r"^\s*(\(|（|[一二三四五六七八九十]+[、.．]|\d+[、.．])")
 
 
+TITLE_ONLY_EXTRA = 40  # characters beside a title that still make a bare link, not a report
+MIN_BODY = 200  # characters of a segment that make it a report's body
+
 @dataclass(frozen=True)
 class Segment:
     """Items [start, end) of the original list form one document."""
@@ -75,7 +78,33 @@ def split_documents(items: list[Item]) -> list[Segment]:
         start, end = _trim(items, start, end)
         if start < end:
             segments.append(Segment(start, end, titled))
-    return segments
+    return _without_link_lists(items, segments)
+
+
+def _without_link_lists(items: list[Item], segments: list[Segment]) -> list[Segment]:
+    """A page's "related reports" list (相关链接：XX2019年…年度报告 / XX2018年…) is a run of
+    titles with nothing under them: they are not documents when the page holds a report with a
+    body. A page whose only report is its title (published as an attachment) keeps it."""
+    bare = [s for s in segments if s.titled and _title_only(items, s)]
+    if not bare or not any(s not in bare and _has_body(items, s) for s in segments):
+        return segments
+    return [s for s in segments if s not in bare]
+
+
+def _has_body(items: list[Item], segment: Segment) -> bool:
+    return sum(len(i.stripped) for i in items[segment.start:segment.end]) >= MIN_BODY
+
+
+def _title_only(items: list[Item], segment: Segment) -> bool:
+    """Nothing but the title (maybe wrapped) and a few words beside it (a date, 附件下载)."""
+    rest = 0
+    for item in items[segment.start:segment.end]:
+        if item.grid is not None:
+            return False
+        text = item.stripped
+        if text and not (is_title_line(text) or TITLE_HEAD_RE.search(text) or text.startswith(TITLE_TAILS)):
+            rest += len(text)
+    return rest <= TITLE_ONLY_EXTRA
 
 
 def _title_start(items: list[Item], index: int) -> int:

@@ -46,3 +46,19 @@ def test_headings_and_metadata_of_pingchuan() -> None:
     assert doc["title"] == "白银市平川区2020年政府信息公开工作年度报告"  # split over two lines in the seed
     assert doc["standard_headings"] == {1: True, 2: True, 3: False, 4: True, 5: False, 6: True}
     assert doc["cells"]["t3.total.natural"] == 0 and doc["cells"]["t3.unable.not_held.natural"] == 3
+
+
+def test_a_related_reports_list_after_a_report_is_not_documents(tmp_path: Path) -> None:
+    """相关链接：three report titles under the page's report: links, not three reports with no
+    body (each a false STRUCT-BODY); a page whose report is only its title keeps it."""
+    from auditor.reading import load_reports
+
+    page = (ROOT / "examples" / "reports" / "000_60dfc1bb3c346b4a.txt").read_text("utf-8")
+    links = "\n相关链接：\n南宁市良庆区2019年政府信息公开工作年度报告\n南宁市良庆区2018年政府信息公开工作年度报告\n" \
+            "南宁市青秀区2020年政府信息公开工作年度报告  2021-03-01\n"
+    (tmp_path / "linked.txt").write_text(page + links, encoding="utf-8")
+    reports = load_reports(tmp_path / "linked.txt")
+    assert [(r.agency, r.year) for r in reports] == [("南宁市良庆区", 2020)]
+    (tmp_path / "bare.txt").write_text("南宁市良庆区2019年政府信息公开工作年度报告\n附件下载\n", encoding="utf-8")
+    (bare,) = load_reports(tmp_path / "bare.txt")
+    assert bare.kind == "annual-report" and not bare.sections and not bare.tables

@@ -94,6 +94,12 @@ def _matches(path: Path, patterns: Iterable[str]) -> bool:
     return bool(by_name.match(path.name.lower()) or by_path.match(path.as_posix()))
 
 
+# A repository's own documents met while recursing a folder (README.md, CHANGELOG.txt…): not
+# reports. Named on the command line they are read like any file.
+REPOSITORY_DOCS = re.compile(r"(?i)^(readme|changelog|changes|license|licence|contributing|authors|notice)"
+                             r"(\.[a-z]+)?$")
+
+
 @lru_cache(maxsize=64)
 def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """One regular expression for names and one for paths: a folder of 10^5 files is matched
@@ -122,7 +128,7 @@ def collect_inputs(paths: Sequence[str], *, include: Sequence[str] = (), exclude
                              and not _matches(base / d, exclude))
             for name in sorted(files):
                 candidate = base / name
-                if name.startswith(".") or _matches(candidate, exclude):
+                if name.startswith(".") or _matches(candidate, exclude) or REPOSITORY_DOCS.match(name):
                     continue
                 if _matches(candidate, include):
                     found.append(str(candidate))

@@ -222,3 +222,13 @@ def test_a_folder_holds_markdown_conversions_as_reports(tmp_path):
     touch(tmp_path / "2024.md")
     touch(tmp_path / "2024.bak")
     assert [Path(p).name for p in runner.collect_inputs([str(tmp_path)])] == ["2024.md"]
+
+
+def test_a_repositorys_own_documents_are_not_reports_when_a_folder_is_recursed(tmp_path):
+    touch(tmp_path / "README.md")
+    touch(tmp_path / "reports" / "CHANGELOG.txt")
+    touch(tmp_path / "reports" / "2024.md")
+    found = runner.collect_inputs([str(tmp_path)])
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in found] == ["reports/2024.md"]
+    named = runner.collect_inputs([str(tmp_path / "README.md")])
+    assert named == [str(tmp_path / "README.md")]  # named on the command line: read (and reported)

@@ -207,7 +207,7 @@ def crash_message(exc: BaseException) -> str:
 
 
 def timeout_message(seconds: float) -> str:
-    return f"timed out after {seconds:g} s (file skipped)"
+    return f"timed out after {seconds:g} s (file skipped; a scanned PDF is read page by page with OCR: raise --timeout)"
 
 
 def memory_message(megabytes: Optional[int]) -> str:

@@ -12,6 +12,7 @@ import pytest
 from auditor import runner
 from auditor.config import Waiver
 from auditor.model import AdapterError, DocumentResult, Finding
+from auditor.worker import timeout_message
 from tests.factories import balance_finding, blank_finding, fake_load_rules, make_report, outcomes_for
 
 TODAY = dt.date(2025, 1, 15)
@@ -111,7 +112,7 @@ def test_hanging_and_crashing_files_become_error_entries_and_the_batch_goes_on(t
     for r in results:
         by_path.setdefault(Path(r.path).name, []).append(r)
     assert [Path(r.path).name for r in results] == ["a.txt", "hang.txt", "crash.txt", "b.txt", "two.txt", "two.txt"]
-    assert by_path["hang.txt"][0].error == "timed out after 1.5 s (file skipped)"
+    assert by_path["hang.txt"][0].error == timeout_message(1.5)
     assert by_path["crash.txt"][0].error == "worker crashed while reading this file (exit code 3)"
     assert by_path["a.txt"][0].error is None and by_path["a.txt"][0].outcomes
     assert by_path["b.txt"][0].outcomes

@@ -110,7 +110,8 @@ REASONS: tuple[tuple[str, str], ...] = (
     (r"(.+): table expands past (\d+) cells", "{1}：表格展开后超过 {2} 个单元格"),
     (r"table expands past (\d+) cells", "表格展开后超过 {1} 个单元格"),
     # the worker and the pool
-    (r"timed out after (.+) s \(file skipped\)", "处理超时（{1} 秒），已跳过该文件"),
+    (r"timed out after (.+) s \(file skipped; a scanned PDF is read page by page with OCR: raise --timeout\)",
+     "处理超时（{1} 秒），已跳过该文件；扫描件需逐页文字识别，较慢，可用 --timeout 加大时限"),
     (r"ran out of memory: the (.+) memory limit was reached \(file skipped\)", "内存不足：达到 {1} 的内存上限，已跳过该文件"),
     (r"ran out of memory: the memory available was reached \(file skipped\)", "内存不足：可用内存已耗尽，已跳过该文件"),
     (r"internal error: a worker sent back results that cannot be read", "内部错误：工作进程返回的结果无法读取"),

@@ -145,11 +145,14 @@ def _similar_rules(ruleset: Any) -> frozenset[str]:
 
 def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[Optional[Entry], str]]:
     """Each run entry's report of the year before (by ``id(entry)``), or None and why."""
-    by_body: dict[str, list[Entry]] = {}
+    by_year: dict[tuple[str, int], list[Entry]] = {}
     for entry in pool:
         agency = entry.agency
         if agency is not None and entry.report.year is not None and entry.report.kind in PAIRED_KINDS:
-            by_body.setdefault(agency.body, []).append(entry)
+            by_year.setdefault((agency.body, entry.report.year), []).append(entry)
+    # The candidates depend only on the agency and the year: found once for each pair, so a run
+    # of many reports by one agency is not compared pair by pair.
+    answers: dict[tuple[AgencyName, int], list[Entry]] = {}
     out: dict[int, tuple[Optional[Entry], str]] = {}
     for entry in run:
         agency, year = entry.agency, entry.report.year
@@ -159,11 +162,14 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
         if year is None:
             out[id(entry)] = (None, "报告年度不明，无法与上一年度报告配对")
             continue
-        found: dict[tuple[Any, ...], Entry] = {}
-        for other in by_body.get(agency.body, ()):
-            if other.report.year == year - 1 and agency.same_agency(other.agency):  # type: ignore[arg-type]
-                found.setdefault(other.identity, other)  # the same file in the run and the history: once
-        candidates = sorted(found.values(), key=lambda e: (e.source != RUN, e.report.source.path))
+        candidates = answers.get((agency, year))
+        if candidates is None:
+            found: dict[tuple[Any, ...], Entry] = {}
+            for other in by_year.get((agency.body, year - 1), ()):
+                if agency.same_agency(other.agency):  # type: ignore[arg-type]
+                    found.setdefault(other.identity, other)  # the same file in the run and the history: once
+            candidates = answers[(agency, year)] = sorted(found.values(),
+                                                          key=lambda e: (e.source != RUN, e.report.source.path))
         if len(candidates) == 1:
             out[id(entry)] = (candidates[0], "")
         elif not candidates:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from auditor.model import Block, RawCell, Span
 
 
-@dataclass(frozen=True)
-class Item:
-    """A text line (``grid`` None) or a table grid from a structured adapter."""
+class Item(NamedTuple):
+    """A text line (``grid`` None) or a table grid from a structured adapter. A named tuple:
+    one is made per line of every document, and a tuple is built several times faster than a
+    frozen dataclass."""
 
     text: str
     span: Span

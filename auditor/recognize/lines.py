@@ -21,7 +21,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Optional
 
@@ -79,7 +79,7 @@ def restore_lines(items: list[Item]) -> list[Item]:
             continue
         if "#" in text[:8] or "**" in text or "__" in text:
             text = _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
-            item = replace(item, text=text)
+            item = item._replace(text=text)
         if len(text) > LONG_LINE:
             out.extend(_cut(item))
         else:

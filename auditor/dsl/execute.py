@@ -321,7 +321,9 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
             form = Linear.of(left(ctx)) - Linear.of(right(ctx))
         except Missing:
             return
-        sink[0].append(IdentityInstance(info.id, scope_key(scope), form.terms, form.constant))
+        terms = {cell: coef if type(coef) is Fraction else Fraction(coef) for cell, coef in form.terms.items()}
+        constant = form.constant if type(form.constant) is Fraction else Fraction(form.constant)
+        sink[0].append(IdentityInstance(info.id, scope_key(scope), terms, constant))
 
     probe_chain = _chain(steps, record)
 

@@ -65,9 +65,11 @@ def _squash(text: str) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=16384)
 def is_prose(line: str) -> bool:
     """A line of narrative, not a table row, header or cell: what is left when the tables'
-    labels and the figures are taken out still reads as a sentence."""
+    labels and the figures are taken out still reads as a sentence. Kept for the lines last
+    met: every report prints the same table labels and headings."""
     text = line.strip()
     if not text or "|" in text or "\t" in text:
         return False

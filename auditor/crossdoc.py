@@ -24,6 +24,7 @@ not depend on where the files were read.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -90,18 +91,41 @@ def entries_of(documents: Sequence[DocumentResult], source: str = RUN) -> list[E
 
 
 def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iterable[Entry] = (),
-             deadline: Optional[Callable[[Report], Deadline]] = None) -> list[DocumentResult]:
-    """The documents with the outcomes of the rules over several documents filled in."""
+             deadline: Optional[Callable[[Report], Deadline]] = None, cache: Any = None,
+             settings: str = "") -> list[DocumentResult]:
+    """The documents with the outcomes of the rules over several documents filled in.
+
+    ``cache`` (a ``ResultCache``) keeps this phase's outcomes for the whole run, keyed by every
+    document's path, index and content hash with the cache's salt and ``settings`` (what else
+    shapes them: the deadline configuration): a re-audit of an unchanged folder then neither
+    pairs nor compares again. Not with a history (it has no key of its own)."""
     documents = list(documents)
     if not getattr(ruleset, "has_cross", False):
         return documents
     from auditor.engine import DEFERRED
 
     run = entries_of(documents)
-    pool = run + list(history)
+    history = list(history)
+    key = run_key(documents, cache, settings) if cache is not None and not history else None
+    found = _load_outcomes(cache, key, ruleset, len(documents)) if key is not None else None
+    if found is None:
+        found = _cross_outcomes(run, run + history, ruleset, deadline)
+        if key is not None:
+            _store_outcomes(cache, key, found, ruleset)
+    for position, outcomes in found.items():
+        doc = documents[position]
+        documents[position] = dataclasses.replace(doc, outcomes=tuple(
+            outcomes.get(o.rule.id, o) if o.status == "skipped" and o.reason == DEFERRED else o for o in doc.outcomes))
+    return [_no_signature(d, DEFERRED) for d in documents]
+
+
+def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
+                    deadline: Optional[Callable[[Report], Deadline]]) -> dict[int, dict[str, RuleOutcome]]:
+    """Each run entry's outcomes of the rules over several documents, by its position."""
     names = ruleset.cross_names
     previous = pair_years(run, pool) if "previous" in names else {}
     similar, compared, unavailable = _similar(run, pool) if "similar_reports" in names else ({}, set(), None)
+    out: dict[int, dict[str, RuleOutcome]] = {}
     for entry in run:
         report, prints = entry.view()
         prev_entry, reason = previous.get(id(entry), (None, NO_PREVIOUS))
@@ -121,10 +145,64 @@ def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iter
             outcomes = {rid: (RuleOutcome(o.rule, "not_assessable", reason=unavailable)
                               if o.status == "skipped" and rid in _similar_rules(ruleset) else o)
                         for rid, o in outcomes.items()}
-        doc = documents[entry.position]  # type: ignore[index]
-        documents[entry.position] = dataclasses.replace(doc, outcomes=tuple(  # type: ignore[index]
-            outcomes.get(o.rule.id, o) if o.status == "skipped" and o.reason == DEFERRED else o for o in doc.outcomes))
-    return [_no_signature(d, DEFERRED) for d in documents]
+        out[entry.position] = outcomes  # type: ignore[index]
+    return out
+
+
+# ---------------------------------------------------------------- the phase's cache
+
+
+def run_key(documents: Sequence[DocumentResult], cache: Any, settings: str = "") -> str:
+    """What the phase's outcomes depend on, hashed: every document's path, index, content hash,
+    error and whether it has a signature (its signature follows from its bytes and the salt),
+    in order; the cache's salt (code, rules, options); ``settings``; datasketch's version."""
+    digest = hashlib.sha256(f"cross\0{cache.salt}\0{settings}\0{_datasketch_version()}\0".encode())
+    for doc in documents:
+        digest.update(f"{doc.path}\0{doc.index}\0{doc.sha256}\0{doc.error}\0{doc.signature is not None}\n"
+                      .encode("utf-8", "surrogateescape"))
+    return "cross-" + digest.hexdigest()
+
+
+def _datasketch_version() -> str:
+    """Installed or not, and which: looked up without importing it (that takes ~0.4 s)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("datasketch")
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _load_outcomes(cache: Any, key: str, ruleset: Any, count: int) -> Optional[dict[int, dict[str, RuleOutcome]]]:
+    from auditor.codec import CodecError
+    from auditor.worker import result_codec, share_rules
+
+    payload = cache.get_many([key]).get(key)
+    if payload is None:
+        return None
+    share_rules(ruleset)
+    try:
+        data = result_codec().loads(payload)
+    except CodecError:
+        return None  # a corrupt entry is a miss
+    if not isinstance(data, tuple) or not all(
+            isinstance(item, tuple) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] < count
+            and isinstance(item[1], dict)
+            and all(isinstance(o, RuleOutcome) for o in item[1].values()) for item in data):
+        return None
+    return dict(data)
+
+
+def _store_outcomes(cache: Any, key: str, found: dict[int, dict[str, RuleOutcome]], ruleset: Any) -> None:
+    from auditor.codec import CodecError
+    from auditor.worker import result_codec, share_rules
+
+    share_rules(ruleset)
+    try:
+        payload = result_codec().dumps(tuple((position, outcomes) for position, outcomes in found.items()))
+    except CodecError:
+        return
+    cache.put_many([(key, payload)])
 
 
 def _no_signature(doc: DocumentResult, deferred: str) -> DocumentResult:
@@ -145,12 +223,15 @@ def _similar_rules(ruleset: Any) -> frozenset[str]:
 
 def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[Optional[Entry], str]]:
     """Each run entry's report of the year before (by ``id(entry)``), or None and why."""
-    by_body: dict[str, list[Entry]] = {}
+    by_year: dict[tuple[str, int], list[Entry]] = {}
     for entry in pool:
         agency = entry.agency
         if agency is not None and entry.report.year is not None and entry.report.kind in PAIRED_KINDS \
                 and not _guessed_place(entry):
-            by_body.setdefault(agency.body, []).append(entry)
+            by_year.setdefault((agency.body, entry.report.year), []).append(entry)
+    # The candidates depend only on the agency and the year: found once for each pair, so a run
+    # of many reports by one agency is not compared pair by pair.
+    answers: dict[tuple[AgencyName, int], list[Entry]] = {}
     out: dict[int, tuple[Optional[Entry], str]] = {}
     for entry in run:
         agency, year = entry.agency, entry.report.year
@@ -164,11 +245,14 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
         if year is None:
             out[id(entry)] = (None, "报告年度不明，无法与上一年度报告配对")
             continue
-        found: dict[tuple[Any, ...], Entry] = {}
-        for other in by_body.get(agency.body, ()):
-            if other.report.year == year - 1 and agency.same_agency(other.agency):  # type: ignore[arg-type]
-                found.setdefault(other.identity, other)  # the same file in the run and the history: once
-        candidates = sorted(found.values(), key=lambda e: (e.source != RUN, e.report.source.path))
+        candidates = answers.get((agency, year))
+        if candidates is None:
+            found: dict[tuple[Any, ...], Entry] = {}
+            for other in by_year.get((agency.body, year - 1), ()):
+                if agency.same_agency(other.agency):  # type: ignore[arg-type]
+                    found.setdefault(other.identity, other)  # the same file in the run and the history: once
+            candidates = answers[(agency, year)] = sorted(found.values(),
+                                                          key=lambda e: (e.source != RUN, e.report.source.path))
         if len(candidates) == 1:
             out[id(entry)] = (candidates[0], "")
         elif not candidates:

@@ -65,23 +65,49 @@ def _squash(text: str) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=16384)
 def is_prose(line: str) -> bool:
     """A line of narrative, not a table row, header or cell: what is left when the tables'
-    labels and the figures are taken out still reads as a sentence."""
+    labels and the figures are taken out still reads as a sentence. Kept for the lines last
+    met: every report prints the same table labels and headings."""
     text = line.strip()
     if not text or "|" in text or "\t" in text:
         return False
     rest = _squash(text)
     if len(_CJK.findall(rest)) < 8:
         return False
-    for word in _table_words():
+    # The labels are taken out longest first, as _table_words orders them; only a label whose
+    # characters all occur in the line can ever be found (taking labels out adds none), so the
+    # rest are not tried: same result, a few label tests per line instead of hundreds.
+    present = set(rest)
+    by_char = _words_by_char()
+    ranks = sorted({rank for char in present for rank, chars in by_char.get(char, ()) if chars <= present})
+    words = _table_words()
+    for rank in ranks:
+        word = words[rank]
         if word in rest:
             rest = rest.replace(word, "")
     return len(_CJK.findall(rest)) >= 8
 
 
+@lru_cache(maxsize=1)
+def _words_by_char() -> dict[str, tuple[tuple[int, frozenset[str]], ...]]:
+    """Each label's rank in ``_table_words`` and its characters, under its first character."""
+    index: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    for rank, word in enumerate(_table_words()):
+        index.setdefault(word[0], []).append((rank, frozenset(word)))
+    return {char: tuple(entries) for char, entries in index.items()}
+
+
 def narrative_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if is_prose(line)]
+    return list(_narrative_lines(text))
+
+
+@lru_cache(maxsize=32)
+def _narrative_lines(text: str) -> tuple[str, ...]:
+    """Kept for the few section texts last read: the claims and the fingerprints of one
+    document read the same sections."""
+    return tuple(line.strip() for line in text.split("\n") if is_prose(line))
 
 
 def narrative_text(section: Section) -> str:

@@ -42,6 +42,7 @@ from auditor.worker import (
     display_path,
     encode_results,
     error_entry,
+    fewer_collections,
     memory_message,
     share_rules,
     slim,
@@ -232,6 +233,14 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
     ruleset = ruleset if ruleset is not None else load_ruleset()  # type: ignore[misc]
     share_rules(ruleset)
     state = _Accounting(len(files), progress, cache, full_reports)
+    with fewer_collections():
+        yield from _iter_batch(files, load_ruleset, ruleset, jobs, limits, read, state, full_reports, scheduler,
+                               executor)
+
+
+def _iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]], ruleset: RuleSetLike,
+                jobs: int, limits: Limits, read: Optional[Reader], state: _Accounting, full_reports: bool,
+                scheduler: Optional[str], executor: Any) -> Iterator[DocumentResult]:
     try:
         if executor is None and scheduler is None and (jobs <= 1 or len(files) == 1):
             yield from _in_process(files, ruleset, read, limits, state)

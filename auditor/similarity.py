@@ -91,32 +91,49 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
         return found, compared
     template = MinHash(num_perm=num_perm, hashfunc=_identity)
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=num_perm)
-    sketches = []
+    # A sketch and what the index returns for it depend only on the set of clauses: documents
+    # with the same set (a report filed twice, one text sent by many offices) share them.
+    sketches: dict[frozenset[int], Any] = {}
     with lsh.insertion_session() as session:
         for position, clauses in enumerate(sets):
-            sketch = MinHash(num_perm=num_perm, hashfunc=_identity, permutations=template.permutations,
-                             scheme=template.scheme)
-            sketch.update_batch(clauses)
-            sketches.append(sketch)
+            sketch = sketches.get(clauses)
+            if sketch is None:
+                sketch = sketches[clauses] = MinHash(num_perm=num_perm, hashfunc=_identity,
+                                                     permutations=template.permutations, scheme=template.scheme)
+                sketch.update_batch(clauses)
             session.insert(position, sketch, check_duplication=False)
+    agencies = [parse_agency(n.agency) for n in kept]
+    numbers: dict[Any, int] = {}
+    agency_numbers = [numbers.setdefault(a, len(numbers)) for a in agencies]
+    same_pairs: dict[tuple[int, int], bool] = {}  # (agency number, agency number) → same agency
+    answers: dict[frozenset[int], list[int]] = {}
     for position, narrative in enumerate(kept):
         if not narrative.in_run:
             continue
         mine = sets[position]
+        own = agencies[position]
+        candidates = answers.get(mine)
+        if candidates is None:
+            candidates = answers[mine] = list(lsh.query(sketches[mine]))
         matches = []
-        for other_position in lsh.query(sketches[position]):
+        for other_position in candidates:
             if other_position == position:
                 continue
             other = kept[other_position]
-            if other.identity == narrative.identity or (other.year == narrative.year and narrative.same_agency(other)):
+            pair = (agency_numbers[position], agency_numbers[other_position])
+            same = same_pairs.get(pair)  # type: ignore[assignment]
+            if same is None:
+                theirs_agency = agencies[other_position]
+                same = same_pairs[pair] = (own is not None and theirs_agency is not None
+                                           and own.same_agency(theirs_agency))
+            if other.identity == narrative.identity or (other.year == narrative.year and same):
                 continue  # the same report met twice, or republished: not a copy of another
             theirs = sets[other_position]
             shared = mine & theirs
             score = len(shared) / len(mine | theirs)
             if score >= listed:
                 matches.append(Similar(other.agency or "（未识别机关）", other.year, other.path, round(score, 4),
-                                       len(shared), shared_passages(narrative, shared), narrative.same_agency(other),
-                                       other.source))
+                                       len(shared), shared_passages(narrative, shared), same, other.source))
         matches.sort(key=lambda s: (-s.similarity, s.path))
         if matches:
             found[narrative.key] = matches[:most]

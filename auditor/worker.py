@@ -9,8 +9,11 @@ report's full text — the same text the result cache stores, so the parent can 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -258,6 +261,29 @@ def set_state(state: WorkerState) -> None:
     global _STATE
     _STATE = state
     share_rules(state.ruleset)
+    gc.set_threshold(*fewer_collections_threshold())  # a worker process does nothing else
+
+
+# Reading a report allocates tens of thousands of small objects (lines, tokens, cells) and few
+# cycles: Python's default (a young-generation collection every 700 allocations) spends ~7% of
+# the time looking for cycles that are not there. Every 50,000 still frees real cycles soon.
+GC_YOUNG = 50_000
+
+
+def fewer_collections_threshold() -> tuple[int, int, int]:
+    young, middle, old = gc.get_threshold()
+    return max(young, GC_YOUNG), middle, old
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic collector's young threshold raised for a batch, then set back."""
+    before = gc.get_threshold()
+    gc.set_threshold(*fewer_collections_threshold())
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def audit_chunk(tasks: list[tuple[int, str]], state: Optional[WorkerState] = None) -> list[FileOutcome]:

@@ -95,6 +95,37 @@ def test_a_changed_file_or_rule_selection_is_audited_again(fake_engine, cache_di
     assert len(calls) == len(list(reports.iterdir()))
 
 
+def test_the_cross_document_phase_of_an_unchanged_run_comes_from_the_cache(cache_dir, reports, monkeypatch):
+    from auditor import crossdoc
+
+    fresh = audit_json(str(reports), "--no-cache")
+    first = audit_json(str(reports))
+    real = crossdoc._cross_outcomes
+    calls: list[int] = []
+
+    def counting(run, *args, **kwargs):
+        calls.append(len(run))
+        return real(run, *args, **kwargs)
+
+    monkeypatch.setattr(crossdoc, "_cross_outcomes", counting)
+    assert audit_json(str(reports)) == first == fresh
+    assert calls == [], "an unchanged run was paired and compared again"
+    target = reports / "001_1fa793b153ce3d21.txt"
+    target.write_bytes(target.read_bytes() + b"\n")
+    changed = audit_json(str(reports))
+    assert len(calls) == 1 and calls[0] >= len(list(SEEDS.glob("*.txt"))), "a changed file did not renew the phase"
+    assert changed == audit_json(str(reports), "--no-cache")
+
+
+def test_a_corrupt_cross_document_entry_is_a_miss(cache_dir, reports):
+    first = audit_json(str(reports))
+    with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
+        changed = conn.execute("UPDATE results SET payload = ? WHERE key LIKE 'cross-%'",
+                               (b'[[99, {"X": 1}]]',)).rowcount
+    assert changed == 1
+    assert audit_json(str(reports)) == first
+
+
 def test_no_cache_neither_reads_nor_writes(fake_engine, cache_dir, reports):
     audit_json(str(reports), "--no-cache")
     assert not cache_dir.exists()

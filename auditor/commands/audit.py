@@ -384,12 +384,14 @@ def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
         raise AuditUsageError(str(exc)) from None
     finally:
         progress.close()
+    try:
+        documents = _cross_document_phase(documents, ruleset, history, config, cache)
+    finally:
         if cache is not None:
             cache.close()
     for warning in cachedir.warnings() + ([cache.warning] if cache is not None and cache.warning else []) \
             + history_notes:
         click.echo(f"auditor: {t('cli.warning')}: {warning}", err=True)
-    documents = _cross_document_phase(documents, ruleset, history, config)
     skipped: list[str] = []
     if o.reports_only:
         documents, skipped = _drop_non_reports(documents)
@@ -418,16 +420,22 @@ def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
     sys.exit(runner.exit_code(run, fail_level))  # not ctx.exit: the group runs with standalone_mode=False
 
 
-def _cross_document_phase(documents: list[Any], ruleset: Any, history: list[Any], config: Any) -> list[Any]:
+def _cross_document_phase(documents: list[Any], ruleset: Any, history: list[Any], config: Any,
+                          cache: Any = None) -> list[Any]:
     """Rules over several documents (previous year, similar reports, local deadlines), once all
-    results are in (``auditor.crossdoc``)."""
+    results are in (``auditor.crossdoc``); kept in the result cache for the whole run."""
     if not getattr(ruleset, "has_cross", False):
         return documents
+    import json
+
     from auditor.crossdoc import complete
     from auditor.deadlines import from_config
 
     origin = config.path.name if config.path is not None else "config"
-    return complete(documents, ruleset, history=history, deadline=from_config(config.get("deadlines", []), origin))
+    deadlines = config.get("deadlines", [])
+    settings = json.dumps({"deadlines": deadlines, "origin": origin}, sort_keys=True, ensure_ascii=False, default=str)
+    return complete(documents, ruleset, history=history, deadline=from_config(deadlines, origin), cache=cache,
+                    settings=settings)
 
 
 def _language() -> str:

@@ -24,6 +24,17 @@ Chain = Callable[[Context, tuple, Sink, Optional[str]], None]
 ScopeKey = tuple[tuple[str, str], ...]
 
 
+_SMALL = {n: Fraction(n) for n in range(-16, 17)}  # Fractions are immutable: the common ones shared
+
+
+def _exact(number: Any) -> Fraction:
+    """An identity's coefficient or constant as a ``Fraction`` (``Linear`` keeps whole ones as ints)."""
+    if type(number) is Fraction:
+        return number
+    shared = _SMALL.get(number)
+    return shared if shared is not None else Fraction(number)
+
+
 @dataclass(frozen=True)
 class IdentityInstance:
     """One instance of a declared identity: ``Σ terms[cell]·cell + constant == 0`` must hold."""
@@ -321,7 +332,9 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
             form = Linear.of(left(ctx)) - Linear.of(right(ctx))
         except Missing:
             return
-        sink[0].append(IdentityInstance(info.id, scope_key(scope), form.terms, form.constant))
+        terms = {cell: _exact(coef) for cell, coef in form.terms.items()}
+        constant = _exact(form.constant)
+        sink[0].append(IdentityInstance(info.id, scope_key(scope), terms, constant))
 
     probe_chain = _chain(steps, record)
 

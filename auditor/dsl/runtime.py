@@ -356,12 +356,14 @@ class Context:
 # ---------------------------------------------------------------- identities as linear forms
 
 
-def _fraction(x: Any) -> Fraction:
+def _fraction(x: Any) -> Union[int, Fraction]:
+    """An exact number: a float as the decimal it prints as; an int stays an int (int arithmetic
+    is exact too, and several times faster than ``Fraction``'s)."""
     if type(x) is Approx:
         x = x.value
     if isinstance(x, float):
         return Fraction(repr(x))
-    return Fraction(x)
+    return x if type(x) is int else Fraction(x)
 
 
 class Linear:
@@ -370,12 +372,13 @@ class Linear:
     Identity rules are probed with every cell standing for itself, so the same compiled closures
     that check ``t3.new[col] + t3.carried_over[col] == …`` also yield the identity as a linear
     form for the localiser. Comparing such forms (a condition that depends on cell values) makes
-    the instance unusable for localisation, never wrong.
+    the instance unusable for localisation, never wrong. Coefficients and the constant are exact:
+    ints while they are whole, ``Fraction``s otherwise (``IdentityInstance`` gets Fractions).
     """
 
     __slots__ = ("constant", "terms")
 
-    def __init__(self, terms: Optional[dict[str, Fraction]] = None, constant: Fraction = Fraction(0)):
+    def __init__(self, terms: Optional[dict[str, Any]] = None, constant: Any = 0):
         self.terms = terms or {}
         self.constant = constant
 
@@ -420,7 +423,7 @@ class Linear:
             return other * self.constant
         factor = self._scalar(other)
         if not factor:
-            return Linear({}, Fraction(0))
+            return Linear({}, 0)
         return Linear({cell: coef * factor for cell, coef in self.terms.items()}, self.constant * factor)
 
     __rmul__ = __mul__
@@ -429,7 +432,7 @@ class Linear:
         divisor = Linear.of(other)
         if divisor.terms or not divisor.constant:
             raise Missing("恒等式中除以单元格或0，不是线性关系")
-        return self * (1 / divisor.constant)
+        return self * (Fraction(1) / divisor.constant)
 
     def _compare(self, other: Any) -> bool:
         raise Missing("条件取决于单元格数值，不能用于定位")
@@ -458,7 +461,7 @@ class SymbolicCell:
         self.id, self.raw, self.span = cell.id, cell.raw, cell.span
         usable = cell.state in ("number", "blank", "placeholder")
         self.state = "number" if usable else cell.state
-        self.value: Any = Linear({cell.id: Fraction(1)}) if usable else None
+        self.value: Any = Linear({cell.id: 1}) if usable else None
         self.decimals = 0
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Optional
 
@@ -80,7 +81,7 @@ def restore_lines(items: list[Item]) -> list[Item]:
             continue
         if "#" in text[:8] or "**" in text or "__" in text:
             text = _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
-            item = replace(item, text=text)
+            item = item._replace(text=text)
         if len(text) > LONG_LINE:
             out.extend(_cut(item))
         else:
@@ -154,19 +155,42 @@ _SQUEEZE = _squeeze_table()
 
 def compact(text: str) -> tuple[str, list[int]]:
     """``text`` normalised like labels (NFKC, unified punctuation, no spaces or quotes), with the
-    offset in ``text`` of every character kept, so a match maps back to the source."""
-    chars: list[str] = []
+    offset in ``text`` of every character kept, so a match maps back to the source. Each
+    character is normalised on its own, so its form is looked up once (``_CharForms``)."""
+    forms = _COMPACT
+    pieces = [forms[ch] for ch in text]
+    chars = "".join(pieces)
+    if len(chars) == len(text) and all(pieces):  # one character for one: offsets are positions
+        return chars, list(range(len(text)))
     offsets: list[int] = []
-    for index, ch in enumerate(text):
+    for index, piece in enumerate(pieces):
+        if piece:
+            offsets.extend([index] * len(piece))
+    return chars, offsets
+
+
+def _compact_piece(squeezed: str, offsets: list[int], start: int, end: int) -> tuple[str, list[int]]:
+    """``compact(text[start:end])`` from ``compact(text)``: characters are normalised one by one."""
+    first, last = bisect_left(offsets, start), bisect_left(offsets, end)
+    return squeezed[first:last], [o - start for o in offsets[first:last]]
+
+
+class _CharForms(dict):
+    """Character → its compact form ("" when dropped), filled as characters are met."""
+
+    def __missing__(self, ch: str) -> str:
         if ch.isspace() or ch in "\u200b\ufeff":
-            continue
-        mapped = unicodedata.normalize("NFKC", ch).translate(PUNCT_MAP) if ord(ch) > 127 else ch
-        for out in mapped:
-            if out in "“”'\"":
-                continue
-            chars.append(out)
-            offsets.append(index)
-    return "".join(chars), offsets
+            out = ""
+        else:
+            mapped = unicodedata.normalize("NFKC", ch).translate(PUNCT_MAP) if ord(ch) > 127 else ch
+            out = "".join(o for o in mapped if o not in "“”'\"")
+        if len(self) >= 1 << 16:  # bounded, whatever a hostile file holds
+            self.clear()
+        self[ch] = out
+        return out
+
+
+_COMPACT = _CharForms()
 
 
 @dataclass(frozen=True)
@@ -247,7 +271,7 @@ def _cut(item: Item) -> list[Item]:
             cuts.update((at(match.start()), at(match.end())))
     bounds = sorted(cuts | {0, len(text)})
     for start, end in zip(bounds, bounds[1:]):
-        piece, piece_offsets = compact(text[start:end])
+        piece, piece_offsets = _compact_piece(squeezed, offsets, start, end)
         strong = list(found.strong.finditer(piece))
         labels = list(found.every.finditer(piece, strong[0].start())) if strong else []
         if len({m.group(0) for m in strong}) >= MIN_TABLE_MARKERS or (strong and len({m.group(0) for m in labels}) >= 5):

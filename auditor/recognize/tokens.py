@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import re2
 
@@ -31,8 +31,10 @@ NARRATIVE_MIN = 45  # a cell/line longer than this (and no known label) is prose
 _GLUED = re2.compile(r"^(.*[^\d\s.,，+\-])([+\-]?\d+(?:\.\d+)?(?:[+\-]\d+(?:\.\d+)?)*(?:万元|元|件|条|项|宗|个)?)$")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One cell's text where it was read. A named tuple: a document makes tens of thousands of
+    them, and a tuple is built several times faster than a frozen dataclass."""
+
     text: str
     span: Span
     confidence: Optional[float] = None  # OCR confidence of the grid cell it came from

@@ -45,12 +45,12 @@ def test_a_killed_worker_loses_no_document_and_results_match_the_local_run(tmp_p
 
     executor = DaskExecutor("local:2", ruleset=ruleset, read=slow_read, limits=limits, full_reports=False)
     killed: list[int] = []
+    victim = next(iter(executor.worker_pids().values()))  # asked before the batch: no round trip mid-batch
 
     def kill_one_worker(done: int, total: int, path: str) -> None:
         if not killed:
-            pid = next(iter(executor.worker_pids().values()))
-            os.kill(pid, signal.SIGKILL)
-            killed.append(pid)
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
 
     try:
         remote = list(runner.iter_batch(files, ruleset=ruleset, limits=limits, full_reports=False,

@@ -65,11 +65,23 @@ def _squash(text: str) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
 
 
-@lru_cache(maxsize=16384)
+SHORT_LINE = 256  # characters: lines this short (labels, headings) are remembered; longer ones never
+SHORT_TEXT = 65536  # a section's text this long or shorter is remembered (see _narrative_lines)
+
+
 def is_prose(line: str) -> bool:
     """A line of narrative, not a table row, header or cell: what is left when the tables'
-    labels and the figures are taken out still reads as a sentence. Kept for the lines last
-    met: every report prints the same table labels and headings."""
+    labels and the figures are taken out still reads as a sentence. Remembered for the short
+    lines last met: every report prints the same table labels and headings."""
+    return _short_is_prose(line) if len(line) <= SHORT_LINE else _is_prose(line)
+
+
+@lru_cache(maxsize=16384)
+def _short_is_prose(line: str) -> bool:
+    return _is_prose(line)
+
+
+def _is_prose(line: str) -> bool:
     text = line.strip()
     if not text or "|" in text or "\t" in text:
         return False
@@ -100,14 +112,20 @@ def _words_by_char() -> dict[str, tuple[tuple[int, frozenset[str]], ...]]:
 
 
 def narrative_lines(text: str) -> list[str]:
-    return list(_narrative_lines(text))
+    return list(_narrative_lines(text) if len(text) <= SHORT_TEXT else _prose_lines(text))
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _narrative_lines(text: str) -> tuple[str, ...]:
     """Kept for the few section texts last read: the claims and the fingerprints of one
-    document read the same sections."""
-    return tuple(line.strip() for line in text.split("\n") if is_prose(line))
+    document read the same sections (a huge text is not kept: memory stays bounded)."""
+    return _prose_lines(text)
+
+
+def _prose_lines(text: str) -> tuple[str, ...]:
+    short, long = _short_is_prose, _is_prose  # is_prose, without a call per line
+    return tuple(line.strip() for line in text.split("\n")
+                 if (short(line) if len(line) <= SHORT_LINE else long(line)))
 
 
 def narrative_text(section: Section) -> str:

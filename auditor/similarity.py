@@ -18,6 +18,8 @@ fingerprints are made (``BOILERPLATE``), and the threshold is high.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -73,11 +75,6 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
                  num_perm: int = NUM_PERM) -> tuple[dict[Any, list[Similar]], set[Any]]:
     """For each narrative of the run, the others (run or history) at least ``listed`` similar,
     most similar first; and the keys of the narratives long enough to compare."""
-    try:
-        from datasketch import MinHash, MinHashLSH
-    except ImportError as exc:
-        raise SimilarityUnavailable('需要安装 datasketch 才能比较报告正文：pip install "auditor[similarity]"') from exc
-
     sets: list[frozenset[int]] = []
     kept: list[Narrative] = []
     for narrative in narratives:
@@ -87,8 +84,15 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
             kept.append(narrative)
     found: dict[Any, list[Similar]] = {}
     compared = {n.key for n in kept}
-    if len(kept) < 2:
+    unavailable = SimilarityUnavailable('需要安装 datasketch 才能比较报告正文：pip install "auditor[similarity]"')
+    if len(kept) < 2:  # nothing to compare: datasketch (and scipy, ~0.4 s) need not be imported
+        if not _installed():
+            raise unavailable
         return found, compared
+    try:
+        from datasketch import MinHash, MinHashLSH
+    except ImportError as exc:
+        raise unavailable from exc
     template = MinHash(num_perm=num_perm, hashfunc=_identity)
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=num_perm)
     # A sketch and what the index returns for it depend only on the set of clauses: documents
@@ -138,6 +142,16 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
         if matches:
             found[narrative.key] = matches[:most]
     return found, compared
+
+
+def _installed() -> bool:
+    """Whether datasketch could be imported, without importing it."""
+    if "datasketch" in sys.modules:
+        return sys.modules["datasketch"] is not None  # None: blocked
+    try:
+        return importlib.util.find_spec("datasketch") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _identity(value: int) -> int:

@@ -17,6 +17,7 @@ one process, measured in the same run. "x floor" is the audit's time over the fl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -31,6 +32,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -288,7 +290,8 @@ def bench_broken(work: Path, env: dict[str, str], big: int, small: int) -> None:
 
 
 def bench_profile(work: Path, n: int = 200) -> None:
-    """Where one process spends its time on text reports (cProfile, in process)."""
+    """Where one process spends its time on text reports (cProfile, in process), and each
+    stage's cost per document without the profiler, on the worker's side and on the parent's."""
     from auditor import runner
 
     folder = work / f"profile-{n}"
@@ -296,6 +299,7 @@ def bench_profile(work: Path, n: int = 200) -> None:
         generate(folder, n, "text")
     files = [str(p) for p in sorted(folder.iterdir())]
     ruleset = runner.RuleSpec().load()
+    list(runner.iter_batch([str(p) for p in sorted(SEEDS.glob("*.txt"))], ruleset=ruleset, jobs=1))  # warm
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()
@@ -305,7 +309,9 @@ def bench_profile(work: Path, n: int = 200) -> None:
     stats = pstats.Stats(profile)
     stages = {"read bytes": "reading.py:read_bytes", "adapter (bytes → blocks)": "reading.py:read_document",
               "recognize (blocks → report)": "recognize/__init__.py:recognize",
-              "rules (evaluate)": "engine.py:evaluate", "slim + share results": "runner.py:share"}
+              "rules (evaluate)": "engine.py:evaluate", "localize (failed identities)": "engine.py:localize",
+              "signature (cross-document facts)": "crossdoc.py:make_signature",
+              "slim + share results": "runner.py:share"}
     found = {}
     for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():
         for label, where in stages.items():
@@ -318,8 +324,56 @@ def bench_profile(work: Path, n: int = 200) -> None:
     buffer = io.StringIO()
     pstats.Stats(profile, stream=buffer).sort_stats("tottime").print_stats(12)
     print("\n```\n" + "\n".join(buffer.getvalue().splitlines()[6:22]) + "\n```")
+    bench_stages(files, ruleset)
 
 
+def bench_stages(files: Sequence[str], ruleset: object) -> None:
+    """Milliseconds per document for each stage, timed one by one without the profiler: what a
+    pool worker does, then what the parent does with the worker's answer."""
+    from auditor import runner
+    from auditor.crossdoc import complete, make_signature
+    from auditor.reading import load_reports, read_bytes
+    from auditor.reporters.json import JsonReporter
+    from auditor.worker import decode_results, encode_results, slim
+
+    spent: dict[str, float] = {}
+
+    def timed(label: str, work: Any, *args: Any) -> Any:
+        started = time.perf_counter()
+        result = work(*args)
+        spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+        return result
+
+    payloads = []
+    for path in files:
+        data = timed("read bytes", read_bytes, path, 64 << 20)
+        reports = timed("adapter + recognize", load_reports, path, data)
+        out = []
+        for report in reports:
+            outcomes = timed("rules (evaluate)", lambda r=report: tuple(ruleset.evaluate(r, defer=True)))
+            corrections = timed("localize", lambda r=report, o=outcomes: tuple(ruleset.localize(r, o)))
+            signature = timed("signature", make_signature, report, ruleset)
+            out.append(runner.DocumentResult(path=path, report=report, outcomes=outcomes, corrections=corrections,
+                                             signature=signature))
+        payloads.append(timed("slim + encode (JSON)", lambda d=out: encode_results([slim(x, full_reports=False)
+                                                                                     for x in d])))
+    docs = [d for payload in payloads for d in timed("decode (parent)", decode_results, payload)]
+    started = time.perf_counter()
+    with contextlib.suppress(ImportError):
+        import datasketch  # noqa: F401  (once per run, whatever its size: timed apart)
+    imported = time.perf_counter() - started
+    done = timed("cross-document phase (parent)", complete, docs, ruleset)
+    run = runner.build_run(done, ruleset)
+    timed("JSON output (parent)", JsonReporter().write, run, io.BytesIO())
+    count = len(files)
+    worker = sum(v for k, v in spent.items() if "parent" not in k)
+    parent = sum(v for k, v in spent.items() if "parent" in k)
+    rows = [(label, f"{seconds / count * 1000:.3f}", f"{100 * seconds / (worker + parent):.0f}%")
+            for label, seconds in spent.items()]
+    rows.append(("**worker, per document**", f"**{worker / count * 1000:.2f}**", ""))
+    rows.append(("**parent, per document**", f"**{parent / count * 1000:.2f}**", ""))
+    table(f"Per document, no profiler: {count} text documents (and once per run: importing datasketch "
+          f"{imported * 1000:.0f} ms)", ("stage", "ms per document", "share"), rows)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated batch sizes")

@@ -2,7 +2,8 @@
 
 1. Evaluating the standard packs on parsed reports (the seeds, plus clean and broken synthetic
    reports) against hand-written Python doing the same checks with the same outputs
-   (outcomes, Chinese messages, cited cells) — the ratio should stay at or under 2×.
+   (outcomes, Chinese messages, cited cells) — the ratio should stay at or under 1.5×. Only the
+   rules written by hand are compared; the time of every standard rule is printed apart.
 2. Cold compile time of the standard packs: without any cache (build the LALR parser, parse,
    compile) and with the on-disk tree cache (compile only).
 
@@ -315,8 +316,12 @@ def main() -> None:
     from auditor.engine import load_rules
 
     without, with_cache = cold_compile()
-    ruleset = load_rules()
     docs = reports()
+    # The comparison runs the rules written by hand below, nothing else; the standard packs hold
+    # more (narrative, cross-document, reading), timed on their own as "all standard rules".
+    covered = tuple(sorted({o.rule.id for report in docs for o in hand_written(report)}))
+    everything = load_rules()
+    ruleset = load_rules(select=covered)
     for report in docs:  # the two agree on what fails
         dsl = {(o.rule.id, o.status, len(o.findings)) for o in ruleset.evaluate(report)}
         hand = {(o.rule.id, o.status, len(o.findings)) for o in hand_written(report)}
@@ -331,15 +336,21 @@ def main() -> None:
         for report in docs:
             hand_written(report)
 
+    def run_all() -> None:
+        for report in docs:
+            everything.evaluate(report)
+
     # Interleaved, best of N each: a busy machine slows both sides alike.
     dsl_time = hand_time = float("inf")
     for _ in range(args.rounds):
         dsl_time = min(dsl_time, best_of(1, run_dsl))
         hand_time = min(hand_time, best_of(1, run_hand))
-    print(f"reports: {len(docs)}, rules: {len(ruleset)}")
+    all_time = min(best_of(1, run_all) for _ in range(max(1, args.rounds // 5)))
+    print(f"reports: {len(docs)}, rules compared: {len(ruleset)} of {len(everything)} standard rules")
     print(f"compiled rules : {dsl_time * 1000:8.2f} ms per pass ({dsl_time / len(docs) * 1e6:7.0f} µs per report)")
     print(f"hand-written   : {hand_time * 1000:8.2f} ms per pass ({hand_time / len(docs) * 1e6:7.0f} µs per report)")
-    print(f"ratio          : {dsl_time / hand_time:8.2f}× (target ≤ 2×)")
+    print(f"ratio          : {dsl_time / hand_time:8.2f}× (target ≤ 1.5×)")
+    print(f"all standard rules ({len(everything)}): {all_time / len(docs) * 1e6:7.0f} µs per report")
     print(f"cold compile, no cache   : {without * 1000:8.1f} ms")
     print(f"cold compile, disk cache : {with_cache * 1000:8.1f} ms")
 

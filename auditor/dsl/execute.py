@@ -138,7 +138,8 @@ class LoopStep(Step):
                         continue
                 # What a finding cites is what this iteration touched (its lets included).
                 ctx.touched = [item] if cites_item else []
-                ctx.spans = []
+                if ctx.spans:  # only ever appended to: an empty one is as good as new
+                    ctx.spans = []
                 if check is None:
                     then(ctx, (*scope, (key, item)), sink, severity)
                     continue

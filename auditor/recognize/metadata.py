@@ -230,6 +230,22 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1: right + 1].strip()
 
 
+def nfkc_lines(text: str) -> str:
+    """NFKC of ``text``, a line at a time: a line break neither composes nor reorders with what
+    surrounds it, so this equals normalising the whole text, and the short lines every report
+    prints (labels, headings) are normalised once however many reports print them."""
+    return "\n".join(_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
+                     for line in text.split("\n"))
+
+
+SHORT_LINE = 256  # characters: longer lines are not remembered
+
+
+@lru_cache(maxsize=16384)
+def _nfkc_short(line: str) -> str:
+    return unicodedata.normalize("NFKC", line)
+
+
 _SPACED_CJK = re2.compile(f"([{_HAN}])[ \t\u3000]+([{_HAN}])")
 
 
@@ -242,7 +258,7 @@ def _unspace(text: str) -> str:
 
 
 def contact_details(text: str) -> Contact:
-    normalized = _unspace(unicodedata.normalize("NFKC", text))
+    normalized = _unspace(nfkc_lines(text))
     phones = []
     for match in PHONE_RE.finditer(normalized):
         phone = "".join(match.group(1).split()).replace("—", "-").replace("–", "-").replace("－", "-")

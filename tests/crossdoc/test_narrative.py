@@ -86,3 +86,23 @@ def test_without_datasketch_the_rule_says_so(tmp_path, monkeypatch) -> None:
     docs = run_batch(files, ruleset=load_rules(select=["XDOC-COPY"]))
     (outcome,) = docs[0].outcomes
     assert outcome.status == "not_assessable" and "datasketch" in outcome.reason
+
+
+def test_without_datasketch_a_lone_document_says_so_too(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "datasketch", None)  # import fails
+    docs = run_batch([str(sorted(SEEDS.glob("000*.txt"))[0])], ruleset=load_rules(select=["XDOC-COPY"]))
+    (outcome,) = docs[0].outcomes
+    assert outcome.status == "not_assessable" and "datasketch" in outcome.reason
+
+
+def test_a_lone_document_does_not_import_datasketch(monkeypatch) -> None:
+    import sys
+
+    pytest.importorskip("datasketch")
+    monkeypatch.delitem(sys.modules, "datasketch", raising=False)
+    docs = run_batch([str(sorted(SEEDS.glob("000*.txt"))[0])], ruleset=load_rules(select=["XDOC-COPY"]))
+    (outcome,) = docs[0].outcomes
+    assert outcome.status == "skipped" and "没有其他可比较的报告" in outcome.reason
+    assert "datasketch" not in sys.modules, "nothing to compare, yet datasketch (and scipy) was imported"

@@ -265,6 +265,27 @@ class _PageReader:
         return cells
 
 
+_PUBDATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
+
+
+def _published_meta(tree: Any) -> Optional[Block]:
+    """The page's ``<meta name="PubDate">``, as a ``发布日期：…`` line.
+
+    Chinese government sites carry the article's publication time in this tag (the national
+    site-design rules require it); the visible date often shares a line with the source
+    (``来源：… 时间：2026-03-10 12:56``) and is not a date line of its own. Placed after the first
+    block (the title, on these pages), where a report's date line would stand."""
+    head = tree.head
+    if head is None:
+        return None
+    for meta in head.css("meta"):
+        if _attr(meta, "name").strip().lower() == "pubdate":
+            match = _PUBDATE.match(_attr(meta, "content"))
+            if match:
+                return Block("text", text=f"发布日期：{match.group(1)}", span=Span(locator="meta[PubDate]"))
+    return None
+
+
 _VALUE_TEXT = re.compile(r"^[\s\d.,，+\-－—/／%无]*$")
 
 
@@ -378,6 +399,9 @@ class HtmlAdapter:
         reader.pictures = pictures = PagePictures(path)
         reader.find_layout_tables(root)
         blocks = reader.read(root)
+        published = _published_meta(tree)
+        if published is not None and blocks:
+            blocks.insert(1, published)
         notes = list(reader.notes) + pictures.finish()
         if not re.search(r"</html\s*>", text[-4096:], re.IGNORECASE):
             notes.append("page ends without </html>: it may be truncated")

@@ -119,3 +119,19 @@ def test_adapter_applies_it(tmp_path: Path):
     (table,) = [b for b in blocks if b.kind == "table"]
     texts = [[c.text for c in row] for row in table.rows]
     assert ["三、本年度办理结果", "（六）其他处理", "（六）其他处理", "3", "0", "0", "0", "0", "0", "3"] in texts
+
+
+def test_publication_date_is_read_from_the_pubdate_meta_when_the_visible_one_shares_a_line(tmp_path: Path):
+    # The 平潭 portal shows '来源：平潭综合实验区管委会办公室 时间：2026-03-10 12:56' as one line; the
+    # page's <meta name="PubDate"> holds the same time alone.
+    head = '<head><meta name="PubDate" content="2026-03-10 12:56"/></head>'
+    body = ("<body><div>平潭综合实验区2025年度政府信息公开工作年度报告</div>"
+            "<div><span>来源：平潭综合实验区管委会办公室</span> <span>时间：2026-03-10 12:56</span></div>"
+            "<p>本报告所列数据统计期限为2025年1月1日至2025年12月31日。</p><p>一、总体情况</p></body>")
+    blocks = HtmlAdapter().read("p.html", f"<html>{head}{body}</html>".encode()).blocks
+    assert blocks[1].text == "发布日期：2026-03-10" and blocks[1].span.locator == "meta[PubDate]"
+    assert _report(f"<html>{head}{body}</html>", tmp_path).published == "2026-03-10"
+    without = HtmlAdapter().read("p.html", f"<html><head></head>{body}</html>".encode()).blocks
+    assert not any(b.span.locator == "meta[PubDate]" for b in without)
+    odd = HtmlAdapter().read("p.html", f'<html><head><meta name="pubdate" content="昨天"/></head>{body}</html>'.encode())
+    assert not any(b.span.locator == "meta[PubDate]" for b in odd.blocks)

@@ -34,6 +34,7 @@ def main() -> int:
     corpus = Path(args.corpus)
     dirs = [Path(d) for d in args.docs] if args.docs else [corpus / "docs", *DOC_DIRS[1:]]
     totals = Score()
+    per_layout: dict[str, Score] = {}
     documents = skipped = 0
     rows = []
     for result in score_corpus(load_rules(), corpus, dirs):
@@ -46,6 +47,10 @@ def main() -> int:
         totals.cells += score.cells
         totals.right += score.right
         totals.refused += score.refused
+        layout = per_layout.setdefault(result.layout, Score())
+        layout.cells += score.cells
+        layout.right += score.right
+        layout.refused += score.refused
         totals.expected |= {f"{result.truth}#{result.index}:{k}" for k in score.expected}
         totals.found |= {f"{result.truth}#{result.index}:{k}" for k in score.found}
         refused = f" ({score.refused}?)" if score.refused else ""
@@ -72,6 +77,11 @@ def main() -> int:
     print(f"documents {documents} (truth files without their document: {skipped})")
     print(f"cells right {totals.right}/{totals.cells} = {accuracy:.2%}; refused (reported as unreadable) "
           f"{totals.refused}; wrong {wrong} = {wrong / max(totals.cells, 1):.2%}")
+    for name, part in sorted(per_layout.items()):
+        wrong_part = part.cells - part.right - part.refused
+        share = part.right / part.cells if part.cells else 1.0
+        print(f"  {name:<9} cells right {part.right}/{part.cells} = {share:.2%}; refused {part.refused}; "
+              f"wrong {wrong_part}")
     print(f"findings: expected {len(totals.expected)}, found {tp}, extra {extra} — "
           f"precision {precision:.2f}, recall {recall:.2f}")
     return 0

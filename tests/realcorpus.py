@@ -118,6 +118,7 @@ class DocumentScore:
     truth: str
     index: int
     score: Score
+    layout: str = "text"
 
 
 def truth_files(corpus: Path = CORPUS) -> list[Path]:
@@ -129,15 +130,35 @@ def find_document(truth: dict, dirs: Sequence[Path] = DOC_DIRS) -> Path | None:
     return next((d / name for d in dirs if (d / name).exists()), None)
 
 
+def layout_of(truth: dict) -> str:
+    """The layout family a truth file's document belongs to: html, pdf, markdown or text."""
+    layout = str(truth.get("layout", ""))
+    suffix = Path(truth.get("file", "")).suffix.lower()
+    if layout.startswith("html") or suffix in (".html", ".htm"):
+        return "html"
+    if suffix == ".pdf":
+        return "pdf"
+    if suffix == ".md":
+        return "markdown"
+    return "text"
+
+
+def batch_of(truth: dict) -> str:
+    """HTML pages are the second published form of reports the text scrapes already hold."""
+    return "html" if layout_of(truth) == "html" else "main"
+
+
 def score_corpus(ruleset, corpus: Path = CORPUS, dirs: Sequence[Path] = DOC_DIRS) -> Iterator[DocumentScore | str]:
     """A ``DocumentScore`` per document, or the name of a truth file whose document is absent.
-    The rules over several documents (XYEAR-CARRY…) run over the whole corpus, as in a batch:
-    the 平潭 year chains pair up."""
+    The rules over several documents (XYEAR-CARRY…) run over the corpus as a batch, so the 平潭
+    year chains pair up. Several truth files describe the same report in two published forms
+    (the archived ``page.txt`` and its ``page.html``): each form is a batch of its own, as a user
+    would audit one copy of a report, never both at once."""
     from auditor.crossdoc import complete, make_signature
     from auditor.model import DocumentResult
 
     loaded: list[tuple[str, dict, list[Report]] | str] = []
-    results: list[DocumentResult] = []
+    batches: dict[str, list[DocumentResult]] = {}
     for truth_path in truth_files(corpus):
         truth = tomllib.loads(truth_path.read_text("utf-8"))
         path = find_document(truth, dirs)
@@ -150,10 +171,10 @@ def score_corpus(ruleset, corpus: Path = CORPUS, dirs: Sequence[Path] = DOC_DIRS
             reports = []
         loaded.append((truth_path.stem, truth, reports))
         for report in reports:
-            results.append(DocumentResult(path=str(path), index=report.source.index, report=report,
-                                          outcomes=ruleset.evaluate(report, defer=True),
-                                          signature=make_signature(report, ruleset)))
-    completed = {id(doc.report): doc.outcomes for doc in complete(results, ruleset)}
+            batches.setdefault(batch_of(truth), []).append(DocumentResult(
+                path=str(path), index=report.source.index, report=report,
+                outcomes=ruleset.evaluate(report, defer=True), signature=make_signature(report, ruleset)))
+    completed = {id(doc.report): doc.outcomes for results in batches.values() for doc in complete(results, ruleset)}
     for item in loaded:
         if isinstance(item, str):
             yield item
@@ -164,4 +185,4 @@ def score_corpus(ruleset, corpus: Path = CORPUS, dirs: Sequence[Path] = DOC_DIRS
             index = entry.get("index", 0)
             report = next((r for r in reports if r.source.index == index), annual[0] if len(annual) == 1 else None)
             outcomes = completed.get(id(report)) if report is not None else None
-            yield DocumentScore(stem, index, score_document(entry, report, ruleset, outcomes))
+            yield DocumentScore(stem, index, score_document(entry, report, ruleset, outcomes), layout_of(truth))

@@ -30,7 +30,7 @@ from auditor.adapters._cells import (
     is_data_grid,
 )
 from auditor.hookspecs import claim, hookimpl
-from auditor.model import AdapterError, Block, Document, Span
+from auditor.model import AdapterError, Block, Document, RawCell, Span
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -239,7 +239,7 @@ class _PageReader:
                 row_elements.append(child)
         rows = [self.read_row(tr, f"{locator}/tr[{r}]") for r, tr in enumerate(row_elements, start=1)]
         try:
-            grid = expand_grid(rows)
+            grid = hoist_shared_values(expand_grid(rows))
         except GridTooLarge as exc:
             raise AdapterError(f"{locator}: {exc}") from None
         if is_data_grid(drop_empty_rows(grid)):  # empty rows kept: a blank T4 row is still a row
@@ -263,6 +263,86 @@ class _PageReader:
                 span=Span(locator=f"{locator}/{td.tag}[{index}]"),
             ))
         return cells
+
+
+_PUBDATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
+
+
+def _published_meta(tree: Any) -> Optional[Block]:
+    """The page's ``<meta name="PubDate">``, as a ``发布日期：…`` line.
+
+    Chinese government sites carry the article's publication time in this tag (the national
+    site-design rules require it); the visible date often shares a line with the source
+    (``来源：… 时间：2026-03-10 12:56``) and is not a date line of its own. Placed after the first
+    block (the title, on these pages), where a report's date line would stand."""
+    head = tree.head
+    if head is None:
+        return None
+    for meta in head.css("meta"):
+        if _attr(meta, "name").strip().lower() == "pubdate":
+            match = _PUBDATE.match(_attr(meta, "content"))
+            if match:
+                return Block("text", text=f"发布日期：{match.group(1)}", span=Span(locator="meta[PubDate]"))
+    return None
+
+
+_VALUE_TEXT = re.compile(r"^[\s\d.,，+\-－—/／%无]*$")
+
+
+def hoist_shared_values(grid: tuple[tuple[RawCell, ...], ...]) -> tuple[tuple[RawCell, ...], ...]:
+    """Values merged over the sub-rows of a group go on a row of the group's own.
+
+    CMS pages print 表三「（六）其他处理」 as one label cell ``rowspan=3`` beside its three
+    sub-rows, and sometimes its values as ``rowspan=3`` cells too: one count for the three rows
+    together. Laid out slot by slot, every sub-row would repeat the count (a 3 read three
+    times). When a run of rows shares the same value cells and a label cell to their left spans
+    exactly that run, the values are the group's: they go on a row labelled with the group
+    (its label repeated over the sub-row label's column) and the sub-rows keep their labels with
+    empty cells — as printed, the format's rows are not filled one by one."""
+    out: list[tuple[RawCell, ...]] = []
+    r = 0
+    while r < len(grid):
+        row = grid[r]
+        run = _shared_value_run(grid, r)
+        if run is None:
+            out.append(row)
+            r += 1
+            continue
+        end, first_value, group_col = run
+        group = row[group_col]
+        out.append(row[:group_col] + (group,) * (first_value - group_col) + row[first_value:])
+        empty = RawCell("")
+        out.extend(grid[i][:first_value] + (empty,) * (len(row) - first_value) for i in range(r, end))
+        r = end
+    return tuple(out)
+
+
+def _shared_value_run(grid: tuple[tuple[RawCell, ...], ...], r: int) -> Optional[tuple[int, int, int]]:
+    """``(end, first value column, group label column)`` when rows ``r..end-1`` share their
+    trailing value cells (one merged cell each) under a group label spanning exactly them."""
+    row = grid[r]
+    if r + 1 >= len(grid) or len(grid[r + 1]) != len(row) or not row:
+        return None
+    below = grid[r + 1]
+    first_value = len(row)
+    while first_value > 0 and row[first_value - 1] is below[first_value - 1]:
+        first_value -= 1
+    values = row[first_value:]
+    if len(values) < 2 or first_value < 2 or not all(_VALUE_TEXT.match(c.text) for c in values):
+        return None
+    if not any(c.text.strip() for c in values) or row[first_value - 1] is below[first_value - 1]:
+        return None
+    end = r + 1
+    while end < len(grid) and len(grid[end]) == len(row) and all(
+            grid[end][c] is row[c] for c in range(first_value, len(row))):
+        end += 1
+    for col in range(first_value - 2, -1, -1):
+        cell = row[col]
+        spans = all(grid[i][col] is cell for i in range(r, end))
+        outside = (r > 0 and grid[r - 1][col] is cell) or (end < len(grid) and grid[end][col] is cell)
+        if spans and not outside and cell.text.strip():
+            return end, first_value, col
+    return None
 
 
 def _cell_text(node: Any) -> str:
@@ -319,6 +399,9 @@ class HtmlAdapter:
         reader.pictures = pictures = PagePictures(path)
         reader.find_layout_tables(root)
         blocks = reader.read(root)
+        published = _published_meta(tree)
+        if published is not None and blocks:
+            blocks.insert(1, published)
         notes = list(reader.notes) + pictures.finish()
         if not re.search(r"</html\s*>", text[-4096:], re.IGNORECASE):
             notes.append("page ends without </html>: it may be truncated")

@@ -32,3 +32,14 @@ def test_nearly_every_cell_right_and_the_rest_refused_with_a_reason() -> None:
     refused = sum(s.score.refused for s in SCORES)
     assert right >= 0.975 * cells, f"{right}/{cells}"
     assert right + refused == cells
+
+
+HTML_SCORES = [s for s in SCORES if s.layout == "html"]
+
+
+@pytest.mark.skipif(not HTML_SCORES, reason="no archived CMS page present")
+@pytest.mark.parametrize("result", HTML_SCORES, ids=lambda s: f"{s.truth}#{s.index}")
+def test_cms_pages_refuse_no_cell(result: DocumentScore) -> None:
+    """A CMS page keeps its cells apart (<td>), so nothing there is too glued to read: every
+    typed cell of an archived page.html is read, including those its page.txt twin refuses."""
+    assert result.score.refused == 0 and result.score.right == result.score.cells

@@ -190,9 +190,9 @@ def absent_reason(ctx: Context, cid: str) -> str:
         return f"{name}缺行（由 STRUCT-ROWS 报告）"
     if reading is not None and row in reading.ambiguous_rows:
         return f"{name}有行的数值未能读取（由 READ-AMBIGUOUS 报告）"
-    if ctx.format in templates.FORMATS and any(r.id == row for r in templates.load(ctx.format).rows(table)):
-        # one reason per row, not per cell (the reasons of a rule are joined without repeats)
-        return f"报告中没有{name}「{templates.load(ctx.format).full_row_label(table, row)}」行的数值"
+    label = templates.load(ctx.format).full_row_label(table, row) if ctx.format in templates.FORMATS else row
+    if label != row:  # one reason per row, not per cell (a rule's reasons are joined without repeats)
+        return f"报告中没有{name}「{label}」行的数值"
     return f"报告中没有单元格 {cid}"
 
 

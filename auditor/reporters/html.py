@@ -46,9 +46,6 @@ from auditor.reporters import (
 from auditor.reporters.escape import script_json
 from auditor.reporters.rounds import rounds
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
 def _table_title(table: str) -> str:
     return t(f"html.table.{table}")
 
@@ -496,7 +493,7 @@ def _dashboard(run: AuditRun, summary: dict[str, Any], titles: dict[str, str], a
         f'{_e(severity_word(severities.get(rule, "error")))}</span> {_e(rule)}</td>'
         f'<td>{_e(titles.get(rule, ""))}</td><td class="num">{n}</td></tr>'
         for rule, n in sorted(summary["by_rule"].items(),  # errors first, then warnings; most found first
-                              key=lambda kv: (SEVERITY_ORDER.get(severities.get(kv[0], "error"), 9), -kv[1], kv[0])))
+                              key=lambda kv: (-SEVERITY_RANK.get(severities.get(kv[0], "error"), 0), -kv[1], kv[0])))
     ordered = sorted(summary["by_agency"].items(),
                      key=lambda kv: (-kv[1]["error"], -kv[1]["warning"], natural_key(kv[0])))
     agency_rows = "".join(

@@ -46,6 +46,7 @@ from auditor.reporters import (
 from auditor.reporters.escape import script_json
 from auditor.reporters.rounds import rounds
 
+
 def _table_title(table: str) -> str:
     return t(f"html.table.{table}")
 

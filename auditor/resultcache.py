@@ -40,8 +40,8 @@ MAX_PAYLOAD = 64 * 1024 * 1024  # decompressed; anything bigger is treated as co
 COMPRESS_ABOVE = 16 * 1024  # bytes: smaller payloads (summaries) are stored as they are
 USE_RESOLUTION = 86400  # seconds
 # Libraries whose output the adapters turn into reports: an upgrade can change results.
-ADAPTER_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "selectolax", "charset-normalizer",
-                     "google-re2")
+ADAPTER_LIBRARIES = ("pypdfium2", "python-docx", "selectolax", "charset-normalizer", "google-re2",
+                     "rapidocr-onnxruntime", "onnxruntime")
 
 
 @lru_cache(maxsize=1)

@@ -21,16 +21,11 @@ from click.testing import CliRunner
 
 from auditor.cli import cli
 from auditor.resources import load_schema
-from tests.factories import EXTERNAL, fake_engine_module
+from tests.factories import EXTERNAL
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "reports"
 GOOD = ("000_60dfc1bb3c346b4a.txt", "001_1fa793b153ce3d21.txt")  # 001: no contact, no period
-
-
-@pytest.fixture
-def fake_engine(monkeypatch):
-    monkeypatch.setitem(sys.modules, "auditor.engine", fake_engine_module())
 
 
 @pytest.fixture

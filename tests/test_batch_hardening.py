@@ -21,16 +21,11 @@ from auditor import runner
 from auditor.cli import cli
 from auditor.config import ConfigError, load_config
 from auditor.worker import Limits, display_path, timeout_message
-from tests.factories import fake_engine_module, fake_load_rules, make_report
+from tests.factories import fake_load_rules, make_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "reports" / "000_60dfc1bb3c346b4a.txt"
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX file system features")
-
-
-@pytest.fixture
-def fake_engine(monkeypatch):
-    monkeypatch.setitem(sys.modules, "auditor.engine", fake_engine_module())
 
 
 def audit(*args: str, cwd: Path | None = None):

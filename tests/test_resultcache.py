@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import sys
 import time
 import zlib
 from pathlib import Path
@@ -16,7 +15,6 @@ from click.testing import CliRunner
 from auditor import cachedir, runner
 from auditor.cli import cli
 from auditor.resultcache import DB_NAME, MAX_AGE_DAYS, SUBDIR, ResultCache
-from tests.factories import fake_engine_module
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "reports"
 
@@ -28,11 +26,6 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
     cachedir.reset()
     yield folder
     cachedir.reset()
-
-
-@pytest.fixture
-def fake_engine(monkeypatch):
-    monkeypatch.setitem(sys.modules, "auditor.engine", fake_engine_module())
 
 
 @pytest.fixture

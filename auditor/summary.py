@@ -22,7 +22,7 @@ def text_summary(report: Report) -> str:
     out = [t("parse.head", path=report.source.path, index=report.source.index + 1,
              lines=report.source.span.describe() or "?", adapter=report.source.adapter or "?",
              encoding=", " + report.source.encoding if report.source.encoding else ""),
-           t("parse.kind", kind=f"{t('csv.kind.' + report.kind)}（{report.kind}）", format=report.format or none,
+           t("parse.kind", kind=f"{t('kind.' + report.kind)}（{report.kind}）", format=report.format or none,
              year=report.year or none),
            *([t("parse.year_from", evidence=evidence)] if evidence else []),
            t("parse.agency", value=report.agency or none) + (f"  ({body})" if body else ""),

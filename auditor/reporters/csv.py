@@ -43,7 +43,7 @@ def _document_columns(doc: DocumentResult) -> list[Any]:
     kind = report.kind if report else None
     return [doc.path, doc.index + 1, (report.agency or "") if report else "", (report.year or "") if report else "",
             (report.level or "") if report else "", (report.format or "") if report else "",
-            t(f"csv.kind.{kind}") if kind in KINDS else "", _status(doc)]
+            t(f"kind.{kind}") if kind in KINDS else "", _status(doc)]
 
 
 def _finding_columns(doc: DocumentResult, finding: Finding, status: Optional[str]) -> list[Any]:

@@ -416,9 +416,6 @@ def _ordered(findings: Any) -> list[Finding]:
                                           f.line if f.line is not None else 0))
 
 
-KIND_KEYS = {"annual-report": "csv.kind.annual-report", "legacy-report": "csv.kind.legacy-report"}
-
-
 def _document(doc: DocumentResult, run: AuditRun, number: int, titles: dict[str, str], agency_start: bool) -> str:
     report = doc.report
     active = [f for f in doc.findings if not is_waived(f)]
@@ -434,7 +431,7 @@ def _document(doc: DocumentResult, run: AuditRun, number: int, titles: dict[str,
     facts = [_e(document_key(doc, run))]
     if report is not None:
         facts += [_e(t("html.format", format=report.format)) if report.format else _e(t("html.no_format")),
-                  _e(t(KIND_KEYS.get(report.kind, "csv.kind.other")))]
+                  _e(t(f"kind.{report.kind}"))]
         if report.level:
             facts.append(_e(t("html.level", level=report.level,
                               body=t("html.government") if report.government_report else t("html.department"))))

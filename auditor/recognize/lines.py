@@ -49,6 +49,9 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FOOTER = re.compile(r"^\s*(?:[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d{1,3})\s*$", re.IGNORECASE)
 
+# Either of the two, in one test per line (a markdown rule always holds a "-").
+_DROPPED = re.compile(f"(?:{_MD_RULE.pattern})|(?i:{_FOOTER.pattern})").match
+
 VALUE_CHARS = frozenset("0123456789.,+-%万亿元件条项宗个次人起份笔")
 # What follows a table label used as a word in a sentence (after ``compact``: 、 → ".", ； → ";").
 PROSE_AFTER_LABEL = frozenset("、，,；;。.")
@@ -75,9 +78,7 @@ def restore_lines(items: list[Item]) -> list[Item]:
             out.append(item)
             continue
         text = item.text
-        if _MD_RULE.match(text) and "-" in text:
-            continue
-        if _FOOTER.match(text):
+        if _DROPPED(text):
             continue
         if "#" in text[:8] or "**" in text or "__" in text:
             text = _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))

@@ -1,0 +1,48 @@
+"""The recognizer's cheaper structures give exactly what the plain ones would."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+from auditor.model import Block, Cell, Span
+from auditor.recognize.items import MAX_SHARED_LINE, Item, items_from_blocks, line_spans
+from auditor.recognize.tables import new_cell
+from auditor.recognize.tokens import RawRow, line_rows
+
+
+def test_new_cell_is_the_cell_the_dataclass_makes() -> None:
+    span = Span(line=12, column=3)
+    args = ("t3.new.natural", "42宗", 42, "number", span, "宗", 0, "ocr", 0.75)
+    fast, plain = new_cell(*args), Cell(*args)
+    assert type(fast) is Cell
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    # Every field of Cell is filled, and nothing else: a field added to Cell must be added here.
+    assert set(vars(fast)) == {f.name for f in dataclasses.fields(Cell)}
+    assert pickle.loads(pickle.dumps(fast)) == plain
+    assert dataclasses.replace(fast, raw="43") == dataclasses.replace(plain, raw="43")
+
+
+def test_line_spans_are_shared_and_numbered() -> None:
+    spans = line_spans(5, 3)
+    assert spans == [Span(line=5), Span(line=6), Span(line=7)]
+    assert line_spans(6, 1)[0] is spans[1]
+    beyond = line_spans(MAX_SHARED_LINE - 1, 4)  # past what is shared: made fresh, same values
+    assert [s.line for s in beyond] == list(range(MAX_SHARED_LINE - 1, MAX_SHARED_LINE + 3))
+
+
+def test_items_number_lines_from_the_block() -> None:
+    items = items_from_blocks((Block(kind="text", text="a\nb\nc", span=Span(line=10)),
+                               Block(kind="text", text="x\ny", span=Span(line=1, page=2))))
+    assert items == [Item("a", Span(line=10)), Item("b", Span(line=11)), Item("c", Span(line=12)),
+                     Item("x", Span(line=1, page=2)), Item("y", Span(line=2, page=2))]
+
+
+def test_gap_rows_are_shared_and_rows_carry_their_line() -> None:
+    first, second = line_rows("|", Span(line=1)), line_rows("|", Span(line=2))
+    assert first == [RawRow((), False, "|")] and first[0] is second[0] and first[0].is_gap
+    (row,) = line_rows("行政许可 | 1 | 2", Span(line=7))
+    assert row.positional and [t.text for t in row.cells] == ["行政许可", "1", "2"]
+    assert all(t.span == Span(line=7) for t in row.cells)
+    label, value = line_rows("一、本年新收政府信息公开申请数量351020038", Span(line=3))
+    assert value.cells[0].glued and not label.cells[0].glued and value.cells[0].text == "351020038"

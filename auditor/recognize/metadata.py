@@ -128,8 +128,8 @@ def agency_from_body(text: str) -> Optional[str]:
     """For a report printed without its title: the administrative name it mentions most,
     in its longest spelling (良庆区 → 南宁市良庆区)."""
     counts: Counter[str] = Counter()
-    for match in _PLACE_RE.finditer(text):
-        name = match.group(0)
+    for found in _PLACE_RE.findall(text.encode("utf-8")):  # bytes: see contact_details
+        name = found.decode("utf-8")
         while name and name[0] in _PLACE_STOP:
             name = name[1:]
         if len(name) >= 3:
@@ -249,27 +249,33 @@ def _nfkc_short(line: str) -> str:
 _SPACED_CJK = re2.compile(f"([{_HAN}])[ \t\u3000]+([{_HAN}])")
 
 
-def _unspace(text: str) -> str:
+def _unspace(data: bytes) -> bytes:
     """Justified text spaces its labels out (电 话：, 邮 编：): join CJK characters across spaces
     (twice, as each pass joins every other gap)."""
     for _ in range(2):
-        text = _SPACED_CJK.sub(r"\1\2", text)
-    return text
+        data = _SPACED_CJK.sub(rb"\1\2", data)
+    return data
+
+
+# RE2 matches UTF-8 bytes: given a str, its Python wrapper encodes it and maps every match's byte
+# offsets back to characters. Where only the matched text is wanted (place names, contact
+# details), the text is encoded once and the matches decoded — the same matches, without the
+# mapping.
 
 
 def contact_details(text: str) -> Contact:
-    normalized = _unspace(nfkc_lines(text))
+    data = _unspace(nfkc_lines(text).encode("utf-8"))
     phones = []
-    for match in PHONE_RE.finditer(normalized):
-        phone = "".join(match.group(1).split()).replace("—", "-").replace("–", "-").replace("－", "-")
+    for match in PHONE_RE.finditer(data):
+        phone = "".join(match.group(1).decode("utf-8").split()).replace("—", "-").replace("–", "-").replace("－", "-")
         if phone not in phones:
             phones.append(phone)
-    emails = list(dict.fromkeys(EMAIL_RE.findall(normalized)))
-    address = ADDRESS_RE.search(normalized)
-    postcode = POSTCODE_RE.search(normalized)
+    emails = list(dict.fromkeys(found.decode("utf-8") for found in EMAIL_RE.findall(data)))
+    address = ADDRESS_RE.search(data)
+    postcode = POSTCODE_RE.search(data)
     return Contact(phones=tuple(phones), emails=tuple(emails),
-                   address=address.group(1).strip() if address else None,
-                   postcode=postcode.group(1) if postcode else None)
+                   address=address.group(1).decode("utf-8").strip() if address else None,
+                   postcode=postcode.group(1).decode("utf-8") if postcode else None)
 
 
 # The administrative level of an agency, read from its name: the lowest unit it names. A

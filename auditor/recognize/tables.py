@@ -369,7 +369,8 @@ class _Reader:
             specs = [spec for spec in self.vocab.ordered if _in_group(spec.id, sub.id)]
             if sub.outer or len(specs) < 2:
                 continue
-            printed = {r.spec.id: r for r in records if r.kind == "row" and r.spec is not None and r.spec in specs}
+            ids = {spec.id for spec in specs}  # one vocabulary: a row's id names its spec
+            printed = {r.spec.id: r for r in records if r.kind == "row" and r.spec is not None and r.spec.id in ids}
             if len(printed) != len(specs):
                 continue
             first, rest = printed[specs[0].id], [printed[spec.id] for spec in specs[1:]]

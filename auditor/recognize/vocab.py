@@ -11,7 +11,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal, Optional
 
 from auditor.recognize.normalize import is_value_token, norm_label
@@ -40,14 +40,15 @@ class Vocabulary:
     groups: frozenset[str]  # 表二's 第二十条第(一)项 …
     headers: tuple[str, ...]
     bare: dict[str, RowSpec] = field(default_factory=dict)  # a row label without its number (3.其他 → 其他)
+    seen: dict[str, tuple[Kind, Optional[RowSpec]]] = field(default_factory=dict)  # classify's answers, by text
 
     def row(self, row_id: str) -> RowSpec:
         return next(spec for spec in self.rows.values() if spec.id == row_id)
 
-    @property
-    def ordered(self) -> list[RowSpec]:
+    @cached_property  # a vocabulary is made once per table and format
+    def ordered(self) -> tuple[RowSpec, ...]:
         """One spec per row, in printed order."""
-        return sorted({spec.id: spec for spec in self.rows.values()}.values(), key=lambda s: s.position)
+        return tuple(sorted({spec.id: spec for spec in self.rows.values()}.values(), key=lambda s: s.position))
 
 
 @cache
@@ -78,7 +79,17 @@ def vocabulary(template: Template, table_id: str) -> Vocabulary:
 
 def classify(text: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
     """What a cell's text is in this table: a row label, a group or subgroup heading, a header
-    word, a value, a blank or something unknown."""
+    word, a value, a blank or something unknown. Remembered per vocabulary: tables print the
+    same labels and values in every report."""
+    found = vocab.seen.get(text)
+    if found is None:
+        if len(vocab.seen) >= 1 << 14:  # bounded, whatever a hostile file holds
+            vocab.seen.clear()
+        found = vocab.seen[text] = _classify(text, vocab)
+    return found
+
+
+def _classify(text: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
     if not text.strip():
         return "blank", None
     label = norm_label(text)
@@ -131,10 +142,14 @@ def _format_markers() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def format_votes(texts: list[str]) -> dict[str, int]:
     """How many cell texts carry a wording only one format prints, per format."""
     votes = dict.fromkeys(FORMATS, 0)
-    markers = _format_markers()
     for text, count in Counter(texts).items():
-        label = norm_label(text)
-        for fmt, pattern in markers:
-            if pattern.search(label):
-                votes[fmt] += count
+        for fmt in _formats_printed(text):
+            votes[fmt] += count
     return votes
+
+
+@lru_cache(maxsize=16384)
+def _formats_printed(text: str) -> tuple[str, ...]:
+    """The formats whose own wordings a cell's text carries (tables repeat their labels)."""
+    label = norm_label(text)
+    return tuple(fmt for fmt, pattern in _format_markers() if pattern.search(label))

@@ -73,21 +73,42 @@ def restore_lines(items: list[Item]) -> list[Item]:
     cut at section headings and table labels."""
     items = _scrape_header(items)
     out: list[Item] = []
+    fates = _FATES
     for item in items:
         if item.grid is not None:
             out.append(item)
             continue
         text = item.text
-        if _DROPPED(text):
+        fate = fates.get(text)
+        if fate is None:
+            fate = _fate(text)
+            if len(text) <= LONG_LINE:
+                if len(fates) >= 1 << 15:  # bounded, whatever a hostile file holds
+                    fates.clear()
+                fates[text] = fate
+        if fate is False:
             continue
-        if "#" in text[:8] or "**" in text or "__" in text:
-            text = _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
+        if fate is not True:
+            text = fate
             item = item._replace(text=text)
         if len(text) > LONG_LINE:
             out.extend(_cut(item))
         else:
             out.append(item)
     return out
+
+
+_FATES: dict[str, bool | str] = {}  # short lines by text (table lines repeat in every report)
+
+
+def _fate(text: str) -> bool | str:
+    """False for a line dropped (a markdown rule, a page footer), True for one kept as it is,
+    or its text without markdown decoration."""
+    if _DROPPED(text):
+        return False
+    if "#" in text[:8] or "**" in text or "__" in text:
+        return _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
+    return True
 
 
 # --------------------------------------------------------------------------------------------

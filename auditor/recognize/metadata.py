@@ -90,6 +90,7 @@ def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[
     return None, None, None
 
 
+@lru_cache(maxsize=8192)
 def _title_text(text: str) -> str:
     return _TITLE_KEY.sub("", unicodedata.normalize("NFKC", text)).strip().rstrip("。.")
 
@@ -174,20 +175,28 @@ _YEAR_IN_TEXT = re2.compile(r"((?:19|20)\d{2})\s*年")
 def published_date(items: list[Item]) -> tuple[Optional[str], Optional[Span]]:
     """A line that is only a date (``2021年1月29日``, ``2021-01-15 11:03``, ``发布日期：…``)."""
     for item in items:
-        text = item.text
-        # A date line is short and holds a year of four digits: skip table values (0 |) quickly.
-        if item.grid is None and 8 <= len(text.strip()) <= 60 and ("年" in text or "-" in text or "/" in text
-                                                                  or "." in text) and _FOUR_DIGITS.search(text):
-            pass
-        else:
-            continue
-        text = unicodedata.normalize("NFKC", item.stripped)
-        match = PUBLISHED_LINE_RE.match(text)
-        if match:
-            iso = _iso(match.group(1), match.group(2), match.group(3))
+        if item.grid is None:
+            text = item.text
+            iso = _short_date_line(text) if len(text) <= SHORT_LINE else _date_line(text)
             if iso:
                 return iso, item.span
     return None, None
+
+
+def _date_line(text: str) -> Optional[str]:
+    """The ISO date a line states when it is only a date."""
+    stripped = text.strip()
+    # A date line is short and holds a year of four digits: skip table values (0 |) quickly.
+    if not (8 <= len(stripped) <= 60 and ("年" in text or "-" in text or "/" in text or "." in text)
+            and _FOUR_DIGITS.search(text)):
+        return None
+    match = PUBLISHED_LINE_RE.match(unicodedata.normalize("NFKC", stripped))
+    return _iso(match.group(1), match.group(2), match.group(3)) if match else None
+
+
+@lru_cache(maxsize=16384)
+def _short_date_line(text: str) -> Optional[str]:
+    return _date_line(text)
 
 
 def _iso(year: str, month: str, day: str) -> Optional[str]:

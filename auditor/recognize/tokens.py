@@ -63,7 +63,7 @@ def region_rows(items: list[Item]) -> list[Optional[RawRow]]:
                 rows.append(RawRow(tuple([Token(c.text.strip(), c.span, c.confidence, id(c)) for c in grid_row]),
                                    True))
             continue
-        rows.extend(line_rows(item.text, item.span))
+        _add_line_rows(rows, item.text, item.span)
     return rows
 
 
@@ -75,6 +75,11 @@ Shape = tuple[Optional[tuple[str, Any]], ...]
 def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
     """The rows one text line contributes."""
     rows: list[Optional[RawRow]] = []
+    _add_line_rows(rows, line, span)
+    return rows
+
+
+def _add_line_rows(rows: list[Optional[RawRow]], line: str, span: Span) -> None:
     for entry in _shape(line):
         if entry is None:
             rows.append(None)
@@ -85,7 +90,6 @@ def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
         else:
             text, glued = entry[1]
             rows.append(RawRow((Token(text, span, None, 0, glued),), False))
-    return rows
 
 
 _PIPE_GAP = RawRow((), False, "|")

@@ -51,8 +51,25 @@ class Vocabulary:
         return tuple(sorted({spec.id: spec for spec in self.rows.values()}.values(), key=lambda s: s.position))
 
 
-@cache
 def vocabulary(template: Template, table_id: str) -> Vocabulary:
+    """The vocabulary of one table of ``template``: looked up by the template's identity first,
+    as hashing a whole template (every table, row and wording) costs more than the look-up."""
+    key = (id(template), table_id)
+    known = _BY_IDENTITY.get(key)
+    if known is not None and known[0] is template:
+        return known[1]
+    found = _vocabulary(template, table_id)
+    if len(_BY_IDENTITY) >= 64:  # templates come from templates.load: a handful
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[key] = (template, found)  # the template kept alive: its id is not reused
+    return found
+
+
+_BY_IDENTITY: dict[tuple[int, str], tuple[Template, Vocabulary]] = {}
+
+
+@cache
+def _vocabulary(template: Template, table_id: str) -> Vocabulary:
     table = template.table(table_id)
     rows: dict[str, RowSpec] = {}
     headers = [norm_label(h) for h in table.headers]

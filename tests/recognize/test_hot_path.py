@@ -46,3 +46,42 @@ def test_gap_rows_are_shared_and_rows_carry_their_line() -> None:
     assert all(t.span == Span(line=7) for t in row.cells)
     label, value = line_rows("一、本年新收政府信息公开申请数量351020038", Span(line=3))
     assert value.cells[0].glued and not label.cells[0].glued and value.cells[0].text == "351020038"
+
+
+def test_paragraph_clauses_normalised_together_as_one_by_one() -> None:
+    from auditor.narrative import _CLAUSE_SPLIT, BOILERPLATE, MIN_CLAUSE, _paragraph_hashes, clause_hash, normalize_clause
+
+    names = ["南宁市良庆区", "良庆区"]
+    paragraphs = [
+        "2023年，良庆区共收到申请1,234件，同比增长12.5%；我局依法办理三件。本报告由良庆区编制",
+        "ｅ\u0301 全角１２３，\u0301以组合字符开头的一句：e\u0301与 ﬁ 连字、二〇二三年五月；",  # NFKC-sensitive pieces
+        "含有\x00空字符的段落，也照样逐句处理：第一百二十件申请已办结",  # the separator itself: clause by clause
+    ]
+    for paragraph in paragraphs:
+        expected = [clause_hash(n) for n in (normalize_clause(c, names) for c in _CLAUSE_SPLIT.split(paragraph))
+                    if len(n) >= MIN_CLAUSE and not BOILERPLATE.search(n)]
+        assert _paragraph_hashes(paragraph, names) == expected
+    assert _paragraph_hashes(paragraphs[0], names)  # not vacuous
+
+
+def test_restore_lines_drops_and_undecorates_the_same_way_twice() -> None:
+    from auditor.recognize.lines import restore_lines
+
+    items = [Item(text, Span(line=n)) for n, text in enumerate(
+        ["# 一、总体情况", "|---|---|", "— 3 —", "**本年新收**", "0", "第 3 页 共 10 页"], 1)]
+    first = restore_lines(items)
+    again = restore_lines(items)  # now from the remembered fates
+    assert first == again == [Item("一、总体情况", Span(line=1)), Item("本年新收", Span(line=4)),
+                              Item("0", Span(line=5))]
+
+
+def test_vocabulary_and_classify_are_remembered_without_changing_answers() -> None:
+    from auditor.recognize.vocab import _classify, _vocabulary, classify, vocabulary
+    from auditor.templates import load
+
+    template = load("2021")
+    vocab = vocabulary(template, "t3")
+    assert vocab is vocabulary(template, "t3") is _vocabulary(template, "t3")
+    for text in ("一、本年新收政府信息公开申请数量", "12", "", "  ", "自然人", "本年度办反办理结果", "某个不认识的标签"):
+        assert classify(text, vocab) == _classify(text, vocab) == classify(text, vocab)
+    assert classify("12", vocab) == ("value", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import NamedTuple, Optional
 
 from auditor.model import Block, RawCell, Span
@@ -36,7 +37,9 @@ def items_from_blocks(blocks: tuple[Block, ...]) -> list[Item]:
             continue
         items.append(Item(lines[0], first))
         if first.page is None and first.locator is None:
-            items.extend(map(Item, lines[1:], line_spans(first.line + 1, len(lines) - 1)))
+            # Item(line, span) for every line, without a call of the named tuple's __new__ each.
+            spans = line_spans(first.line + 1, len(lines) - 1)
+            items.extend(map(tuple.__new__, repeat(Item), zip(lines[1:], spans, repeat(None))))
         else:
             items.extend(Item(line, Span(line=offset, page=first.page, locator=first.locator))
                          for offset, line in enumerate(lines[1:], first.line + 1))

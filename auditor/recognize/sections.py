@@ -106,7 +106,8 @@ def find_sections(items: list[Item], template: Template) -> list[SectionHit]:
     for index, item in enumerate(items):
         if item.grid is not None:
             continue
-        match = HEADING_RE.match(item.text.replace("\u3000", " "))
+        text = item.text
+        match = HEADING_RE.match(text.replace("\u3000", " ") if "\u3000" in text else text)
         if not match or _is_table_label(item.text):
             continue
         numeral = NUMERALS.index(match.group(1)) + 1

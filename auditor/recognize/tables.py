@@ -117,12 +117,14 @@ class _Reader:
                 current.trail = tuple(pending_gap)
             current = None
 
+        vocab = self.vocab
         for position, row in enumerate(rows):
             if row is None:
                 close()
                 pending_gap, self.prose = [], True
                 continue
-            if row.is_gap:
+            cells = row.cells
+            if not cells:  # a gap row
                 pending_gap.append(row.gap)
                 continue
             if row.positional:
@@ -130,8 +132,8 @@ class _Reader:
                 pending_gap = []
                 self._positional(row)
                 continue
-            token = row.cells[0]
-            kind, spec = classify(token.text, self.vocab)
+            token = cells[0]
+            kind, spec = classify(token.text, vocab)
             if kind == "header" and _values_follow(rows, position):
                 # 其他 0 0 0 0 0 00: a row printed without its number (3.其他), not the column header.
                 spec = self.vocab.bare.get(_norm(token.text))
@@ -298,9 +300,9 @@ class _Reader:
         slots = self._positional_slots(record, width) if record.positional else self._flat_slots(record, width, baseline)
         if slots is None:
             return
-        for column, token in zip(spec.columns, slots):
-            cell_id = f"{self.table.id}.{spec.id}.{column.id}"
-            self.cells[cell_id] = _cell(cell_id, token, record.label.span, amount=column.amount)
+        cells, fallback = self.cells, record.label.span
+        for cell_id, column, token in zip(spec.cell_ids, spec.columns, slots):
+            cells[cell_id] = _cell(cell_id, token, fallback, column.amount)
 
     def _positional_slots(self, record: Record, width: int) -> list[Optional[Token]]:
         values = record.values
@@ -738,7 +740,7 @@ def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:
     return cells[:end]
 
 
-def _cell(cell_id: str, token: Optional[Token], fallback: Span, *, amount: bool) -> Cell:
+def _cell(cell_id: str, token: Optional[Token], fallback: Span, amount: bool) -> Cell:
     confidence = token.confidence if token is not None else None
     origin = "ocr" if confidence is not None else None
     if token is None or not token.text.strip():

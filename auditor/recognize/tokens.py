@@ -80,16 +80,21 @@ def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
 
 
 def _add_line_rows(rows: list[Optional[RawRow]], line: str, span: Span) -> None:
+    # Rows and tokens are made with tuple.__new__, every field given: a named tuple's own
+    # __new__ is a Python function, and a report makes a row and a token for most of its lines.
     for entry in _shape(line):
         if entry is None:
             rows.append(None)
         elif entry[0] == "gap":
             rows.append(entry[1])  # shared: a gap row holds no span
         elif entry[0] == "row":
-            rows.append(RawRow(tuple([Token(p, span) for p in entry[1]]), True))
+            rows.append(_new(RawRow, (tuple([_new(Token, (p, span, None, 0, False)) for p in entry[1]]), True, "")))
         else:
             text, glued = entry[1]
-            rows.append(RawRow((Token(text, span, None, 0, glued),), False))
+            rows.append(_new(RawRow, ((_new(Token, (text, span, None, 0, glued)),), False, "")))
+
+
+_new = tuple.__new__
 
 
 _PIPE_GAP = RawRow((), False, "|")

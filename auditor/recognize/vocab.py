@@ -28,6 +28,7 @@ class RowSpec:
     label: str
     columns: tuple[Label, ...]
     position: int  # printed order within the table
+    cell_ids: tuple[str, ...] = field(default=(), compare=False)  # per column: ``t3.new.natural``
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one cached instance per template/table
@@ -78,7 +79,8 @@ def _vocabulary(template: Template, table_id: str) -> Vocabulary:
         for column in group.columns:
             headers.extend(norm_label(w) for w in column.wordings)
         for row in group.rows:
-            spec = RowSpec(table_id, row.id, row.label, group.columns, position)
+            spec = RowSpec(table_id, row.id, row.label, group.columns, position,
+                           tuple(f"{table_id}.{row.id}.{column.id}" for column in group.columns))
             position += 1
             for wording in row.wordings:
                 rows.setdefault(norm_label(wording), spec)

@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Optional
 
 import re2
@@ -275,10 +275,28 @@ def _cut(item: Item) -> list[Item]:
     cut at every table label from the first one on, so each label and each run of values
     becomes a line of its own. Prose before a table stays whole."""
     text = item.text
+    pieces = _remembered_cuts(text) if len(text) <= REMEMBERED_LINE else _cuts(text)
+    if pieces is None:
+        return [item]
+    return [Item(chunk, _at(item.span, offset)) for offset, chunk in pieces]
+
+
+REMEMBERED_LINE = 512  # characters: a long line this short has its cuts remembered
+
+
+@lru_cache(maxsize=4096)
+def _remembered_cuts(text: str) -> Optional[tuple[tuple[int, str], ...]]:
+    """Paragraphs of boilerplate recur from report to report (and the probe for markers costs a
+    translation of the whole line)."""
+    return _cuts(text)
+
+
+def _cuts(text: str) -> Optional[tuple[tuple[int, str], ...]]:
+    """Where ``_cut`` cuts: each piece's offset in the line and its text; None for no cut."""
     found = markers()
     probe = text.translate(_SQUEEZE)
     if not found.headings.search(probe) and not found.loose.search(probe) and not found.strong.search(probe):
-        return [item]  # a long paragraph: nothing to cut (most long lines)
+        return None  # a long paragraph: nothing to cut (most long lines)
     squeezed, offsets = compact(text)
 
     def at(position: int) -> int:
@@ -319,12 +337,12 @@ def _cut(item: Item) -> list[Item]:
                 if match.end() < end < starts[number + 1]:
                     cuts.add(start + piece_offsets[end])
     if not cuts:
-        return [item]
-    pieces: list[Item] = []
+        return None
+    pieces: list[tuple[int, str]] = []
     bounds = sorted(cuts | {0, len(text)})
     for start, end in zip(bounds, bounds[1:]):
         chunk = text[start:end]
         if chunk.strip():
             lead = len(chunk) - len(chunk.lstrip())
-            pieces.append(Item(chunk.strip(), _at(item.span, start + lead)))
-    return pieces
+            pieces.append((start + lead, chunk.strip()))
+    return tuple(pieces)

@@ -243,8 +243,11 @@ def nfkc_lines(text: str) -> str:
     """NFKC of ``text``, a line at a time: a line break neither composes nor reorders with what
     surrounds it, so this equals normalising the whole text, and the short lines every report
     prints (labels, headings) are normalised once however many reports print them."""
+    lines = text.split("\n")
+    if max(map(len, lines)) <= SHORT_LINE:  # the usual case: every line remembered, no test per line
+        return "\n".join(map(_nfkc_short, lines))
     return "\n".join(_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
-                     for line in text.split("\n"))
+                     for line in lines)
 
 
 SHORT_LINE = 256  # characters: longer lines are not remembered

@@ -270,7 +270,8 @@ class _Reader:
             identities=tuple(sorted(self.identities)), unplaced=tuple(self.unplaced)))
 
     def _cells_in_order(self) -> dict[str, Cell]:
-        return {cid: self.cells[cid] for cid in self.table.cell_ids() if cid in self.cells}
+        cells = self.cells
+        return {cid: cells[cid] for cid in self.vocab.cell_ids if cid in cells}
 
     def _join_split_rows(self, records: list[Record]) -> list[Record]:
         """A row label printed alone (a markdown heading, a PDF line) with its numbers on the next
@@ -719,7 +720,7 @@ def _baseline_gaps(records: list[Record]) -> Baseline:
     rows = full or flat
 
     def mode(gaps: list[tuple[str, ...]]) -> Counter:
-        counts = Counter(tuple(sorted(g)) for g in gaps)
+        counts = Counter(g if len(g) < 2 else tuple(sorted(g)) for g in gaps)
         return _kinds(counts.most_common(1)[0][0]) if counts else Counter()
 
     return (mode([r.gaps[0] for r in rows]), mode([g for r in rows for g in r.gaps[1:]]),

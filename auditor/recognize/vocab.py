@@ -46,6 +46,11 @@ class Vocabulary:
     def row(self, row_id: str) -> RowSpec:
         return next(spec for spec in self.rows.values() if spec.id == row_id)
 
+    @cached_property
+    def cell_ids(self) -> tuple[str, ...]:
+        """The table's cell ids in the template's order."""
+        return tuple(self.table.cell_ids())
+
     @cached_property  # a vocabulary is made once per table and format
     def ordered(self) -> tuple[RowSpec, ...]:
         """One spec per row, in printed order."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import pickle
 
+import pytest
+
 from auditor.model import Block, Cell, Span
 from auditor.recognize.items import MAX_SHARED_LINE, Item, items_from_blocks, line_spans
 from auditor.recognize.tables import new_cell
@@ -85,3 +87,53 @@ def test_vocabulary_and_classify_are_remembered_without_changing_answers() -> No
     for text in ("一、本年新收政府信息公开申请数量", "12", "", "  ", "自然人", "本年度办反办理结果", "某个不认识的标签"):
         assert classify(text, vocab) == _classify(text, vocab) == classify(text, vocab)
     assert classify("12", vocab) == ("value", None)
+
+
+def _text_document():
+    from auditor.model import Document
+
+    text = "某某县2023年政府信息公开工作年度报告\n一、总体情况\n本年度依法公开政府信息。\n"
+    return Document(path="x.txt", adapter="text", blocks=(Block(kind="text", text=text, span=Span(line=1)),))
+
+
+def test_collector_is_paused_while_recognizing_and_resumed_after(monkeypatch) -> None:
+    import gc
+
+    import auditor.recognize as recognize_module
+
+    seen = []
+    real = recognize_module.split_documents
+    monkeypatch.setattr(recognize_module, "split_documents", lambda items: seen.append(gc.isenabled()) or real(items))
+    assert gc.isenabled()
+    reports = recognize_module.recognize(_text_document())
+    assert seen == [False] and gc.isenabled()
+    assert reports[0].kind == "annual-report"
+
+    def boom(items):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(recognize_module, "split_documents", boom)
+    with pytest.raises(RuntimeError):
+        recognize_module.recognize(_text_document())
+    assert gc.isenabled(), "resumed after an error too"
+
+
+def test_collector_left_alone_when_off_or_in_another_thread(monkeypatch) -> None:
+    import gc
+    import threading
+
+    import auditor.recognize as recognize_module
+
+    seen = []
+    real = recognize_module.split_documents
+    monkeypatch.setattr(recognize_module, "split_documents", lambda items: seen.append(gc.isenabled()) or real(items))
+    gc.disable()
+    try:
+        recognize_module.recognize(_text_document())
+        assert not gc.isenabled(), "not turned on when the caller had it off"
+    finally:
+        gc.enable()
+    worker = threading.Thread(target=recognize_module.recognize, args=(_text_document(),))
+    worker.start()
+    worker.join()
+    assert seen == [False, True] and gc.isenabled()  # a thread beside others: never paused

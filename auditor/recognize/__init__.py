@@ -192,8 +192,8 @@ def _kind(title, hits, tables, year) -> str:
 def _section(items: list[Item], hits: list[SectionHit], pos: int) -> Section:
     hit = hits[pos]
     end = hits[pos + 1].index if pos + 1 < len(hits) else len(items)
-    body = [i for i in items[hit.index + 1:end] if i.grid is None]
-    text = "\n".join(filter(None, [hit.rest, *(i.text.strip() for i in body)])).strip()
+    lines = [i.text.strip() for i in items[hit.index + 1:end] if i.grid is None]
+    text = "\n".join(filter(None, [hit.rest, *lines])).strip()
     last = items[end - 1] if end - 1 > hit.index else items[hit.index]
     return Section(number=hit.number, heading=hit.heading, standard=hit.standard, text=text,
                    span=Span.cover(items[hit.index].span, last.span),

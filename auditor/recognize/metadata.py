@@ -246,8 +246,8 @@ def nfkc_lines(text: str) -> str:
     lines = text.split("\n")
     if max(map(len, lines)) <= SHORT_LINE:  # the usual case: every line remembered, no test per line
         return "\n".join(map(_nfkc_short, lines))
-    return "\n".join(_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
-                     for line in lines)
+    return "\n".join([_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
+                      for line in lines])
 
 
 SHORT_LINE = 256  # characters: longer lines are not remembered

@@ -369,7 +369,7 @@ class _Reader:
         blanks are put under them. Records to leave out (by ``id``)."""
         out: set[int] = set()
         for sub in self.table.subgroups:
-            specs = [spec for spec in self.vocab.ordered if _in_group(spec.id, sub.id)]
+            specs = self.vocab.in_subgroup(sub.id)
             if sub.outer or len(specs) < 2:
                 continue
             ids = {spec.id for spec in specs}  # one vocabulary: a row's id names its spec
@@ -389,7 +389,7 @@ class _Reader:
         """A subgroup heading with values of its own: the format divides it into rows."""
         if not record.filled:
             return
-        rows = [r.id for r in self.vocab.ordered if _in_group(r.id, record.subgroup)]
+        rows = [r.id for r in self.vocab.in_subgroup(record.subgroup)]
         if not rows:
             self._unplace(record.filled, f"{self.name}「{record.label.text if record.label else ''}」不是应填数值的行")
             return
@@ -634,21 +634,19 @@ def _complete(record: Record, width: int) -> bool:
     return len(filled) == width or (len(filled) == 1 and filled[0].text.isdigit() and len(filled[0].text) >= width)
 
 
-def _in_group(row_id: str, subgroup: str) -> bool:
-    return bool(subgroup) and row_id.startswith(subgroup + ".")
-
-
 def _run_together(record: Record, row_total: bool) -> Optional[tuple[str, frozenset[int]]]:
     """Digits of a row whose cells ran together, and the boundaries its spaces still show
     (``…数量 713000074``; ``230 000023`` where a page padded a cell): fewer tokens than cells,
     all digits, printed on the label's own line (or touching the label), enough digits for
     every cell. Two equal values in a row with a 总计 are 自然人 and 总计, not a run."""
-    filled = record.filled
     if record.positional or record.spec is None or record.label is None:
         return None
+    filled = record.filled
     width = len(record.spec.columns)
+    if width < 2 or not filled or len(filled) >= width:
+        return None
     texts = [t.text.strip() for t in filled]
-    if width < 2 or not filled or len(filled) >= width or not all(t.isdigit() for t in texts):
+    if not all(t.isdigit() for t in texts):
         return None
     same_line = record.label.span.line is not None and all(t.span.line == record.label.span.line for t in filled)
     if not (same_line or filled[0].glued) or sum(len(t) for t in texts) < width:

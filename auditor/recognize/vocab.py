@@ -42,9 +42,18 @@ class Vocabulary:
     headers: tuple[str, ...]
     bare: dict[str, RowSpec] = field(default_factory=dict)  # a row label without its number (3.其他 → 其他)
     seen: dict[str, tuple[Kind, Optional[RowSpec]]] = field(default_factory=dict)  # classify's answers, by text
+    subgroup_rows: dict[str, tuple[RowSpec, ...]] = field(default_factory=dict)  # in_subgroup's answers
 
     def row(self, row_id: str) -> RowSpec:
         return next(spec for spec in self.rows.values() if spec.id == row_id)
+
+    def in_subgroup(self, subgroup: str) -> tuple[RowSpec, ...]:
+        """The rows under a subgroup heading (``denied`` → ``denied.*``), in printed order."""
+        found = self.subgroup_rows.get(subgroup)
+        if found is None:
+            found = self.subgroup_rows[subgroup] = tuple(
+                spec for spec in self.ordered if subgroup and spec.id.startswith(subgroup + "."))
+        return found
 
     @cached_property
     def cell_ids(self) -> tuple[str, ...]:

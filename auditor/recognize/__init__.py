@@ -93,7 +93,8 @@ def _region(items: list[Item], hits: list[SectionHit], number: int) -> list[Item
 
 def recognize_items(items: list[Item], source: Source, segment: Segment | None = None) -> Report:
     """Recognize one document's items."""
-    text = "\n".join(i.text for i in items if i.grid is None)
+    lines = [i.text for i in items if i.grid is None]
+    text = "\n".join(lines)
     title, title_year, title_item = title_of(items)
     hits = find_sections(items, SECTIONS)
     # Each section that holds a table is tokenised once; format detection and reading share it.
@@ -139,7 +140,7 @@ def recognize_items(items: list[Item], source: Source, segment: Segment | None =
     sections = tuple(_section(items, hits, pos) for pos in range(len(hits)))
     return Report(
         source=source, kind=kind, agency=agency, year=year, format=fmt, title=title,
-        published=published, period=period, contact=contact_details(text),
+        published=published, period=period, contact=contact_details(text, lines),
         sections=sections if kind != "other" else (),
         cells=cells, tables=tuple(tables), text=text,
         government_report=is_government_report(agency, text),

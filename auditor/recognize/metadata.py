@@ -239,12 +239,15 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1: right + 1].strip()
 
 
-def nfkc_lines(text: str) -> str:
+def nfkc_lines(text: str, lines: Optional[list[str]] = None) -> str:
     """NFKC of ``text``, a line at a time: a line break neither composes nor reorders with what
     surrounds it, so this equals normalising the whole text, and the short lines every report
-    prints (labels, headings) are normalised once however many reports print them."""
-    lines = text.split("\n")
-    if max(map(len, lines)) <= SHORT_LINE:  # the usual case: every line remembered, no test per line
+    prints (labels, headings) are normalised once however many reports print them. ``lines``,
+    when given, are the lines ``text`` joins (the recognizer's own strings, whose hashes the
+    look-ups have already computed)."""
+    if lines is None:
+        lines = text.split("\n")
+    if max(map(len, lines), default=0) <= SHORT_LINE:  # the usual case: every line remembered
         return "\n".join(map(_nfkc_short, lines))
     return "\n".join([_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
                       for line in lines])
@@ -275,8 +278,9 @@ def _unspace(data: bytes) -> bytes:
 # mapping.
 
 
-def contact_details(text: str) -> Contact:
-    data = _unspace(nfkc_lines(text).encode("utf-8"))
+def contact_details(text: str, lines: Optional[list[str]] = None) -> Contact:
+    """Phones, e-mails, address and postcode the text states (``lines``: see ``nfkc_lines``)."""
+    data = _unspace(nfkc_lines(text, lines).encode("utf-8"))
     phones = []
     for match in PHONE_RE.finditer(data):
         phone = "".join(match.group(1).decode("utf-8").split()).replace("—", "-").replace("–", "-").replace("－", "-")

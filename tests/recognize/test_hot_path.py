@@ -137,3 +137,17 @@ def test_collector_left_alone_when_off_or_in_another_thread(monkeypatch) -> None
     worker.start()
     worker.join()
     assert seen == [False, True] and gc.isenabled()  # a thread beside others: never paused
+
+
+def test_contact_details_from_the_recognizers_lines_as_from_the_text() -> None:
+    from auditor.recognize.metadata import contact_details, nfkc_lines
+
+    lines = ["联系电话：０５９１－２３４５６７８", "电子邮箱：ｘｘｂ＠ｐｉｎｇｔａｎ．ｇｏｖ．ｃｎ",
+             "地 址：福州市平潭县某某路１号", "邮编：", "350400", "长" * 300]
+    text = "\n".join(lines)
+    assert nfkc_lines(text, lines) == nfkc_lines(text)
+    contact = contact_details(text, lines)
+    assert contact == contact_details(text)
+    assert contact.phones == ("0591-2345678",) and contact.emails == ("xxb@pingtan.gov.cn",)
+    assert contact.address == "福州市平潭县某某路1号" and contact.postcode == "350400"
+    assert nfkc_lines("", []) == nfkc_lines("") == ""

@@ -249,15 +249,22 @@ def nfkc_lines(text: str, lines: Optional[list[str]] = None) -> str:
         lines = text.split("\n")
     if max(map(len, lines), default=0) <= SHORT_LINE:  # the usual case: every line remembered
         return "\n".join(map(_nfkc_short, lines))
-    return "\n".join([_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
+    return "\n".join([_nfkc_short(line) if len(line) <= SHORT_LINE
+                      else _nfkc_long(line) if len(line) <= LONG_LINE else unicodedata.normalize("NFKC", line)
                       for line in lines])
 
 
-SHORT_LINE = 256  # characters: longer lines are not remembered
+SHORT_LINE = 256  # characters: longer lines are not remembered among the many short ones
+LONG_LINE = 1024  # characters: a paragraph this long is remembered among a few (boilerplate recurs)
 
 
 @lru_cache(maxsize=16384)
 def _nfkc_short(line: str) -> str:
+    return unicodedata.normalize("NFKC", line)
+
+
+@lru_cache(maxsize=1024)
+def _nfkc_long(line: str) -> str:
     return unicodedata.normalize("NFKC", line)
 
 

@@ -275,7 +275,9 @@ def _unspace(data: bytes) -> bytes:
     """Justified text spaces its labels out (电 话：, 邮 编：): join CJK characters across spaces
     (twice, as each pass joins every other gap)."""
     for _ in range(2):
-        data = _SPACED_CJK.sub(rb"\1\2", data)
+        data, joined = _SPACED_CJK.subn(rb"\1\2", data)
+        if not joined:  # nothing spaced out: a second pass would find nothing either
+            break
     return data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import NamedTuple, Optional
 
 from auditor.model import Block, RawCell, Span
@@ -35,20 +36,25 @@ def items_from_blocks(blocks: tuple[Block, ...]) -> list[Item]:
             items.extend(Item(line, first) for line in lines)
             continue
         items.append(Item(lines[0], first))
-        plain = first.page is None and first.locator is None
-        for offset, line in enumerate(lines[1:], first.line + 1):
-            span = _line_span(offset) if plain else Span(line=offset, page=first.page, locator=first.locator)
-            items.append(Item(line, span))
+        if first.page is None and first.locator is None:
+            # Item(line, span) for every line, without a call of the named tuple's __new__ each.
+            spans = line_spans(first.line + 1, len(lines) - 1)
+            items.extend(map(tuple.__new__, repeat(Item), zip(lines[1:], spans, repeat(None))))
+        else:
+            items.extend(Item(line, Span(line=offset, page=first.page, locator=first.locator))
+                         for offset, line in enumerate(lines[1:], first.line + 1))
     return items
 
 
-_LINE_SPANS: dict[int, Span] = {}  # Span(line=n), shared: spans are immutable, and every line needs one
+MAX_SHARED_LINE = 1 << 17
+_LINE_SPANS: list[Span] = [Span(line=0)]  # Span(line=n) at n, shared: spans are immutable, and every line needs one
 
 
-def _line_span(line: int) -> Span:
-    span = _LINE_SPANS.get(line)
-    if span is None:
-        if len(_LINE_SPANS) >= 1 << 17:
-            _LINE_SPANS.clear()
-        span = _LINE_SPANS[line] = Span(line=line)
-    return span
+def line_spans(start: int, count: int) -> list[Span]:
+    """``Span(line=n)`` for ``count`` lines from ``start``, the same objects for every file."""
+    end = start + count
+    if end > len(_LINE_SPANS) and len(_LINE_SPANS) <= MAX_SHARED_LINE:
+        _LINE_SPANS.extend(Span(line=n) for n in range(len(_LINE_SPANS), min(end, MAX_SHARED_LINE + 1)))
+    if end <= len(_LINE_SPANS):
+        return _LINE_SPANS[start:end]
+    return [Span(line=n) for n in range(start, end)]  # a file longer than anything shared

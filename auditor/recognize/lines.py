@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Optional
 
 import re2
@@ -49,6 +49,9 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FOOTER = re.compile(r"^\s*(?:[-—–－]{1,2}\s*\d{1,3}\s*[-—–－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d{1,3})\s*$", re.IGNORECASE)
 
+# Either of the two, in one test per line (a markdown rule always holds a "-").
+_DROPPED = re.compile(f"(?:{_MD_RULE.pattern})|(?i:{_FOOTER.pattern})").match
+
 VALUE_CHARS = frozenset("0123456789.,+-%万亿元件条项宗个次人起份笔")
 # What follows a table label used as a word in a sentence (after ``compact``: 、 → ".", ； → ";").
 PROSE_AFTER_LABEL = frozenset("、，,；;。.")
@@ -70,23 +73,42 @@ def restore_lines(items: list[Item]) -> list[Item]:
     cut at section headings and table labels."""
     items = _scrape_header(items)
     out: list[Item] = []
+    fates = _FATES
     for item in items:
         if item.grid is not None:
             out.append(item)
             continue
         text = item.text
-        if _MD_RULE.match(text) and "-" in text:
+        fate = fates.get(text)
+        if fate is None:
+            fate = _fate(text)
+            if len(text) <= LONG_LINE:
+                if len(fates) >= 1 << 15:  # bounded, whatever a hostile file holds
+                    fates.clear()
+                fates[text] = fate
+        if fate is False:
             continue
-        if _FOOTER.match(text):
-            continue
-        if "#" in text[:8] or "**" in text or "__" in text:
-            text = _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
+        if fate is not True:
+            text = fate
             item = item._replace(text=text)
         if len(text) > LONG_LINE:
             out.extend(_cut(item))
         else:
             out.append(item)
     return out
+
+
+_FATES: dict[str, bool | str] = {}  # short lines by text (table lines repeat in every report)
+
+
+def _fate(text: str) -> bool | str:
+    """False for a line dropped (a markdown rule, a page footer), True for one kept as it is,
+    or its text without markdown decoration."""
+    if _DROPPED(text):
+        return False
+    if "#" in text[:8] or "**" in text or "__" in text:
+        return _MD_EMPHASIS.sub("", _MD_HEADING.sub("", text, count=1))
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,10 +275,28 @@ def _cut(item: Item) -> list[Item]:
     cut at every table label from the first one on, so each label and each run of values
     becomes a line of its own. Prose before a table stays whole."""
     text = item.text
+    pieces = _remembered_cuts(text) if len(text) <= REMEMBERED_LINE else _cuts(text)
+    if pieces is None:
+        return [item]
+    return [Item(chunk, _at(item.span, offset)) for offset, chunk in pieces]
+
+
+REMEMBERED_LINE = 512  # characters: a long line this short has its cuts remembered
+
+
+@lru_cache(maxsize=4096)
+def _remembered_cuts(text: str) -> Optional[tuple[tuple[int, str], ...]]:
+    """Paragraphs of boilerplate recur from report to report (and the probe for markers costs a
+    translation of the whole line)."""
+    return _cuts(text)
+
+
+def _cuts(text: str) -> Optional[tuple[tuple[int, str], ...]]:
+    """Where ``_cut`` cuts: each piece's offset in the line and its text; None for no cut."""
     found = markers()
     probe = text.translate(_SQUEEZE)
     if not found.headings.search(probe) and not found.loose.search(probe) and not found.strong.search(probe):
-        return [item]  # a long paragraph: nothing to cut (most long lines)
+        return None  # a long paragraph: nothing to cut (most long lines)
     squeezed, offsets = compact(text)
 
     def at(position: int) -> int:
@@ -297,12 +337,12 @@ def _cut(item: Item) -> list[Item]:
                 if match.end() < end < starts[number + 1]:
                     cuts.add(start + piece_offsets[end])
     if not cuts:
-        return [item]
-    pieces: list[Item] = []
+        return None
+    pieces: list[tuple[int, str]] = []
     bounds = sorted(cuts | {0, len(text)})
     for start, end in zip(bounds, bounds[1:]):
         chunk = text[start:end]
         if chunk.strip():
             lead = len(chunk) - len(chunk.lstrip())
-            pieces.append(Item(chunk.strip(), _at(item.span, start + lead)))
-    return pieces
+            pieces.append((start + lead, chunk.strip()))
+    return tuple(pieces)

@@ -90,6 +90,7 @@ def title_of(items: list[Item]) -> tuple[Optional[str], Optional[int], Optional[
     return None, None, None
 
 
+@lru_cache(maxsize=8192)
 def _title_text(text: str) -> str:
     return _TITLE_KEY.sub("", unicodedata.normalize("NFKC", text)).strip().rstrip("。.")
 
@@ -128,8 +129,8 @@ def agency_from_body(text: str) -> Optional[str]:
     """For a report printed without its title: the administrative name it mentions most,
     in its longest spelling (良庆区 → 南宁市良庆区)."""
     counts: Counter[str] = Counter()
-    for match in _PLACE_RE.finditer(text):
-        name = match.group(0)
+    for found in _PLACE_RE.findall(text.encode("utf-8")):  # bytes: see contact_details
+        name = found.decode("utf-8")
         while name and name[0] in _PLACE_STOP:
             name = name[1:]
         if len(name) >= 3:
@@ -174,20 +175,28 @@ _YEAR_IN_TEXT = re2.compile(r"((?:19|20)\d{2})\s*年")
 def published_date(items: list[Item]) -> tuple[Optional[str], Optional[Span]]:
     """A line that is only a date (``2021年1月29日``, ``2021-01-15 11:03``, ``发布日期：…``)."""
     for item in items:
-        text = item.text
-        # A date line is short and holds a year of four digits: skip table values (0 |) quickly.
-        if item.grid is None and 8 <= len(text.strip()) <= 60 and ("年" in text or "-" in text or "/" in text
-                                                                  or "." in text) and _FOUR_DIGITS.search(text):
-            pass
-        else:
-            continue
-        text = unicodedata.normalize("NFKC", item.stripped)
-        match = PUBLISHED_LINE_RE.match(text)
-        if match:
-            iso = _iso(match.group(1), match.group(2), match.group(3))
+        if item.grid is None:
+            text = item.text
+            iso = _short_date_line(text) if len(text) <= SHORT_LINE else _date_line(text)
             if iso:
                 return iso, item.span
     return None, None
+
+
+def _date_line(text: str) -> Optional[str]:
+    """The ISO date a line states when it is only a date."""
+    stripped = text.strip()
+    # A date line is short and holds a year of four digits: skip table values (0 |) quickly.
+    if not (8 <= len(stripped) <= 60 and ("年" in text or "-" in text or "/" in text or "." in text)
+            and _FOUR_DIGITS.search(text)):
+        return None
+    match = PUBLISHED_LINE_RE.match(unicodedata.normalize("NFKC", stripped))
+    return _iso(match.group(1), match.group(2), match.group(3)) if match else None
+
+
+@lru_cache(maxsize=16384)
+def _short_date_line(text: str) -> Optional[str]:
+    return _date_line(text)
 
 
 def _iso(year: str, month: str, day: str) -> Optional[str]:
@@ -230,15 +239,23 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1: right + 1].strip()
 
 
-def nfkc_lines(text: str) -> str:
+def nfkc_lines(text: str, lines: Optional[list[str]] = None) -> str:
     """NFKC of ``text``, a line at a time: a line break neither composes nor reorders with what
     surrounds it, so this equals normalising the whole text, and the short lines every report
-    prints (labels, headings) are normalised once however many reports print them."""
-    return "\n".join(_nfkc_short(line) if len(line) <= SHORT_LINE else unicodedata.normalize("NFKC", line)
-                     for line in text.split("\n"))
+    prints (labels, headings) are normalised once however many reports print them. ``lines``,
+    when given, are the lines ``text`` joins (the recognizer's own strings, whose hashes the
+    look-ups have already computed)."""
+    if lines is None:
+        lines = text.split("\n")
+    if max(map(len, lines), default=0) <= SHORT_LINE:  # the usual case: every line remembered
+        return "\n".join(map(_nfkc_short, lines))
+    return "\n".join([_nfkc_short(line) if len(line) <= SHORT_LINE
+                      else _nfkc_long(line) if len(line) <= LONG_LINE else unicodedata.normalize("NFKC", line)
+                      for line in lines])
 
 
-SHORT_LINE = 256  # characters: longer lines are not remembered
+SHORT_LINE = 256  # characters: longer lines are not remembered among the many short ones
+LONG_LINE = 1024  # characters: a paragraph this long is remembered among a few (boilerplate recurs)
 
 
 @lru_cache(maxsize=16384)
@@ -246,30 +263,44 @@ def _nfkc_short(line: str) -> str:
     return unicodedata.normalize("NFKC", line)
 
 
+@lru_cache(maxsize=1024)
+def _nfkc_long(line: str) -> str:
+    return unicodedata.normalize("NFKC", line)
+
+
 _SPACED_CJK = re2.compile(f"([{_HAN}])[ \t\u3000]+([{_HAN}])")
 
 
-def _unspace(text: str) -> str:
+def _unspace(data: bytes) -> bytes:
     """Justified text spaces its labels out (电 话：, 邮 编：): join CJK characters across spaces
     (twice, as each pass joins every other gap)."""
     for _ in range(2):
-        text = _SPACED_CJK.sub(r"\1\2", text)
-    return text
+        data, joined = _SPACED_CJK.subn(rb"\1\2", data)
+        if not joined:  # nothing spaced out: a second pass would find nothing either
+            break
+    return data
 
 
-def contact_details(text: str) -> Contact:
-    normalized = _unspace(nfkc_lines(text))
+# RE2 matches UTF-8 bytes: given a str, its Python wrapper encodes it and maps every match's byte
+# offsets back to characters. Where only the matched text is wanted (place names, contact
+# details), the text is encoded once and the matches decoded — the same matches, without the
+# mapping.
+
+
+def contact_details(text: str, lines: Optional[list[str]] = None) -> Contact:
+    """Phones, e-mails, address and postcode the text states (``lines``: see ``nfkc_lines``)."""
+    data = _unspace(nfkc_lines(text, lines).encode("utf-8"))
     phones = []
-    for match in PHONE_RE.finditer(normalized):
-        phone = "".join(match.group(1).split()).replace("—", "-").replace("–", "-").replace("－", "-")
+    for match in PHONE_RE.finditer(data):
+        phone = "".join(match.group(1).decode("utf-8").split()).replace("—", "-").replace("–", "-").replace("－", "-")
         if phone not in phones:
             phones.append(phone)
-    emails = list(dict.fromkeys(EMAIL_RE.findall(normalized)))
-    address = ADDRESS_RE.search(normalized)
-    postcode = POSTCODE_RE.search(normalized)
+    emails = list(dict.fromkeys(found.decode("utf-8") for found in EMAIL_RE.findall(data)))
+    address = ADDRESS_RE.search(data)
+    postcode = POSTCODE_RE.search(data)
     return Contact(phones=tuple(phones), emails=tuple(emails),
-                   address=address.group(1).strip() if address else None,
-                   postcode=postcode.group(1) if postcode else None)
+                   address=address.group(1).decode("utf-8").strip() if address else None,
+                   postcode=postcode.group(1).decode("utf-8") if postcode else None)
 
 
 # The administrative level of an agency, read from its name: the lowest unit it names. A

@@ -100,18 +100,31 @@ class _Candidate:
     weight: int
 
 
+def _numbered(text: str) -> Optional[tuple[str, str]]:
+    """The numeral and the words of a line shaped like a heading (一、总体情况), else None."""
+    match = HEADING_RE.match(text.replace("\u3000", " "))
+    return (match.group(1), match.group(2)) if match else None
+
+
+@lru_cache(maxsize=16384)
+def _short_numbered(text: str) -> Optional[tuple[str, str]]:
+    return _numbered(text)  # remembered: every report prints the same short lines
+
+
 def find_sections(items: list[Item], template: Template) -> list[SectionHit]:
     """Section headings in document order, at most one per section."""
     candidates: list[_Candidate] = []
     for index, item in enumerate(items):
         if item.grid is not None:
             continue
-        match = HEADING_RE.match(item.text.replace("\u3000", " "))
-        if not match or _is_table_label(item.text):
+        text = item.text
+        numbered = _short_numbered(text) if len(text) <= 256 else _numbered(text)
+        if numbered is None or _is_table_label(text):
             continue
-        numeral = NUMERALS.index(match.group(1)) + 1
+        printed, words = numbered
+        numeral = NUMERALS.index(printed) + 1
         for spec in template.sections:
-            found = _match(match.group(2), spec)
+            found = _match(words, spec)
             if found is None:
                 continue
             heading, standard, rest, strength = found
@@ -119,7 +132,7 @@ def find_sections(items: list[Item], template: Template) -> list[SectionHit]:
             weight = STRENGTH[strength] + (SAME_NUMERAL if same else 0)
             if not same and strength in ("keyword", "fuzzy"):
                 continue  # a sub-item's numbering and a loose match: not a section heading
-            hit = SectionHit(spec.number, heading if same else f"{match.group(1)}、{heading}", standard and same,
+            hit = SectionHit(spec.number, heading if same else f"{printed}、{heading}", standard and same,
                              index, rest, numeral)
             candidates.append(_Candidate(hit, weight))
     return _strongest_run(candidates)

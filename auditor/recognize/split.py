@@ -45,6 +45,13 @@ def _is_other_title(text: str) -> bool:
     return bool(OTHER_TITLE_RE.match(text)) and not ENUMERATED.match(text)
 
 
+@lru_cache(maxsize=16384)
+def _title_marks(text: str) -> tuple[bool, bool, bool]:
+    """What a stripped line may be, looked up once per text: a report title, the first half of
+    one that wrapped onto the next line, another kind of document's title."""
+    return is_title_line(text), len(text) <= 70 and bool(TITLE_HEAD_RE.search(text)), _is_other_title(text)
+
+
 def _is_noise(item: Item) -> bool:
     if item.grid is not None:
         return False
@@ -57,18 +64,20 @@ def split_documents(items: list[Item]) -> list[Segment]:
     starts: list[tuple[int, bool]] = []
     last_title: tuple[int, str] = (-100, "")
     for index, item in enumerate(items):
-        if item.grid is not None or not item.stripped:
+        if item.grid is not None:
             continue
-        text = item.stripped
-        title = is_title_line(text) or (len(text) <= 70 and TITLE_HEAD_RE.search(text) and _next_is_title_tail(items, index))
-        if title:
+        text = item.text.strip()
+        if not text:
+            continue
+        is_title, title_head, other_title = _title_marks(text)
+        if is_title or (title_head and _next_is_title_tail(items, index)):
             # A title repeated right below the first (page title + heading) is the same document.
             year = _title_year(text)
             if index - last_title[0] <= 3 and year == last_title[1]:
                 continue
             starts.append((_title_start(items, index), True))
             last_title = (index, year)
-        elif _is_other_title(text) and not _report_sections_follow(items, index):
+        elif other_title and not _report_sections_follow(items, index):
             starts.append((index, False))
     if not starts or starts[0][0] != 0:
         starts.insert(0, (0, False))

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
 
-from auditor.model import Cell, Reading, Span, Unplaced
-from auditor.recognize.normalize import is_value_token, parse_value
+from auditor.model import Cell, CellOrigin, CellState, Number, Reading, Span, Unplaced
+from auditor.recognize.normalize import ParsedValue, is_value_token, parse_value
 from auditor.recognize.splits import choose, row_splits, run_splits
 from auditor.recognize.tokens import RawRow, Token
 from auditor.recognize.vocab import RowSpec, Vocabulary, classify, vocabulary
@@ -117,12 +117,14 @@ class _Reader:
                 current.trail = tuple(pending_gap)
             current = None
 
+        vocab = self.vocab
         for position, row in enumerate(rows):
             if row is None:
                 close()
                 pending_gap, self.prose = [], True
                 continue
-            if row.is_gap:
+            cells = row.cells
+            if not cells:  # a gap row
                 pending_gap.append(row.gap)
                 continue
             if row.positional:
@@ -130,8 +132,8 @@ class _Reader:
                 pending_gap = []
                 self._positional(row)
                 continue
-            token = row.cells[0]
-            kind, spec = classify(token.text, self.vocab)
+            token = cells[0]
+            kind, spec = classify(token.text, vocab)
             if kind == "header" and _values_follow(rows, position):
                 # 其他 0 0 0 0 0 00: a row printed without its number (3.其他), not the column header.
                 spec = self.vocab.bare.get(_norm(token.text))
@@ -196,7 +198,7 @@ class _Reader:
                 break
             else:
                 label, start = token, index + 1  # an unknown label, unless a known one follows
-        values = row.cells[start:]
+        values = list(row.cells[start:])
         if spec is not None and label is not None:
             self._open(Record(spec, label, values, positional=True))
         elif subgroup is not None and label is None:
@@ -268,7 +270,8 @@ class _Reader:
             identities=tuple(sorted(self.identities)), unplaced=tuple(self.unplaced)))
 
     def _cells_in_order(self) -> dict[str, Cell]:
-        return {cid: self.cells[cid] for cid in self.table.cell_ids() if cid in self.cells}
+        cells = self.cells
+        return {cid: cells[cid] for cid in self.vocab.cell_ids if cid in cells}
 
     def _join_split_rows(self, records: list[Record]) -> list[Record]:
         """A row label printed alone (a markdown heading, a PDF line) with its numbers on the next
@@ -298,9 +301,9 @@ class _Reader:
         slots = self._positional_slots(record, width) if record.positional else self._flat_slots(record, width, baseline)
         if slots is None:
             return
-        for column, token in zip(spec.columns, slots):
-            cell_id = f"{self.table.id}.{spec.id}.{column.id}"
-            self.cells[cell_id] = _cell(cell_id, token, record.label.span, amount=column.amount)
+        cells, fallback = self.cells, record.label.span
+        for cell_id, column, token in zip(spec.cell_ids, spec.columns, slots):
+            cells[cell_id] = _cell(cell_id, token, fallback, column.amount)
 
     def _positional_slots(self, record: Record, width: int) -> list[Optional[Token]]:
         values = record.values
@@ -366,10 +369,11 @@ class _Reader:
         blanks are put under them. Records to leave out (by ``id``)."""
         out: set[int] = set()
         for sub in self.table.subgroups:
-            specs = [spec for spec in self.vocab.ordered if _in_group(spec.id, sub.id)]
+            specs = self.vocab.in_subgroup(sub.id)
             if sub.outer or len(specs) < 2:
                 continue
-            printed = {r.spec.id: r for r in records if r.kind == "row" and r.spec is not None and r.spec in specs}
+            ids = {spec.id for spec in specs}  # one vocabulary: a row's id names its spec
+            printed = {r.spec.id: r for r in records if r.kind == "row" and r.spec is not None and r.spec.id in ids}
             if len(printed) != len(specs):
                 continue
             first, rest = printed[specs[0].id], [printed[spec.id] for spec in specs[1:]]
@@ -385,7 +389,7 @@ class _Reader:
         """A subgroup heading with values of its own: the format divides it into rows."""
         if not record.filled:
             return
-        rows = [r.id for r in self.vocab.ordered if _in_group(r.id, record.subgroup)]
+        rows = [r.id for r in self.vocab.in_subgroup(record.subgroup)]
         if not rows:
             self._unplace(record.filled, f"{self.name}「{record.label.text if record.label else ''}」不是应填数值的行")
             return
@@ -630,21 +634,19 @@ def _complete(record: Record, width: int) -> bool:
     return len(filled) == width or (len(filled) == 1 and filled[0].text.isdigit() and len(filled[0].text) >= width)
 
 
-def _in_group(row_id: str, subgroup: str) -> bool:
-    return bool(subgroup) and row_id.startswith(subgroup + ".")
-
-
 def _run_together(record: Record, row_total: bool) -> Optional[tuple[str, frozenset[int]]]:
     """Digits of a row whose cells ran together, and the boundaries its spaces still show
     (``…数量 713000074``; ``230 000023`` where a page padded a cell): fewer tokens than cells,
     all digits, printed on the label's own line (or touching the label), enough digits for
     every cell. Two equal values in a row with a 总计 are 自然人 and 总计, not a run."""
-    filled = record.filled
     if record.positional or record.spec is None or record.label is None:
         return None
+    filled = record.filled
     width = len(record.spec.columns)
+    if width < 2 or not filled or len(filled) >= width:
+        return None
     texts = [t.text.strip() for t in filled]
-    if width < 2 or not filled or len(filled) >= width or not all(t.isdigit() for t in texts):
+    if not all(t.isdigit() for t in texts):
         return None
     same_line = record.label.span.line is not None and all(t.span.line == record.label.span.line for t in filled)
     if not (same_line or filled[0].glued) or sum(len(t) for t in texts) < width:
@@ -716,7 +718,7 @@ def _baseline_gaps(records: list[Record]) -> Baseline:
     rows = full or flat
 
     def mode(gaps: list[tuple[str, ...]]) -> Counter:
-        counts = Counter(tuple(sorted(g)) for g in gaps)
+        counts = Counter(g if len(g) < 2 else tuple(sorted(g)) for g in gaps)
         return _kinds(counts.most_common(1)[0][0]) if counts else Counter()
 
     return (mode([r.gaps[0] for r in rows]), mode([g for r in rows for g in r.gaps[1:]]),
@@ -737,13 +739,44 @@ def _strip_trailing_blanks(cells: list[Token]) -> list[Token]:
     return cells[:end]
 
 
-def _cell(cell_id: str, token: Optional[Token], fallback: Span, *, amount: bool) -> Cell:
-    ocr = {"origin": "ocr", "confidence": token.confidence} if token and token.confidence is not None else {}
+def _cell(cell_id: str, token: Optional[Token], fallback: Span, amount: bool) -> Cell:
+    confidence = token.confidence if token is not None else None
+    origin = "ocr" if confidence is not None else None
     if token is None or not token.text.strip():
-        return Cell(cell_id, "", None, "blank", token.span if token else fallback, **ocr)  # type: ignore[arg-type]
-    parsed = parse_value(token.text, amount=amount)
-    return Cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals,
-                **ocr)  # type: ignore[arg-type]
+        return new_cell(cell_id, "", None, "blank", token.span if token else fallback, None, 0, origin, confidence)
+    parsed = _parsed(token.text, amount)
+    return new_cell(cell_id, token.text, parsed.value, parsed.state, token.span, parsed.unit, parsed.decimals, origin,
+                    confidence)
+
+
+_PARSED: dict[tuple[str, bool], ParsedValue] = {}
+
+
+def _parsed(text: str, amount: bool) -> ParsedValue:
+    """``parse_value`` remembered in a plain dict: a report reads ~200 cells, most of them the
+    same few values."""
+    key = (text, amount)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) >= 1 << 15:  # bounded, whatever a hostile file holds
+            _PARSED.clear()
+        parsed = _PARSED[key] = parse_value(text, amount=amount)
+    return parsed
+
+
+_new = object.__new__
+
+
+def new_cell(id: str, raw: str, value: Optional[Number], state: CellState, span: Span, unit: Optional[str],
+             decimals: int, origin: Optional[CellOrigin], confidence: Optional[float]) -> Cell:
+    """``Cell(...)`` with every field given, built at a third of the cost: a frozen dataclass's
+    ``__init__`` sets each of its nine fields through ``object.__setattr__``, and a report has
+    ~200 cells. The same object as ``Cell`` makes it (equal, hashed, pickled alike); a test
+    checks the fields filled here are exactly ``Cell``'s."""
+    cell = _new(Cell)
+    cell.__dict__.update(id=id, raw=raw, value=value, state=state, span=span, unit=unit, decimals=decimals,
+                         origin=origin, confidence=confidence)
+    return cell
 
 
 def _short(record: Record) -> str:

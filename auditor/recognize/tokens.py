@@ -17,7 +17,6 @@ Whatever the layout, a table arrives as a run of *rows*:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, Optional
 
@@ -42,9 +41,11 @@ class Token(NamedTuple):
     glued: bool = False  # digits printed right after the label with no separator (``规章000``)
 
 
-@dataclass
-class RawRow:
-    cells: list[Token]
+class RawRow(NamedTuple):
+    """One row of a region. A named tuple, never changed once made: a gap row (no cells) is
+    shared by every line that holds the same gap, and a row is built per line of every table."""
+
+    cells: tuple[Token, ...]
     positional: bool
     gap: str = ""  # for gap rows: what the line held (``|``, ``\t\t``, ``""``)
 
@@ -59,39 +60,51 @@ def region_rows(items: list[Item]) -> list[Optional[RawRow]]:
     for item in items:
         if item.grid is not None:
             for grid_row in item.grid:
-                rows.append(RawRow([Token(c.text.strip(), c.span, c.confidence, id(c)) for c in grid_row],
-                                   positional=True))
+                rows.append(RawRow(tuple([Token(c.text.strip(), c.span, c.confidence, id(c)) for c in grid_row]),
+                                   True))
             continue
-        rows.extend(line_rows(item.text, item.span))
+        _add_line_rows(rows, item.text, item.span)
     return rows
 
 
-# The shape of a line, cached by its text (table lines repeat: ``0 |``, ``|``, ``0``): gap lines,
-# positional rows, flat tokens (text, glued to its label?) and prose (None).
+# The shape of a line, cached by its text (table lines repeat: ``0 |``, ``|``, ``0``): gap lines
+# (their row, ready), positional rows, flat tokens (text, glued to its label?) and prose (None).
 Shape = tuple[Optional[tuple[str, Any]], ...]
 
 
 def line_rows(line: str, span: Span) -> list[Optional[RawRow]]:
     """The rows one text line contributes."""
     rows: list[Optional[RawRow]] = []
+    _add_line_rows(rows, line, span)
+    return rows
+
+
+def _add_line_rows(rows: list[Optional[RawRow]], line: str, span: Span) -> None:
+    # Rows and tokens are made with tuple.__new__, every field given: a named tuple's own
+    # __new__ is a Python function, and a report makes a row and a token for most of its lines.
     for entry in _shape(line):
         if entry is None:
             rows.append(None)
         elif entry[0] == "gap":
-            rows.append(RawRow([], positional=False, gap=entry[1]))
+            rows.append(entry[1])  # shared: a gap row holds no span
         elif entry[0] == "row":
-            rows.append(RawRow([Token(p, span) for p in entry[1]], positional=True))
+            rows.append(_new(RawRow, (tuple([_new(Token, (p, span, None, 0, False)) for p in entry[1]]), True, "")))
         else:
             text, glued = entry[1]
-            rows.append(RawRow([Token(text, span, glued=glued)], positional=False))
-    return rows
+            rows.append(_new(RawRow, ((_new(Token, (text, span, None, 0, glued)),), False, "")))
+
+
+_new = tuple.__new__
+
+
+_PIPE_GAP = RawRow((), False, "|")
 
 
 @lru_cache(maxsize=32768)
 def _shape(line: str) -> Shape:
     text = line.strip()
     if not text or set(text) <= {"|", " ", "\t", "\u3000"}:
-        return (("gap", line.strip(" \u3000") or line),)
+        return (("gap", RawRow((), False, line.strip(" \u3000") or line)),)
     leading = 0
     if "|" in text:
         parts = [p.strip() for p in text.split("|")]
@@ -103,10 +116,10 @@ def _shape(line: str) -> Shape:
         if len(filled) >= 2:
             return (("row", tuple(parts)),)
         if not filled:
-            return (("gap", "|"),)
+            return (("gap", _PIPE_GAP),)
         leading = 0 if text.startswith("|") and len(parts) == 1 else parts.index(filled[0])
         text = filled[0]
-    out: list[Optional[tuple[str, Any]]] = [("gap", "|")] * leading
+    out: list[Optional[tuple[str, Any]]] = [("gap", _PIPE_GAP)] * leading
     run = value_run(text)
     if run is not None:
         return (*out, *(("flat", (p, False)) for p in run))

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal, Optional
 
 from auditor.recognize.normalize import is_value_token, norm_label
@@ -28,6 +28,7 @@ class RowSpec:
     label: str
     columns: tuple[Label, ...]
     position: int  # printed order within the table
+    cell_ids: tuple[str, ...] = field(default=(), compare=False)  # per column: ``t3.new.natural``
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one cached instance per template/table
@@ -40,18 +41,50 @@ class Vocabulary:
     groups: frozenset[str]  # 表二's 第二十条第(一)项 …
     headers: tuple[str, ...]
     bare: dict[str, RowSpec] = field(default_factory=dict)  # a row label without its number (3.其他 → 其他)
+    seen: dict[str, tuple[Kind, Optional[RowSpec]]] = field(default_factory=dict)  # classify's answers, by text
+    subgroup_rows: dict[str, tuple[RowSpec, ...]] = field(default_factory=dict)  # in_subgroup's answers
 
     def row(self, row_id: str) -> RowSpec:
         return next(spec for spec in self.rows.values() if spec.id == row_id)
 
-    @property
-    def ordered(self) -> list[RowSpec]:
+    def in_subgroup(self, subgroup: str) -> tuple[RowSpec, ...]:
+        """The rows under a subgroup heading (``denied`` → ``denied.*``), in printed order."""
+        found = self.subgroup_rows.get(subgroup)
+        if found is None:
+            found = self.subgroup_rows[subgroup] = tuple(
+                spec for spec in self.ordered if subgroup and spec.id.startswith(subgroup + "."))
+        return found
+
+    @cached_property
+    def cell_ids(self) -> tuple[str, ...]:
+        """The table's cell ids in the template's order."""
+        return tuple(self.table.cell_ids())
+
+    @cached_property  # a vocabulary is made once per table and format
+    def ordered(self) -> tuple[RowSpec, ...]:
         """One spec per row, in printed order."""
-        return sorted({spec.id: spec for spec in self.rows.values()}.values(), key=lambda s: s.position)
+        return tuple(sorted({spec.id: spec for spec in self.rows.values()}.values(), key=lambda s: s.position))
+
+
+def vocabulary(template: Template, table_id: str) -> Vocabulary:
+    """The vocabulary of one table of ``template``: looked up by the template's identity first,
+    as hashing a whole template (every table, row and wording) costs more than the look-up."""
+    key = (id(template), table_id)
+    known = _BY_IDENTITY.get(key)
+    if known is not None and known[0] is template:
+        return known[1]
+    found = _vocabulary(template, table_id)
+    if len(_BY_IDENTITY) >= 64:  # templates come from templates.load: a handful
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[key] = (template, found)  # the template kept alive: its id is not reused
+    return found
+
+
+_BY_IDENTITY: dict[tuple[int, str], tuple[Template, Vocabulary]] = {}
 
 
 @cache
-def vocabulary(template: Template, table_id: str) -> Vocabulary:
+def _vocabulary(template: Template, table_id: str) -> Vocabulary:
     table = template.table(table_id)
     rows: dict[str, RowSpec] = {}
     headers = [norm_label(h) for h in table.headers]
@@ -60,7 +93,8 @@ def vocabulary(template: Template, table_id: str) -> Vocabulary:
         for column in group.columns:
             headers.extend(norm_label(w) for w in column.wordings)
         for row in group.rows:
-            spec = RowSpec(table_id, row.id, row.label, group.columns, position)
+            spec = RowSpec(table_id, row.id, row.label, group.columns, position,
+                           tuple(f"{table_id}.{row.id}.{column.id}" for column in group.columns))
             position += 1
             for wording in row.wordings:
                 rows.setdefault(norm_label(wording), spec)
@@ -78,7 +112,17 @@ def vocabulary(template: Template, table_id: str) -> Vocabulary:
 
 def classify(text: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
     """What a cell's text is in this table: a row label, a group or subgroup heading, a header
-    word, a value, a blank or something unknown."""
+    word, a value, a blank or something unknown. Remembered per vocabulary: tables print the
+    same labels and values in every report."""
+    found = vocab.seen.get(text)
+    if found is None:
+        if len(vocab.seen) >= 1 << 14:  # bounded, whatever a hostile file holds
+            vocab.seen.clear()
+        found = vocab.seen[text] = _classify(text, vocab)
+    return found
+
+
+def _classify(text: str, vocab: Vocabulary) -> tuple[Kind, Optional[RowSpec]]:
     if not text.strip():
         return "blank", None
     label = norm_label(text)
@@ -131,10 +175,14 @@ def _format_markers() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def format_votes(texts: list[str]) -> dict[str, int]:
     """How many cell texts carry a wording only one format prints, per format."""
     votes = dict.fromkeys(FORMATS, 0)
-    markers = _format_markers()
     for text, count in Counter(texts).items():
-        label = norm_label(text)
-        for fmt, pattern in markers:
-            if pattern.search(label):
-                votes[fmt] += count
+        for fmt in _formats_printed(text):
+            votes[fmt] += count
     return votes
+
+
+@lru_cache(maxsize=16384)
+def _formats_printed(text: str) -> tuple[str, ...]:
+    """The formats whose own wordings a cell's text carries (tables repeat their labels)."""
+    label = norm_label(text)
+    return tuple(fmt for fmt, pattern in _format_markers() if pattern.search(label))

@@ -9,7 +9,7 @@ import pytest
 
 from auditor import narrative
 from auditor.recognize.lines import _compact_piece, compact
-from auditor.recognize.metadata import SHORT_LINE, nfkc_lines
+from auditor.recognize.metadata import LONG_LINE, SHORT_LINE, nfkc_lines
 
 TEXTS = [
     "联系电话：０７７１－１２３４５６７\n邮箱：ｘｉｎｘｉ＠ｎｎ．ｇｏｖ．ｃｎ",
@@ -17,7 +17,8 @@ TEXTS = [
     "e\u0301\n\u0301\n\u1100\n\u1161",  # composed forms and Hangul jamo across line breaks
     "㈱本局\n㍿\n（一）予以公开：\r\n第\u3000二\u3000十条",
     "\n\n",
-    "长" * (SHORT_LINE + 1) + "\n" + "短",  # long lines are normalised, not remembered
+    "长" * (SHORT_LINE + 1) + "\n" + "短",  # long lines are remembered among fewer
+    "ｅ\u0301" * (LONG_LINE + 1) + "\n" + "短",  # longer ones are only normalised
 ]
 
 

@@ -539,6 +539,19 @@ class RuleCompiler:
                              "documents does not keep")
         if func.with_context:
             return Compiled(type_, lambda ctx: impl(ctx, *(f(ctx) for f in fns)))
+        if func.contextual and args and all(a.is_constant for a in args):
+            # split_rows("t3", "row_total") inside a loop: the same report and the same arguments
+            # give the same answer, so it is computed once per report (kept in the context).
+            constants = tuple(a.constant for a in args)
+            site = object()
+
+            def once_per_report(ctx: Context) -> Any:
+                memo = ctx.memo
+                found = memo.get(site, memo)
+                if found is memo:
+                    found = memo[site] = impl(ctx.report, *constants)
+                return found
+            return Compiled(type_, once_per_report)
         if func.contextual:
             if len(fns) == 1:
                 only = fns[0]
@@ -621,10 +634,48 @@ class RuleCompiler:
                 return result
             return Compiled(type_, filtered)
 
-        def generate(ctx: Context) -> Any:
+        if where is not None and _depends_only_on(condition, node.var) \
+                and (is_axis(item_type) or is_stringy(item_type) or is_number(item_type)):
+            # sum(t3[row][c] for c in t3.columns where c != "total"): the filter reads nothing but
+            # the item, so it is applied once per list (a template's columns, the same tuple for
+            # every row and report) and remembered with it.
+            filtered: list[Any] = [None]  # (items, kept): read and replaced whole, never in part
+
+            def kept_of(ctx: Context, items: tuple) -> tuple:
+                entry = filtered[0]
+                if entry is not None and entry[0] is items:
+                    return entry[1]  # type: ignore[no-any-return]
+                variables = ctx.vars
+                kept = []
+                for item in items:
+                    variables[slot] = item
+                    if where(ctx):  # type: ignore[misc]
+                        kept.append(item)
+                filtered[0] = (items, tuple(kept))
+                return tuple(kept)
+
+            def generate_filtered(ctx: Context) -> Any:
+                items = items_fn(ctx)
+                ctx.charge(len(items))
+                if type(items) is not tuple:
+                    return generate(ctx, items)
+                variables = ctx.vars
+                out = []
+                for item in kept_of(ctx, items):
+                    variables[slot] = item
+                    if cites:
+                        ctx.touched.append(item)
+                    out.append(item if itself else element_fn(ctx))
+                result = impl(out)
+                if charges_result:
+                    ctx.charge_text(len(result))
+                return result
+
+        def generate(ctx: Context, items: Any = None) -> Any:
             out = []
-            items = items_fn(ctx)
-            ctx.charge(len(items))
+            if items is None:
+                items = items_fn(ctx)
+                ctx.charge(len(items))
             variables = ctx.vars
             for item in items:
                 variables[slot] = item
@@ -637,6 +688,9 @@ class RuleCompiler:
             if charges_result:
                 ctx.charge_text(len(result))
             return result
+        if where is not None and _depends_only_on(condition, node.var) \
+                and (is_axis(item_type) or is_stringy(item_type) or is_number(item_type)):
+            return Compiled(type_, generate_filtered)
         return Compiled(type_, generate)
 
     def _ListExpr(self, node: ast.ListExpr, scope: Scope) -> Compiled:
@@ -724,8 +778,7 @@ class RuleCompiler:
         if op in ("<", "<=", ">", ">=") and not (numbers or (is_stringy(ltype) and is_stringy(rtype))):
             raise self.error(node.op_pos, f"'{op}' orders numbers or texts, not {describe(ltype)}")
         if numbers and ANY not in (ltype, rtype):
-            return {"==": num_eq, "!=": lambda a, b: not num_eq(a, b), "<": num_lt, "<=": num_le,
-                    ">": lambda a, b: num_lt(b, a), ">=": lambda a, b: num_le(b, a)}[op]
+            return _NUMBER_COMPARISONS[op]
         if op in ("==", "!=") and is_stringy(ltype) and is_stringy(rtype) and ANY not in (ltype, rtype):
             return operator.eq if op == "==" else operator.ne
         if op in ("==", "!="):
@@ -854,6 +907,23 @@ def _names(node: Any) -> set[str]:
     return found
 
 
+def _depends_only_on(node: Any, var: str) -> bool:
+    """``node`` reads nothing but the variable ``var`` and constants (``c != "total"``, ``r in ["a", "b"]``),
+    so its value for an item never changes."""
+    if isinstance(node, ast.Name):
+        return node.id == var
+    if isinstance(node, (ast.String, ast.Number, ast.Bool)):
+        return True
+    if isinstance(node, ast.ListExpr):
+        return all(isinstance(i, (ast.String, ast.Number, ast.Bool)) for i in node.items)
+    if isinstance(node, ast.Unary):
+        return node.op == "not" and _depends_only_on(node.operand, var)
+    if isinstance(node, ast.Binary):
+        return node.op in (*_COMPARISONS, "and", "or", "in", "not in") \
+            and _depends_only_on(node.left, var) and _depends_only_on(node.right, var)
+    return False
+
+
 def _strip_previous(node: ast.Expr, scope: Scope) -> Optional[ast.Expr]:
     """``previous.t3.x[col]`` → ``t3.x[col]`` (and ``previous.t3.x.y is blank`` → ``t3.x.y is blank``);
     None when ``node`` is not a cell reference into ``previous``."""
@@ -883,6 +953,43 @@ def _strip_previous(node: ast.Expr, scope: Scope) -> Optional[ast.Expr]:
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _num_ne(a: Any, b: Any) -> bool:
+    if type(a) is int and type(b) is int:
+        return a != b
+    return not num_eq(a, b)
+
+
+def _num_lt(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a < b  # type: ignore[no-any-return]
+    return num_lt(a, b)
+
+
+def _num_le(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a <= b  # type: ignore[no-any-return]
+    return num_le(a, b)
+
+
+def _num_gt(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a > b  # type: ignore[no-any-return]
+    return num_lt(b, a)
+
+
+def _num_ge(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a >= b  # type: ignore[no-any-return]
+    return num_le(b, a)
+
+
+# Comparisons of numbers: plain ints and floats compared inline (a call saved per cell checked),
+# rounded figures (Approx) by the interval rules of ``runtime``.
+_NUMBER_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": num_eq, "!=": _num_ne, "<": _num_lt, "<=": _num_le, ">": _num_gt, ">=": _num_ge,
 }
 
 

@@ -294,9 +294,20 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                 return extent
         return None
 
-    def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
+    # Outcomes are immutable: a rule's pass and its "condition does not apply" are built once per
+    # severity and shared by every report (most rules pass on most reports).
+    shared: dict[Optional[str], tuple[RuleInfo, RuleOutcome, RuleOutcome]] = {}
+
+    def outcomes_for(severity: Optional[str]) -> tuple[RuleInfo, RuleOutcome, RuleOutcome]:
         rule = info if severity is None else RuleInfo(info.id, info.title, severity, info.pack,  # type: ignore[arg-type]
                                                       info.description, info.version)
+        if len(shared) > 16:  # severities are three words: this never grows
+            shared.clear()
+        made = shared[severity] = (rule, RuleOutcome(rule, "pass"), RuleOutcome(rule, "skipped", reason="条件不适用"))
+        return made
+
+    def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
+        rule, passed, not_applicable = shared.get(severity) or outcomes_for(severity)
         ctx.start_rule(nslots)
         try:
             skip = skip_reason(ctx) if cross else None
@@ -304,7 +315,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                 return RuleOutcome(rule, "skipped", reason=skip)
             for guard in guards:
                 if not guard(ctx):
-                    return RuleOutcome(rule, "skipped", reason="条件不适用")
+                    return not_applicable
             blank = blank_table(ctx) if tables else None
             if blank is not None:
                 return RuleOutcome(rule, "not_assessable", reason=blank)
@@ -322,7 +333,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
             return RuleOutcome(rule, "fail", tuple(findings), reason=reason)
         if reasons:
             return RuleOutcome(rule, "not_assessable", reason=reason)
-        return RuleOutcome(rule, "pass")
+        return passed
 
     if identity is None:
         return run, None

@@ -309,12 +309,22 @@ def _claims_of(report: Report) -> list[Any]:
     return claims(report)
 
 
+def _cell_var_value(slot: int) -> Fn:
+    """``cell.value`` of a loop's cell: a whole number read inline (every cell of a table)."""
+    def value(ctx: Context) -> Any:
+        cell = ctx.vars[slot]
+        if cell.state == "number" and not cell.decimals:
+            return cell.value
+        return _cell_value(ctx, cell)
+    return value
+
+
 CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
     "id": lambda slot: lambda ctx: ctx.vars[slot].id,
     "table": lambda slot: lambda ctx: ctx.vars[slot].id.partition(".")[0],
     "column": lambda slot: lambda ctx: ctx.vars[slot].id.rpartition(".")[2],
     "raw": lambda slot: lambda ctx: ctx.vars[slot].raw,
-    "value": lambda slot: lambda ctx: _cell_value(ctx, ctx.vars[slot]),
+    "value": lambda slot: _cell_var_value(slot),
     "state": lambda slot: lambda ctx: ctx.vars[slot].state,
 }
 PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")

@@ -260,8 +260,8 @@ class Context:
     rules are probed for their linear forms.
     """
 
-    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "report", "spans", "steps",
-                 "touched", "vars")
+    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "memo", "report", "spans",
+                 "steps", "touched", "vars")
 
     def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None, facts: Any = None):
         self.report = report
@@ -276,6 +276,7 @@ class Context:
         self._blanks: Optional[tuple[Any, ...]] = None
         self._claims: Optional[list[Any]] = None
         self._previous: Optional[Context] = None
+        self.memo: dict[object, Any] = {}  # call site → its value on this report (calls with constant arguments)
 
     def start_rule(self, nslots: int) -> None:
         """A fresh budget and fresh variables for the next rule."""

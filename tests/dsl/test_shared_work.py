@@ -1,0 +1,52 @@
+"""Work a compiled rule keeps between items and reports — filtered lists, calls with constant
+arguments, pass outcomes — must give each report its own answer."""
+
+from __future__ import annotations
+
+from auditor import templates
+from auditor.dsl.cases import build_report
+from auditor.dsl.runtime import Context
+from auditor.engine import load_pack
+from tests.dsl.helpers import rule
+
+
+def _run(text: str, *reports: dict, severity: str | None = None) -> list:
+    compiled = load_pack("test.rules", text).rules[0]
+    return [compiled.evaluate(Context(build_report(r)), severity) for r in reports]
+
+
+def test_a_filter_kept_for_one_format_is_not_used_for_another() -> None:
+    counts = {year: len(templates.load(templates.format_for_year(year)).rows("t3")) - 1 for year in (2020, 2021)}
+    assert counts[2020] != counts[2021]  # the two formats print different rows
+    text = rule('let n = count(r for r in t3.rows where r != "total")\nassert n == 0\nmessage "{n}"')
+    outcomes = _run(text, {"year": 2021}, {"year": 2020}, {"year": 2021}, {"year": 2020})
+    assert [o.findings[0].message for o in outcomes] == [str(counts[y]) for y in (2021, 2020, 2021, 2020)]
+
+
+def test_a_filter_on_items_and_other_values_is_evaluated_per_item() -> None:
+    # The filter reads a cell as well as the column: it cannot be kept with the list.
+    text = rule('treat blank as 0\nfor row in t4.rows\n'
+                'assert count(c for c in t4.columns where c != "total" and t4[row][c] > 0) == 0\n'
+                'message "{row}"')
+    (result,) = _run(text, {"cells": {"t4.review.upheld": 1, "t4.review.total": 1}})
+    assert [f.scope for f in result.findings] == [{"row": "review"}]
+
+
+def test_a_call_with_constant_arguments_answers_for_each_report() -> None:
+    text = rule('for row in t3.rows\nrequire row not in split_rows("t3", "row_total") else "拆分"\n'
+                'assert true\nmessage "x"')
+    split = {"readings": [{"table": "t3", "identities": ["row_total"], "summed": ["granted"]}]}
+    outcomes = _run(text, split, {}, split)
+    assert [(o.status, o.reason) for o in outcomes] == [("not_assessable", "拆分"), ("pass", ""),
+                                                        ("not_assessable", "拆分")]
+
+
+def test_shared_outcomes_carry_the_severity_asked_for() -> None:
+    passing = rule('assert 1 == 1\nmessage "x"')
+    outcomes = _run(passing, {}, {}) + _run(passing, {}, severity="warning")
+    assert [o.rule.severity for o in outcomes] == ["error", "error", "warning"]
+    assert all(o.status == "pass" for o in outcomes)
+    guarded = rule('when report.kind == "legacy-report"\nassert 1 == 1\nmessage "x"')
+    skipped = _run(guarded, {}, severity="info") + _run(guarded, {})
+    assert [(o.status, o.rule.severity, o.reason) for o in skipped] == [("skipped", "info", "条件不适用"),
+                                                                        ("skipped", "error", "条件不适用")]

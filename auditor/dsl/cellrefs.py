@@ -285,6 +285,31 @@ def value_getter(table: str, parts: list[Any], blank_zero: bool) -> Fn:
                 return cell.value
             return read_value(ctx, cell, blank_zero)
         return two_variables
+    if len(parts) == 2 and isinstance(parts[0], Slot) and isinstance(parts[1], str):
+        head, row_slot, suffix = f"{table}.", int(parts[0]), "." + parts[1]
+
+        def row_variable(ctx: Context) -> Any:
+            cid = head + ctx.vars[row_slot] + suffix
+            cell = ctx.cells.get(cid)
+            if cell is None:
+                raise Missing(absent_reason(ctx, cid))
+            ctx.touched.append(cell)
+            if cell.state == "number" and not cell.decimals:
+                return cell.value
+            return read_value(ctx, cell, blank_zero)
+        return row_variable
+    if all(isinstance(p, str) for p in parts):
+        constant = f"{table}." + ".".join(parts)
+
+        def fixed(ctx: Context) -> Any:
+            cell = ctx.cells.get(constant)
+            if cell is None:
+                raise Missing(absent_reason(ctx, constant))
+            ctx.touched.append(cell)
+            if cell.state == "number" and not cell.decimals:
+                return cell.value
+            return read_value(ctx, cell, blank_zero)
+        return fixed
     ident = id_builder(table, parts)
 
     def value(ctx: Context) -> Any:
@@ -319,10 +344,13 @@ def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: boo
         return tuple(cid for cid in (f"{table}.{r}.{c}" for r in rows for c in cols) if cid in valid)
 
     last = parts[-1]
+    # The row part as written (t3.denied.*[col]) is the same text every time: joined once here.
+    fixed_row = ".".join(literal_prefix) if all(isinstance(p, str) for p in literal_prefix) else None
 
     def values(ctx: Context) -> list[Any]:
         fmt = ctx.format or ctx.need_format(f"{templates.TABLE_NAMES[table]}的行列")
-        row_text = ".".join(p if isinstance(p, str) else p(ctx) for p in literal_prefix)
+        row_text = fixed_row if fixed_row is not None else ".".join(p if isinstance(p, str) else p(ctx)
+                                                                    for p in literal_prefix)
         column = "*" if column_star else last if isinstance(last, str) else last(ctx)
         key = (fmt, row_text, column)
         wanted = ids_cache.get(key)

@@ -26,7 +26,7 @@ from auditor.dsl.execute import (
     Step,
     make_runner,
 )
-from auditor.dsl.fields import CELL_VAR_FIELDS, PLAIN_REPORT_FIELDS, field_table
+from auditor.dsl.fields import CELL_VAR_FIELDS, PLAIN_REPORT_FIELDS, cell_value, field_table
 from auditor.dsl.functions import ABSENT, FUNCTIONS, RegexError, TypeProblem, compile_regex
 from auditor.dsl.identity import IdentityCheck
 from auditor.dsl.runtime import (
@@ -303,7 +303,19 @@ class RuleCompiler:
         self._slots += 2
         lfn, rfn = left.fn, right.fn
 
-        if right.is_constant:
+        cell_slot = self._cell_value_slot(node.left, scope)
+        if right.is_constant and cell_slot is not None:
+            constant = right.constant
+
+            def check(ctx: Context) -> bool:
+                """``cell.value >= 0`` for every cell of the tables: the value read in place."""
+                variables = ctx.vars
+                cell = variables[cell_slot]
+                a = cell.value if cell.state == "number" and not cell.decimals else cell_value(ctx, cell)
+                variables[lslot] = a
+                variables[rslot] = constant
+                return compare(a, constant)
+        elif right.is_constant:
             constant = right.constant
 
             def check(ctx: Context) -> bool:
@@ -475,6 +487,14 @@ class RuleCompiler:
                 return Compiled(type_, operator.attrgetter(f"report.{node.name}"))
             return Compiled(type_, lambda ctx: getter(ctx, ctx.report))
         return Compiled(type_, lambda ctx: getter(ctx, get(ctx)))
+
+    def _cell_value_slot(self, node: ast.Expr, scope: Scope) -> Optional[int]:
+        """The slot of the cell in ``cell.value`` when ``cell`` is a loop variable over cells."""
+        if isinstance(node, ast.Attr) and node.name == "value":
+            slot = self._plain_slot(node.obj, scope)
+            if slot is not None and scope[node.obj.id].type == CELL:  # type: ignore[attr-defined]
+                return slot
+        return None
 
     def _plain_slot(self, node: ast.Expr, scope: Scope) -> Optional[int]:
         """The slot of a loop variable (never missing), for fast paths."""
@@ -798,6 +818,9 @@ class RuleCompiler:
         ifn, cfn = item.fn, container.fn
         negate = node.op == "not in"
         if is_stringy(item.type) and element is not None and is_stringy(element) and ANY not in (item.type, element):
+            if item.slot is not None:  # row not in split_rows(…): the loop variable read in place
+                slot = item.slot
+                return Compiled(BOOL, lambda ctx: (ctx.vars[slot] in cfn(ctx)) is not negate)
             return Compiled(BOOL, lambda ctx: (ifn(ctx) in cfn(ctx)) is not negate)
 
         def member(ctx: Context) -> bool:

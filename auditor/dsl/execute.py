@@ -191,7 +191,28 @@ class RequireStep(Step):
     reason: str
 
     def wrap(self, then: Chain, last: Last = None) -> Chain:
+        """With ``last`` the assert runs here (a call saved per scope, as in ``LoopStep``)."""
         condition, reason = self.condition, self.reason
+        if last is not None:
+            check, make_finding = last
+
+            def require_then_assert(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+                try:
+                    ok = condition(ctx)
+                except Missing as exc:
+                    sink[1].append(exc.reason)
+                    return
+                if not ok:
+                    sink[1].append(reason)
+                    return
+                try:
+                    ok = check(ctx)
+                except Missing as exc:
+                    sink[1].append(exc.reason)
+                    return
+                if not ok:
+                    sink[0].append(make_finding(ctx, scope, severity))
+            return require_then_assert
 
         def require(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
             try:

@@ -5,6 +5,7 @@ A getter returns the value or raises ``Missing`` with what the report lacks, in 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable, Optional
 
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
@@ -42,7 +43,8 @@ def _need(value: Any, what: str) -> Any:
     return value
 
 
-def _cell_value(ctx: Context, cell: Cell) -> Any:
+def cell_value(ctx: Context, cell: Cell) -> Any:
+    """A cell's number, or ``Missing`` saying why it has none."""
     if cell.state != "number":
         raise Missing(unusable_reason(cell))
     return cell_number(cell)
@@ -88,12 +90,21 @@ def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
 
 def row_labels(ctx: Context, reading: Reading, rows: tuple[str, ...]) -> list[str]:
     """Printed labels of a table's rows (1.属于国家秘密), in the report's format or any."""
-    formats = [ctx.format] if ctx.format else list(FORMATS)
-    labels = {}
-    for fmt in formats:
-        for row in load(fmt).rows(reading.table):
-            labels.setdefault(row.id, row.label)
+    if not rows:
+        return []
+    labels = _row_label_map(ctx.format, reading.table)
     return [labels.get(row, row) for row in rows]
+
+
+@cache
+def _row_label_map(format_id: Optional[str], table: str) -> dict[str, str]:
+    """Row id → printed label in ``format_id`` (the first format's wording when there is none);
+    built once per table, not for every reading a rule looks at. Never handed out to change."""
+    labels: dict[str, str] = {}
+    for fmt in [format_id] if format_id else list(FORMATS):
+        for row in load(fmt).rows(table):
+            labels.setdefault(row.id, row.label)
+    return labels
 
 
 def unplaced_groups(reading: Reading) -> list[str]:
@@ -256,7 +267,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "table": (STRING, lambda c, x: x.id.partition(".")[0]),
         "row": (STRING, lambda c, x: x.id.partition(".")[2].rpartition(".")[0]),
         "column": (STRING, lambda c, x: x.id.rpartition(".")[2]),
-        "value": (NUMBER, _cell_value),
+        "value": (NUMBER, cell_value),
         "raw": (STRING, lambda c, x: x.raw),
         "state": (STRING, lambda c, x: x.state),
         "unit": (STRING, lambda c, x: _need(x.unit, f"单元格 {x.id} 的单位")),
@@ -315,7 +326,7 @@ def _cell_var_value(slot: int) -> Fn:
         cell = ctx.vars[slot]
         if cell.state == "number" and not cell.decimals:
             return cell.value
-        return _cell_value(ctx, cell)
+        return cell_value(ctx, cell)
     return value
 
 

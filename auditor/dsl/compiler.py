@@ -26,7 +26,15 @@ from auditor.dsl.execute import (
     Step,
     make_runner,
 )
-from auditor.dsl.fields import CELL_VAR_FIELDS, PLAIN_REPORT_FIELDS, cell_value, field_table
+from auditor.dsl.fields import (
+    CELL_TEXT_FIELDS,
+    CELL_VAR_FIELDS,
+    PLAIN_REPORT_FIELDS,
+    cell_text_in,
+    cell_text_test,
+    cell_value,
+    field_table,
+)
 from auditor.dsl.functions import ABSENT, FUNCTIONS, RegexError, TypeProblem, compile_regex
 from auditor.dsl.identity import IdentityCheck
 from auditor.dsl.runtime import (
@@ -34,6 +42,7 @@ from auditor.dsl.runtime import (
     Approx,
     Context,
     LimitExceeded,
+    Linear,
     Missing,
     axes,
     display,
@@ -304,7 +313,19 @@ class RuleCompiler:
         lfn, rfn = left.fn, right.fn
 
         cell_slot = self._cell_value_slot(node.left, scope)
-        if right.is_constant and cell_slot is not None:
+        whole = _INT_COMPARISONS.get(node.op) if compare is _NUMBER_COMPARISONS.get(node.op) else None
+        if right.is_constant and cell_slot is not None and type(right.constant) is int and whole is not None:
+            constant = right.constant
+
+            def check(ctx: Context) -> bool:
+                """``cell.value >= 0`` over whole counts: read and compared in place."""
+                variables = ctx.vars
+                cell = variables[cell_slot]
+                a = cell.value if cell.state == "number" and not cell.decimals else cell_value(ctx, cell)
+                variables[lslot] = a
+                variables[rslot] = constant
+                return whole(a, constant) if type(a) is int else compare(a, constant)  # type: ignore[misc]
+        elif right.is_constant and cell_slot is not None:
             constant = right.constant
 
             def check(ctx: Context) -> bool:
@@ -488,6 +509,22 @@ class RuleCompiler:
             return Compiled(type_, lambda ctx: getter(ctx, ctx.report))
         return Compiled(type_, lambda ctx: getter(ctx, get(ctx)))
 
+    def _slot_state_test(self, node: ast.Expr, scope: Scope) -> Optional[tuple[int, str, bool]]:
+        """(slot, state, negated) of ``cell is number`` when ``cell`` is a loop variable over cells."""
+        if isinstance(node, ast.Is) and node.test in CELL_STATES:
+            slot = self._plain_slot(node.operand, scope)
+            if slot is not None and scope[node.operand.id].type == CELL:  # type: ignore[attr-defined]
+                return slot, node.test, node.negated
+        return None
+
+    def _cell_text_field(self, node: Optional[ast.Expr], scope: Scope) -> Optional[tuple[int, str]]:
+        """(slot, field) of ``cell.table`` (and id, column, raw, state) on a loop variable over cells."""
+        if isinstance(node, ast.Attr) and node.name in CELL_TEXT_FIELDS:
+            slot = self._plain_slot(node.obj, scope)
+            if slot is not None and scope[node.obj.id].type == CELL:  # type: ignore[attr-defined]
+                return slot, node.name
+        return None
+
     def _cell_value_slot(self, node: ast.Expr, scope: Scope) -> Optional[int]:
         """The slot of the cell in ``cell.value`` when ``cell`` is a loop variable over cells."""
         if isinstance(node, ast.Attr) and node.name == "value":
@@ -537,8 +574,10 @@ class RuleCompiler:
             kind = "column" if name == "columns" else "row"
 
             def listed(ctx: Context) -> Any:
-                return axes(ctx.need_format(f"{templates.TABLE_NAMES[table]}的{'列' if kind == 'column' else '行'}"),
-                            table, kind)
+                fmt = ctx.format
+                if fmt is None:
+                    ctx.need_format(f"{templates.TABLE_NAMES[table]}的{'列' if kind == 'column' else '行'}")
+                return axes(fmt, table, kind)
             return Compiled(list_of(axis_of(kind, table)), listed)
         if name == "name":
             label = templates.TABLE_NAMES[table]
@@ -660,19 +699,7 @@ class RuleCompiler:
             # the item, so it is applied once per list (a template's columns, the same tuple for
             # every row and report) and remembered with it.
             filtered: list[Any] = [None]  # (items, kept): read and replaced whole, never in part
-
-            def kept_of(ctx: Context, items: tuple) -> tuple:
-                entry = filtered[0]
-                if entry is not None and entry[0] is items:
-                    return entry[1]  # type: ignore[no-any-return]
-                variables = ctx.vars
-                kept = []
-                for item in items:
-                    variables[slot] = item
-                    if where(ctx):  # type: ignore[misc]
-                        kept.append(item)
-                filtered[0] = (items, tuple(kept))
-                return tuple(kept)
+            summing = impl is FUNCTIONS["sum"].impl
 
             def generate_filtered(ctx: Context) -> Any:
                 items = items_fn(ctx)
@@ -680,12 +707,21 @@ class RuleCompiler:
                 if type(items) is not tuple:
                     return generate(ctx, items)
                 variables = ctx.vars
+                entry = filtered[0]
+                if entry is not None and entry[0] is items:
+                    kept = entry[1]
+                else:
+                    kept = tuple(item for item in items if _set(variables, slot, item) and where(ctx))  # type: ignore[misc]
+                    filtered[0] = (items, kept)
                 out = []
-                for item in kept_of(ctx, items):
+                for item in kept:
                     variables[slot] = item
-                    if cites:
-                        ctx.touched.append(item)
                     out.append(item if itself else element_fn(ctx))
+                if summing and out and type(out[0]) is not Linear:
+                    try:
+                        return sum(out)  # what fn_sum does for plain figures, without the call
+                    except TypeError:
+                        pass
                 result = impl(out)
                 if charges_result:
                     ctx.charge_text(len(result))
@@ -749,6 +785,12 @@ class RuleCompiler:
                 if side.type not in (BOOL, ANY):
                     raise self.error(child.pos, f"'{op}' joins conditions, got {describe(side.type)}")
             if ANY not in (left.type, right.type):  # both closures return real bools already
+                state_test = self._slot_state_test(node.left, scope) if op == "and" else None
+                if state_test is not None:  # cell is number and …: the test read in place
+                    slot, test, negated = state_test
+                    if negated:
+                        return Compiled(BOOL, lambda ctx: ctx.vars[slot].state != test and rf(ctx))
+                    return Compiled(BOOL, lambda ctx: ctx.vars[slot].state == test and rf(ctx))
                 if op == "and":
                     return Compiled(BOOL, lambda ctx: lf(ctx) and rf(ctx))
                 if op == "or":
@@ -760,9 +802,14 @@ class RuleCompiler:
                 return Compiled(BOOL, lambda ctx: bool(lf(ctx)) or bool(rf(ctx)))
             return Compiled(BOOL, lambda ctx: (not lf(ctx)) or bool(rf(ctx)))
         if op in _COMPARISONS:
-            return Compiled(BOOL, _apply(self.comparator(node, left.type, right.type), left, right))
+            compare = self.comparator(node, left.type, right.type)
+            field = self._cell_text_field(node.left, scope)
+            if field is not None and right.is_constant and compare in (operator.eq, operator.ne):
+                # cell.column != "change": one closure reads the field and compares
+                return Compiled(BOOL, cell_text_test(field[1], field[0], compare, right.constant))
+            return Compiled(BOOL, _apply(compare, left, right))
         if op in ("in", "not in"):
-            return self._membership(node, left, right)
+            return self._membership(node, left, right, item_node=node.left, scope=scope)
         if op == "contains":
             return self._membership(node, right, left, word="contains")
         if op == "??":
@@ -806,7 +853,8 @@ class RuleCompiler:
             return lambda a, b: _equal(a, b) is want
         return _COMPARISONS[op]
 
-    def _membership(self, node: ast.Binary, item: Compiled, container: Compiled, word: str = "in") -> Compiled:
+    def _membership(self, node: ast.Binary, item: Compiled, container: Compiled, word: str = "in",
+                    item_node: Optional[ast.Expr] = None, scope: Optional[Scope] = None) -> Compiled:
         element = element_of(container.type)
         if element is None and not is_stringy(container.type):
             raise self.error(node.pos, f"'{word}' needs a list or a text, got {describe(container.type)}")
@@ -821,6 +869,9 @@ class RuleCompiler:
             if item.slot is not None:  # row not in split_rows(…): the loop variable read in place
                 slot = item.slot
                 return Compiled(BOOL, lambda ctx: (ctx.vars[slot] in cfn(ctx)) is not negate)
+            field = self._cell_text_field(item_node, scope) if scope is not None else None
+            if field is not None:  # cell.table in report.tables: the field read in place
+                return Compiled(BOOL, cell_text_in(field[1], field[0], cfn, negate))
             return Compiled(BOOL, lambda ctx: (ifn(ctx) in cfn(ctx)) is not negate)
 
         def member(ctx: Context) -> bool:
@@ -930,6 +981,12 @@ def _names(node: Any) -> set[str]:
     return found
 
 
+def _set(variables: list[Any], slot: int, item: Any) -> bool:
+    """Put ``item`` in its slot (inside a comprehension); always true."""
+    variables[slot] = item
+    return True
+
+
 def _depends_only_on(node: Any, var: str) -> bool:
     """``node`` reads nothing but the variable ``var`` and constants (``c != "total"``, ``r in ["a", "b"]``),
     so its value for an item never changes."""
@@ -1013,6 +1070,12 @@ def _num_ge(a: Any, b: Any) -> bool:
 # rounded figures (Approx) by the interval rules of ``runtime``.
 _NUMBER_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": num_eq, "!=": _num_ne, "<": _num_lt, "<=": _num_le, ">": _num_gt, ">=": _num_ge,
+}
+
+
+# The same comparisons of two ints, in C (exactly what the functions above do for them).
+_INT_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 
 

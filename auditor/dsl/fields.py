@@ -6,6 +6,7 @@ A getter returns the value or raises ``Missing`` with what the report lacks, in 
 from __future__ import annotations
 
 from functools import cache
+from operator import attrgetter
 from typing import Any, Callable, Optional
 
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
@@ -338,6 +339,29 @@ CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
     "value": lambda slot: _cell_var_value(slot),
     "state": lambda slot: lambda ctx: ctx.vars[slot].state,
 }
+CELL_TEXT_FIELDS = ("id", "table", "column", "raw", "state")
+
+
+def cell_text_test(field: str, slot: int, compare: Callable[[Any, Any], bool], constant: Any) -> Fn:
+    """``cell.column != "change"`` for a loop's cell as one closure (it runs for every cell)."""
+    if field == "table":
+        return lambda ctx: compare(ctx.vars[slot].id.partition(".")[0], constant)
+    if field == "column":
+        return lambda ctx: compare(ctx.vars[slot].id.rpartition(".")[2], constant)
+    get = attrgetter(field)
+    return lambda ctx: compare(get(ctx.vars[slot]), constant)
+
+
+def cell_text_in(field: str, slot: int, container: Fn, negate: bool) -> Fn:
+    """``cell.table in report.tables`` for a loop's cell as one closure."""
+    if field == "table":
+        return lambda ctx: (ctx.vars[slot].id.partition(".")[0] in container(ctx)) is not negate
+    if field == "column":
+        return lambda ctx: (ctx.vars[slot].id.rpartition(".")[2] in container(ctx)) is not negate
+    get = attrgetter(field)
+    return lambda ctx: (get(ctx.vars[slot]) in container(ctx)) is not negate
+
+
 PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
 
 

@@ -199,6 +199,8 @@ class RuleCompiler:
         # Loops and lets in the order written; asserts and messages see every name.
         steps: list[Step] = []
         lets: dict[str, ast.Expr] = {}
+        lazy = _message_only_lets(rule)
+        first_lazy = True
         for clause in rule.clauses:
             if isinstance(clause, ast.Loop):
                 source = self.expr(clause.iterable, scope)
@@ -214,7 +216,9 @@ class RuleCompiler:
                 slot = self.bind(clause.name, clause.name_pos, scope)
                 scope = {**scope, clause.name: Binding(value.type, slot, is_let=True)}
                 lets[clause.name] = clause.value
-                steps.append(LetStep(value.fn, slot, clause.name))
+                is_lazy = clause.name in lazy
+                steps.append(LetStep(value.fn, slot, clause.name, is_lazy, is_lazy and first_lazy))
+                first_lazy = first_lazy and not is_lazy
             elif isinstance(clause, ast.Require):
                 condition = self.condition(clause.condition, scope, "require")
                 reason = clause.reason or source_text(self.source, clause.condition.pos)
@@ -985,6 +989,20 @@ def _set(variables: list[Any], slot: int, item: Any) -> bool:
     """Put ``item`` in its slot (inside a comprehension); always true."""
     variables[slot] = item
     return True
+
+
+def _message_only_lets(rule: ast.Rule) -> set[str]:
+    """Lets that only messages and conditional severities read, written after the rule's last
+    loop: their value matters only when a finding is made (see ``LetStep``)."""
+    clauses = rule.clauses
+    last_loop = max((i for i, c in enumerate(clauses) if isinstance(c, ast.Loop)), default=-1)
+    read: set[str] = set()
+    for clause in clauses:
+        if isinstance(clause, ast.Let):
+            read |= _names(clause.value)
+        elif not isinstance(clause, (ast.MessageClause, ast.SeverityClause)):
+            read |= _names(clause)
+    return {c.name for i, c in enumerate(clauses) if isinstance(c, ast.Let) and i > last_loop and c.name not in read}
 
 
 def _depends_only_on(node: Any, var: str) -> bool:

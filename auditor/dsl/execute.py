@@ -165,14 +165,33 @@ class MissingValue:
 
 @dataclass(frozen=True)
 class LetStep(Step):
-    """``let name = value``: computed once per scope, missing only where it is used."""
+    """``let name = value``: computed once per scope, missing only where it is used.
+
+    A ``lazy`` let is one only messages read, after the rule's last loop: it is computed when a
+    finding is made, not for every scope that passes (``force_lets``); ``first`` marks the first
+    such let of the rule, which starts the scope's list of them."""
 
     value: Fn
     slot: int
     name: str
+    lazy: bool = False
+    first: bool = False
 
     def wrap(self, then: Chain, last: Last = None) -> Chain:
         value, slot = self.value, self.slot
+        if self.lazy:
+            first = self.first
+
+            def lazy_let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+                # Where its cells and spans would have gone, had it been computed here.
+                entry = (slot, value, len(ctx.touched), len(ctx.spans))
+                if first:
+                    ctx.pending = [entry]
+                else:
+                    ctx.pending.append(entry)
+                ctx.vars[slot] = None
+                then(ctx, scope, sink, severity)
+            return lazy_let
 
         def let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
             try:
@@ -181,6 +200,28 @@ class LetStep(Step):
                 ctx.vars[slot] = MissingValue(exc.reason)
             then(ctx, scope, sink, severity)
         return let
+
+
+def force_lets(ctx: Context) -> None:
+    """Compute the scope's lazy lets, in the order written, and put the cells they read and the
+    spans they name where computing them in their place would have put them: the finding cites
+    the same cells, in the same order, as if they had never waited."""
+    touched, spans = ctx.touched, ctx.spans
+    made = []
+    try:
+        for slot, value, at_cell, at_span in ctx.pending:
+            ctx.touched, ctx.spans = [], []
+            try:
+                ctx.vars[slot] = value(ctx)
+            except Missing as exc:
+                ctx.vars[slot] = MissingValue(exc.reason)
+            made.append((at_cell, ctx.touched, at_span, ctx.spans))
+    finally:
+        ctx.touched, ctx.spans = touched, spans
+        ctx.pending = []
+    for at_cell, cells, at_span, named in reversed(made):  # later positions first: earlier ones stay put
+        touched[at_cell:at_cell] = cells
+        spans[at_span:at_span] = named
 
 
 @dataclass(frozen=True)
@@ -265,6 +306,8 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
         return None
 
     def finding(ctx: Context, scope: tuple, severity: Optional[str]) -> Finding:
+        if ctx.pending:
+            force_lets(ctx)
         seen: dict[str, Cell] = {}
         for cell in ctx.touched:
             seen.setdefault(cell.id, cell)

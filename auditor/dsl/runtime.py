@@ -260,8 +260,8 @@ class Context:
     rules are probed for their linear forms.
     """
 
-    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "memo", "report", "spans",
-                 "steps", "touched", "vars")
+    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "memo", "pending", "report",
+                 "spans", "steps", "touched", "vars")
 
     def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None, facts: Any = None):
         self.report = report
@@ -271,6 +271,7 @@ class Context:
         self.vars: list[Any] = []
         self.touched: list[Cell] = []
         self.spans: list[Span] = []
+        self.pending: list[Any] = []  # lets only messages read, computed when a finding is made
         self.steps = 0
         self._rows: Optional[tuple[TableRow, ...]] = None
         self._blanks: Optional[tuple[Any, ...]] = None
@@ -284,6 +285,7 @@ class Context:
         self.steps = 0
         self.touched = []
         self.spans = []
+        self.pending = []
 
     def table_rows(self) -> tuple[TableRow, ...]:
         """The rows of every table of the report's format (computed once per report)."""

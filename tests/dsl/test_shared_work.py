@@ -50,3 +50,29 @@ def test_shared_outcomes_carry_the_severity_asked_for() -> None:
     skipped = _run(guarded, {}, severity="info") + _run(guarded, {})
     assert [(o.status, o.rule.severity, o.reason) for o in skipped] == [("skipped", "info", "条件不适用"),
                                                                         ("skipped", "error", "条件不适用")]
+
+
+def test_a_let_only_messages_read_still_cites_its_cells_in_place() -> None:
+    # `shown` is read by the message only: computed when the finding is made, its cells cited
+    # before those of the assert, as when it was computed in its place.
+    text = rule('for col in t3.columns where col == "natural"\n'
+                'let shown = t3.new[col] + t3.granted[col]\n'
+                'let before = t3.carried_over[col]\n'
+                'require before >= 0 else "负数"\n'
+                'let after = t3.partial[col]\n'
+                'assert t3.total[col] == 0\n'
+                'message "{shown}/{after}"')
+    (result,) = _run(text, {"cells": {"t3.new.natural": 2, "t3.granted.natural": 1, "t3.partial.natural": 1,
+                                      "t3.total.natural": 5}})
+    (finding,) = result.findings
+    assert finding.message == "3/1"
+    assert [c.id for c in finding.cells] == ["t3.new.natural", "t3.granted.natural", "t3.carried_over.natural",
+                                             "t3.partial.natural", "t3.total.natural"]
+
+
+def test_a_missing_let_only_messages_read_shows_as_a_mark() -> None:
+    text = rule('let shown = t3.new.natural\nassert t3.total.natural == 0\nmessage "{shown}"')
+    (result,) = _run(text, {"cells": {"t3.new.natural": "无", "t3.total.natural": 1}})
+    assert [f.message for f in result.findings] == ["？"]
+    # the cell it tried to read is cited first, as when it was read in its place
+    assert [c.id for c in result.findings[0].cells] == ["t3.new.natural", "t3.total.natural"]

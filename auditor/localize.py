@@ -18,6 +18,7 @@ tables are small (175 cells, 39 identities), and a solver library would only add
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -101,10 +102,11 @@ class _Group:
     def touching(self) -> dict[str, set[int]]:
         """Cell id → the identities (by position) it appears in."""
         if self._touching is None:
-            self._touching = {}
+            touching: defaultdict[str, set[int]] = defaultdict(set)  # a set made only for a new cell
             for index, identity in enumerate(self.identities):
                 for cid in identity.terms:
-                    self._touching.setdefault(cid, set()).add(index)
+                    touching[cid].add(index)
+            self._touching = dict(touching)
         return self._touching
 
 

@@ -408,7 +408,8 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
             form = Linear.of(left(ctx)) - Linear.of(right(ctx))
         except Missing:
             return
-        terms = {cell: _exact(coef) for cell, coef in form.terms.items()}
+        small = _SMALL  # the common coefficients (±1) shared; Linear never keeps a zero one
+        terms = {cell: small.get(coef) or _exact(coef) for cell, coef in form.terms.items()}
         constant = _exact(form.constant)
         sink[0].append(IdentityInstance(info.id, scope_key(scope), terms, constant))
 

@@ -428,7 +428,17 @@ class Linear:
         return Linear({cell: -coef for cell, coef in self.terms.items()}, -self.constant)
 
     def __sub__(self, other: Any) -> Linear:
-        return self + (-Linear.of(other))
+        """``self + (-other)`` in one step: the same terms in the same order."""
+        if type(other) is not Linear:
+            other = Linear.of(other)
+        terms = self.terms.copy()
+        for cell, coef in other.terms.items():
+            total = terms.get(cell, 0) - coef
+            if total:
+                terms[cell] = total
+            else:
+                terms.pop(cell, None)
+        return Linear(terms, self.constant - other.constant)
 
     def __rsub__(self, other: Any) -> Linear:
         return Linear.of(other) + (-self)

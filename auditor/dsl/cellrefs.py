@@ -92,7 +92,8 @@ def compile_reference(compiler: ExprCompiler, node: ast.Expr, table: str, scope:
         return Compiled(CELL, cell_getter(id_builder(table, runtime_parts)))
     if not stars:
         return Compiled(NUMBER, value_getter(table, runtime_parts, compiler.blank_zero))
-    readers = [slot_reader(p) if isinstance(p, Slot) else p for p in runtime_parts]
+    readers = [slot_reader(p) if isinstance(p, Slot) and i < len(runtime_parts) - 1 else p
+               for i, p in enumerate(runtime_parts)]  # the column, when a variable, is read in place
     return Compiled(list_of(NUMBER), star_getter(table, readers, parts[-1].kind == "star", compiler.blank_zero))
 
 
@@ -344,6 +345,7 @@ def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: boo
         return tuple(cid for cid in (f"{table}.{r}.{c}" for r in rows for c in cols) if cid in valid)
 
     last = parts[-1]
+    column_slot = int(last) if isinstance(last, Slot) else None
     # The row part as written (t3.denied.*[col]) is the same text every time: joined once here.
     fixed_row = ".".join(literal_prefix) if all(isinstance(p, str) for p in literal_prefix) else None
 
@@ -351,7 +353,10 @@ def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: boo
         fmt = ctx.format or ctx.need_format(f"{templates.TABLE_NAMES[table]}的行列")
         row_text = fixed_row if fixed_row is not None else ".".join(p if isinstance(p, str) else p(ctx)
                                                                     for p in literal_prefix)
-        column = "*" if column_star else last if isinstance(last, str) else last(ctx)
+        if column_slot is not None:
+            column = ctx.vars[column_slot]
+        else:
+            column = "*" if column_star else last if isinstance(last, str) else last(ctx)
         key = (fmt, row_text, column)
         wanted = ids_cache.get(key)
         if wanted is None:

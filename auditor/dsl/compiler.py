@@ -838,7 +838,12 @@ class RuleCompiler:
         for side, child in ((left, node.left), (right, node.right)):
             if not is_number(side.type):
                 raise self.error(child.pos, f"'{op}' needs numbers, got {describe(side.type)}")
-        arith = {"+": num_add, "-": num_sub, "*": num_mul, "/": num_div}[op]
+        if op in ("+", "-"):
+            chain = (left.chain or ((False, lf),)) + ((op == "-", rf),)
+            if len(chain) > 2:
+                return Compiled(NUMBER, _sum_chain(chain), chain=chain)
+            return Compiled(NUMBER, _apply(num_add if op == "+" else num_sub, left, right), chain=chain)
+        arith = {"*": num_mul, "/": num_div}[op]
         return Compiled(NUMBER, _apply(arith, left, right))
 
     def comparator(self, node: ast.Binary, ltype: Type, rtype: Type) -> Callable[[Any, Any], bool]:
@@ -1095,6 +1100,24 @@ _NUMBER_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 _INT_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
+
+
+def _sum_chain(chain: tuple[tuple[bool, Fn], ...]) -> Fn:
+    """``a + b + c - d`` as one closure: each operand read, then added to what came before, left
+    to right as the operators would (ints inline, anything else by ``num_add``/``num_sub``)."""
+    first = chain[0][1]
+    rest = chain[1:]
+
+    def summed(ctx: Context) -> Any:
+        total = first(ctx)
+        for subtract, fn in rest:
+            value = fn(ctx)
+            if type(total) is int and type(value) is int:
+                total = total - value if subtract else total + value
+            else:
+                total = num_sub(total, value) if subtract else num_add(total, value)
+        return total
+    return summed
 
 
 def _apply(func: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Fn:

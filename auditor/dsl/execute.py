@@ -69,11 +69,14 @@ class CompiledRule:
         return self.probe is not None
 
 Sink = tuple[list[Finding], list[str]]
+NO_SPAN = Span()  # immutable: one for every finding that names no place
 OCR_REVIEW_BELOW = 0.9  # an OCR'd cell read less surely than this is named in the finding
 
 
 def scope_value(value: Any) -> str:
     """How a loop item names its scope in a finding: a cell by id, a section by number."""
+    if isinstance(value, str):  # a row or a column (an Axis), or a text
+        return str(value)
     if isinstance(value, (Cell, TableRow)):
         return value.id
     if isinstance(value, Section):
@@ -336,7 +339,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
         spans = ctx.spans
         return Finding(rule=info.id, severity=level, message=text, scope={k: scope_value(v) for k, v in scope},
                        cells=cells,  # type: ignore[arg-type]
-                       span=spans[0] if spans else Span())
+                       span=spans[0] if spans else NO_SPAN)
 
     def final(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
         try:

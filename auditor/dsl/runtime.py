@@ -283,9 +283,14 @@ class Context:
         """A fresh budget and fresh variables for the next rule."""
         self.vars = [None] * nslots
         self.steps = 0
-        self.touched = []
-        self.spans = []
-        self.pending = []
+        # Only ever appended to while a rule runs (findings copy what they cite): an empty one
+        # is as good as new.
+        if self.touched:
+            self.touched = []
+        if self.spans:
+            self.spans = []
+        if self.pending:
+            self.pending = []
 
     def table_rows(self) -> tuple[TableRow, ...]:
         """The rows of every table of the report's format (computed once per report)."""

@@ -76,3 +76,15 @@ def test_a_missing_let_only_messages_read_shows_as_a_mark() -> None:
     assert [f.message for f in result.findings] == ["？"]
     # the cell it tried to read is cited first, as when it was read in its place
     assert [c.id for c in result.findings[0].cells] == ["t3.new.natural", "t3.total.natural"]
+
+
+def test_a_chain_of_additions_adds_left_to_right_with_tolerance() -> None:
+    from tests.dsl.helpers import check
+
+    assert check("1 + 2 - 3 + 4 - 10 == -6") == "pass"
+    assert check("10 - 2 - 3 == 5") == "pass"  # (10 - 2) - 3, not 10 - (2 - 3)
+    assert check("10 - (2 - 3) == 11") == "pass"
+    assert check("1.25 + 2.3 - 0.55 + 1 == 4") == "pass"  # rounded figures keep their tolerance
+    cells = {"t3.new.natural": 2, "t3.carried_over.natural": 1, "t3.total.natural": "无"}
+    assert check("t3.new.natural + t3.carried_over.natural + t3.total.natural == 3", {"cells": cells}) \
+        == "not_assessable"  # a text cell in the middle of the chain

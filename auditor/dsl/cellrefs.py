@@ -285,6 +285,8 @@ def value_getter(table: str, parts: list[Any], blank_zero: bool) -> Fn:
             if cell.state == "number" and not cell.decimals:
                 return cell.value
             return read_value(ctx, cell, blank_zero)
+        # What it reads, for a generator over the column to read the cells itself (``row_cells``).
+        two_variables.row_column = (head, row, column, blank_zero)  # type: ignore[attr-defined]
         return two_variables
     if len(parts) == 2 and isinstance(parts[0], Slot) and isinstance(parts[1], str):
         head, row_slot, suffix = f"{table}.", int(parts[0]), "." + parts[1]
@@ -323,6 +325,25 @@ def value_getter(table: str, parts: list[Any], blank_zero: bool) -> Fn:
             return cell.value
         return read_value(ctx, cell, blank_zero)
     return value
+
+
+def row_cells(ctx: Context, prefix: str, columns: tuple, blank_zero: bool) -> list[Any]:
+    """The values of ``prefix + column`` for each column: what a generator such as
+    ``sum(t3[row][c] for c in t3.columns where …)`` reads, cell by cell as ``value_getter`` would."""
+    cells = ctx.cells
+    touched = ctx.touched
+    out = []
+    for column in columns:
+        cid = prefix + column
+        cell = cells.get(cid)
+        if cell is None:
+            raise Missing(absent_reason(ctx, cid))
+        touched.append(cell)
+        if cell.state == "number" and not cell.decimals:
+            out.append(cell.value)
+        else:
+            out.append(read_value(ctx, cell, blank_zero))
+    return out
 
 
 def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: bool) -> Fn:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 
 from auditor import templates
 from auditor.dsl import ast
-from auditor.dsl.cellrefs import compile_reference, reference_table
+from auditor.dsl.cellrefs import compile_reference, reference_table, row_cells
 from auditor.dsl.crossfacts import CROSS_NAMES, KEPT_REPORT_FIELDS, KEPT_SECTION_FIELDS
 from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean, source_text
 from auditor.dsl.execute import (
@@ -704,6 +704,9 @@ class RuleCompiler:
             # every row and report) and remembered with it.
             filtered: list[Any] = [None]  # (items, kept): read and replaced whole, never in part
             summing = impl is FUNCTIONS["sum"].impl
+            # t3[row][c] with c this generator's variable: the cells read in one call, not one each.
+            shape = getattr(element_fn, "row_column", None)
+            row_read = shape if shape is not None and shape[2] == slot and shape[1] != slot else None
 
             def generate_filtered(ctx: Context) -> Any:
                 items = items_fn(ctx)
@@ -717,10 +720,14 @@ class RuleCompiler:
                 else:
                     kept = tuple(item for item in items if _set(variables, slot, item) and where(ctx))  # type: ignore[misc]
                     filtered[0] = (items, kept)
-                out = []
-                for item in kept:
-                    variables[slot] = item
-                    out.append(item if itself else element_fn(ctx))
+                if row_read is not None:
+                    head, row_slot, _, blank_zero = row_read
+                    out = row_cells(ctx, head + variables[row_slot] + ".", kept, blank_zero)
+                else:
+                    out = []
+                    for item in kept:
+                        variables[slot] = item
+                        out.append(item if itself else element_fn(ctx))
                 if summing and out and type(out[0]) is not Linear:
                     try:
                         return sum(out)  # what fn_sum does for plain figures, without the call

@@ -88,3 +88,18 @@ def test_a_chain_of_additions_adds_left_to_right_with_tolerance() -> None:
     cells = {"t3.new.natural": 2, "t3.carried_over.natural": 1, "t3.total.natural": "无"}
     assert check("t3.new.natural + t3.carried_over.natural + t3.total.natural == 3", {"cells": cells}) \
         == "not_assessable"  # a text cell in the middle of the chain
+
+
+def test_a_generator_over_a_rows_columns_reads_each_cell_as_a_reference_would() -> None:
+    text = rule('treat blank as 0\nfor row in t3.rows where row == "granted"\n'
+                'assert t3[row].total == sum(t3[row][c] for c in t3.columns where c != "total")\n'
+                'message "{lhs}/{rhs}"')
+    columns = [c.id for c in templates.load("2019").columns("t3") if c.id != "total"]
+    cells = {"t3.granted.natural": 4, "t3.granted.legal": 1, "t3.granted.total": 6, "t3.granted.commercial": ""}
+    passing, failing, unreadable = _run(text, {"cells": {**cells, "t3.granted.total": 5}}, {"cells": cells},
+                                        {"cells": {**cells, "t3.granted.legal": "见附件"}})
+    assert passing.status == "pass"
+    (finding,) = failing.findings
+    assert finding.message == "6/5"
+    assert [c.id for c in finding.cells] == ["t3.granted.total", *(f"t3.granted.{c}" for c in columns)]
+    assert (unreadable.status, unreadable.reason) == ("not_assessable", "单元格 t3.granted.legal 填写了文字「见附件」")

@@ -395,7 +395,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
         except (ArithmeticError, ValueError) as exc:  # e.g. a float overflow on absurd figures
             return RuleOutcome(rule, "not_assessable", reason=f"无法计算：{exc}")
         findings, reasons = sink
-        reason = "；".join(dict.fromkeys(reasons))
+        reason = "；".join(dict.fromkeys(reasons)) if reasons else ""
         if findings:
             return RuleOutcome(rule, "fail", tuple(findings), reason=reason)
         if reasons:

@@ -30,6 +30,7 @@ from auditor.dsl.fields import (
     CELL_TEXT_FIELDS,
     CELL_VAR_FIELDS,
     PLAIN_REPORT_FIELDS,
+    cell_state_and_text_test,
     cell_text_in,
     cell_text_test,
     cell_value,
@@ -521,6 +522,21 @@ class RuleCompiler:
                 return slot, node.test, node.negated
         return None
 
+    def _state_and_text_test(self, node: ast.Binary, scope: Scope) -> Optional[Fn]:
+        """``cell is number and cell.column != "change"`` (one loop cell, a text field compared with
+        a text) as one closure: CELL-NEGATIVE's filter, run for every cell."""
+        state_test = self._slot_state_test(node.left, scope)
+        right = node.right
+        if state_test is None or not (isinstance(right, ast.Binary) and right.op in ("==", "!=")
+                                      and isinstance(right.right, ast.String)):
+            return None
+        field = self._cell_text_field(right.left, scope)
+        if field is None or field[0] != state_test[0]:
+            return None
+        slot, test, negated = state_test
+        compare = operator.eq if right.op == "==" else operator.ne
+        return cell_state_and_text_test(slot, test, negated, field[1], compare, right.right.value)
+
     def _cell_text_field(self, node: Optional[ast.Expr], scope: Scope) -> Optional[tuple[int, str]]:
         """(slot, field) of ``cell.table`` (and id, column, raw, state) on a loop variable over cells."""
         if isinstance(node, ast.Attr) and node.name in CELL_TEXT_FIELDS:
@@ -808,6 +824,9 @@ class RuleCompiler:
                     raise self.error(child.pos, f"'{op}' joins conditions, got {describe(side.type)}")
             if ANY not in (left.type, right.type):  # both closures return real bools already
                 state_test = self._slot_state_test(node.left, scope) if op == "and" else None
+                both = self._state_and_text_test(node, scope) if state_test is not None else None
+                if both is not None:  # cell is number and cell.column != "change": one closure
+                    return Compiled(BOOL, both)
                 if state_test is not None:  # cell is number and …: the test read in place
                     slot, test, negated = state_test
                     if negated:

@@ -352,6 +352,27 @@ def cell_text_test(field: str, slot: int, compare: Callable[[Any, Any], bool], c
     return lambda ctx: compare(get(ctx.vars[slot]), constant)
 
 
+def cell_state_and_text_test(slot: int, state: str, negated: bool, field: str,
+                             compare: Callable[[Any, Any], bool], constant: Any) -> Fn:
+    """``cell is number and cell.column != "change"`` for a loop's cell as one closure."""
+    if field == "column":
+        def state_and_column(ctx: Context) -> bool:
+            cell = ctx.vars[slot]
+            return (cell.state == state) is not negated and compare(cell.id.rpartition(".")[2], constant)
+        return state_and_column
+    if field == "table":
+        def state_and_table(ctx: Context) -> bool:
+            cell = ctx.vars[slot]
+            return (cell.state == state) is not negated and compare(cell.id.partition(".")[0], constant)
+        return state_and_table
+    get = attrgetter(field)
+
+    def state_and_field(ctx: Context) -> bool:
+        cell = ctx.vars[slot]
+        return (cell.state == state) is not negated and compare(get(cell), constant)
+    return state_and_field
+
+
 def cell_text_in(field: str, slot: int, container: Fn, negate: bool) -> Fn:
     """``cell.table in report.tables`` for a loop's cell as one closure."""
     if field == "table":

@@ -260,8 +260,8 @@ class Context:
     rules are probed for their linear forms.
     """
 
-    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "memo", "pending", "report",
-                 "spans", "steps", "touched", "vars")
+    __slots__ = ("_blank_tables", "_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "memo",
+                 "pending", "report", "spans", "steps", "touched", "vars")
 
     def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None, facts: Any = None):
         self.report = report
@@ -275,6 +275,7 @@ class Context:
         self.steps = 0
         self._rows: Optional[tuple[TableRow, ...]] = None
         self._blanks: Optional[tuple[Any, ...]] = None
+        self._blank_tables: Optional[dict[str, str]] = None
         self._claims: Optional[list[Any]] = None
         self._previous: Optional[Context] = None
         self.memo: dict[object, Any] = {}  # call site → its value on this report (calls with constant arguments)
@@ -313,7 +314,13 @@ class Context:
         """``表三整表未填写（25行×7列）`` when ``table`` was printed with every cell blank."""
         if self.format is None or table not in self.report.tables:
             return None
-        return next((r.description for r in self.blank_regions() if r.kind == "table" and r.table == table), None)
+        wholly = self._blank_tables
+        if wholly is None:  # every identity rule asks: worked out once per report
+            wholly = self._blank_tables = {}
+            for region in self.blank_regions():
+                if region.kind == "table":
+                    wholly.setdefault(region.table, region.description)
+        return wholly.get(table)
 
     def claims(self) -> list[Any]:
         """The figures the narrative states for table quantities (computed once per report)."""

@@ -3,6 +3,8 @@ arguments, pass outcomes — must give each report its own answer."""
 
 from __future__ import annotations
 
+import pytest
+
 from auditor import templates
 from auditor.dsl.cases import build_report
 from auditor.dsl.runtime import Context
@@ -103,3 +105,16 @@ def test_a_generator_over_a_rows_columns_reads_each_cell_as_a_reference_would() 
     assert finding.message == "6/5"
     assert [c.id for c in finding.cells] == ["t3.granted.total", *(f"t3.granted.{c}" for c in columns)]
     assert (unreadable.status, unreadable.reason) == ("not_assessable", "单元格 t3.granted.legal 填写了文字「见附件」")
+
+
+@pytest.mark.parametrize(("condition", "wanted"), [
+    ('cell is not number and cell.table == "t4"', lambda c: c.state != "number" and c.id.startswith("t4.")),
+    ('cell is number and cell.column != "total"', lambda c: c.state == "number" and not c.id.endswith(".total")),
+    ('cell is blank and cell.id == "t3.new.legal"', lambda c: c.state == "blank" and c.id == "t3.new.legal"),
+])
+def test_a_cell_filter_on_state_and_field_keeps_the_cells_it_says(condition: str, wanted) -> None:
+    spec = {"cells": {"t3.new.legal": "", "t4.review.upheld": "无", "t4.review.total": "", "t3.new.total": 3}}
+    text = rule(f"for cell in cells where {condition}\nassert false\nmessage \"x\"")
+    (result,) = _run(text, spec)
+    assert [f.scope["cell"] for f in result.findings] == [c.id for c in build_report(spec).cells.values() if wanted(c)]
+    assert result.findings  # the filter keeps something in each case

@@ -1,5 +1,6 @@
-"""Work a compiled rule keeps between items and reports — filtered lists, calls with constant
-arguments, pass outcomes — must give each report its own answer."""
+"""What makes compiled rules fast — work kept between items and reports (filtered lists, calls
+with constant arguments, shared outcomes), lets computed when a finding needs them, several
+operations in one closure — must leave every report's answer as it was."""
 
 from __future__ import annotations
 

@@ -61,6 +61,9 @@ class RuleSet:
             else c.info for c in self.compiled)
         self.packs: tuple[PackInfo, ...] = tuple(p.info for p in packs)
         self._plan = tuple((c, self._overrides.get(c.info.id)) for c in self.compiled)
+        # (closure, severity, the stand-in outcome while a batch defers a cross-document rule)
+        self._deferred = tuple((c.run, severity, RuleOutcome(info, "skipped", reason=DEFERRED) if c.cross else None)
+                               for (c, severity), info in zip(self._plan, self.rules))
         # Rules over several documents (previous, similar_reports, deadline): see auditor.crossdoc.
         self.cross_names: frozenset[str] = frozenset(n for c in self.compiled for n in c.cross)
         self.signature_reads: tuple[str, ...] = tuple(sorted({p for c in self.compiled for p in c.reads}))
@@ -83,8 +86,10 @@ class RuleSet:
         if report.kind == "other":
             return tuple(RuleOutcome(info, "skipped", reason="不是政府信息公开工作年度报告") for info in self.rules)
         ctx = Context(report, facts=facts)
-        return tuple(RuleOutcome(info, "skipped", reason=DEFERRED) if defer and rule.cross
-                     else rule.evaluate(ctx, severity) for (rule, severity), info in zip(self._plan, self.rules))
+        if defer:
+            return tuple([run(ctx, severity) if stand_in is None else stand_in
+                          for run, severity, stand_in in self._deferred])
+        return tuple([run(ctx, severity) for run, severity, _ in self._deferred])
 
     def evaluate_cross(self, report: Report, facts: RunFacts) -> dict[str, RuleOutcome]:
         """The outcomes of the rules over several documents, by rule id."""

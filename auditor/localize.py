@@ -18,6 +18,7 @@ tables are small (175 cells, 39 identities), and a solver library would only add
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -69,8 +70,14 @@ def _value(cell: Cell) -> Optional[Fraction]:
     return None
 
 
+_WHOLE = {n: Fraction(n) for n in range(-64, 65)}  # Fractions are immutable: the common ones shared
+_ZERO = _WHOLE[0]
+
+
 def _tolerance(identity: Identity, cells: Mapping[str, Cell]) -> Fraction:
     """What rounding of written figures allows (XBRL-style): half a unit of the last decimal."""
+    if not any(cells[cid].decimals for cid in identity.terms):
+        return _ZERO  # counts: nothing to allow
     return sum((abs(coef) * Fraction(1, 2 * 10 ** cells[cid].decimals)
                 for cid, coef in identity.terms.items() if cells[cid].decimals), Fraction(0))
 
@@ -88,26 +95,64 @@ class _Group:
     def failing(self) -> list[int]:
         """The identities (by position) that do not hold."""
         if self._failing is None:
-            self._failing = [i for i, r in enumerate(self.residuals) if abs(r) > self.tolerances[i]]
+            # A zero residual holds whatever the tolerance (never below 0): abs() only when needed.
+            self._failing = [i for i, r in enumerate(self.residuals) if r and abs(r) > self.tolerances[i]]
         return self._failing
 
     def touching(self) -> dict[str, set[int]]:
         """Cell id → the identities (by position) it appears in."""
         if self._touching is None:
-            self._touching = {}
+            touching: defaultdict[str, set[int]] = defaultdict(set)  # a set made only for a new cell
             for index, identity in enumerate(self.identities):
                 for cid in identity.terms:
-                    self._touching.setdefault(cid, set()).add(index)
+                    touching[cid].add(index)
+            self._touching = dict(touching)
         return self._touching
+
+
+_UNUSABLE = object()
+
+
+def _whole_residual(identity: Identity, cells: Mapping[str, Cell]) -> object:
+    """``Σ coef·value + constant`` in ints when every coefficient and value is whole (counts: nearly
+    always), as the same ``Fraction`` the exact sum gives; ``_UNUSABLE`` when a cell is absent or
+    unusable; None when a fraction or a decimal figure needs the exact path."""
+    constant = identity.constant
+    if constant.denominator != 1:
+        return None
+    total = constant.numerator
+    for cid, coef in identity.terms.items():
+        cell = cells.get(cid)
+        if cell is None:
+            return _UNUSABLE
+        state = cell.state
+        if state == "number":
+            value = cell.value
+            if value is None:
+                return _UNUSABLE
+            if type(value) is not int or coef.denominator != 1:
+                return None
+            total += coef.numerator * value
+        elif state != "blank" and state != "placeholder":
+            return _UNUSABLE
+    shared = _WHOLE.get(total)
+    return shared if shared is not None else Fraction(total)
 
 
 def _groups(identities: Sequence[Identity], cells: Mapping[str, Cell]) -> list[_Group]:
     usable = []
     for identity in identities:
-        values = [_value(cells[cid]) if cid in cells else None for cid in identity.terms]
-        if identity.terms and all(v is not None for v in values):
+        if not identity.terms:
+            continue
+        residual = _whole_residual(identity, cells)
+        if residual is _UNUSABLE:
+            continue
+        if residual is None:
+            values = [_value(cells[cid]) if cid in cells else None for cid in identity.terms]
+            if not all(v is not None for v in values):
+                continue
             residual = identity.constant + sum(coef * v for coef, v in zip(identity.terms.values(), values))  # type: ignore[operator]
-            usable.append((identity, residual, _tolerance(identity, cells)))
+        usable.append((identity, residual, _tolerance(identity, cells)))
     parent = list(range(len(usable)))
 
     def find(i: int) -> int:

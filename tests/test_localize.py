@@ -185,3 +185,26 @@ def test_a_wholly_broken_table_gives_no_claim_and_returns() -> None:
     identities += [Identity("COL", (("column", str(c)),), {f"t3.r{r}.c{c}": Fraction(1 if r < 24 else -1)
                                                           for r in range(25)}) for c in range(7)]
     assert localize(identities, cells) == []
+
+
+def test_whole_and_exact_residuals_agree() -> None:
+    """Counts take the int path, anything fractional the exact one: the same groups and failures."""
+    from auditor.localize import _groups
+
+    cells = {"a": Cell("t3.x.a", "5", 5, "number"), "b": Cell("t3.x.b", "", None, "blank"),
+             "c": Cell("t3.x.c", "7", 7, "number"), "d": Cell("t3.x.d", "2.5", 2.5, "number", decimals=1),
+             "e": Cell("t3.x.e", "无", None, "text")}
+    identities = [Identity("W", (), {"a": Fraction(1), "b": Fraction(1), "c": Fraction(-1)}, Fraction(2)),  # ints
+                  Identity("H", (), {"a": Fraction(1, 2), "c": Fraction(-1)}, Fraction(9, 2)),  # halves: exact
+                  Identity("D", (), {"d": Fraction(2), "a": Fraction(-1)}),  # a decimal figure: exact
+                  Identity("T", (), {"a": Fraction(1), "e": Fraction(-1)}),  # a text cell: unusable
+                  Identity("M", (), {"a": Fraction(1), "zz": Fraction(-1)})]  # an absent cell: unusable
+    (group,) = _groups(identities, cells)
+    assert [i.rule for i in group.identities] == ["W", "H", "D"]
+    assert group.residuals == [Fraction(0), Fraction(0), Fraction(0)]
+    assert all(type(r) is Fraction for r in group.residuals)
+    broken = [Identity("W", (), {"a": Fraction(1), "c": Fraction(-1)}, Fraction(3)),
+              Identity("H", (), {"a": Fraction(1, 2), "c": Fraction(-1)}, Fraction(4))]
+    (group,) = _groups(broken, cells)
+    assert group.residuals == [Fraction(1), Fraction(-1, 2)]
+    assert group.failing() == [0, 1]

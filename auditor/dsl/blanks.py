@@ -9,6 +9,7 @@ finding per region, and identities over a wholly blank table are not assessable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from auditor import templates
@@ -34,16 +35,30 @@ def _extent(rows: int, columns: int, count: int) -> str:
     return f"{rows}行×{columns}列" if rows * columns == count else f"{rows}行共{count}格"
 
 
+@cache
+def _layout(format_id: str, table: str) -> tuple[tuple, tuple, dict[str, str]]:
+    """One table of a format, worked out once: its rows with their cell ids, its columns with
+    theirs (row by row; only for a table printed as one grid) and each cell's column label."""
+    template = templates.load(format_id)
+    rows = tuple((axis, ids) for t, axis, ids in row_cell_ids(format_id) if t == table)
+    columns: tuple = ()
+    if template.table(table).plain_grid:
+        columns = tuple((column, tuple(cid for _, ids in rows for cid in ids if cid.rpartition(".")[2] == column))
+                        for column in axes(format_id, table, "column"))
+    labels = {cid: template.column_label(table, cid.rpartition(".")[2]) for _, ids in rows for cid in ids}
+    return rows, columns, labels
+
+
 def blank_regions(report: Report, format_id: str) -> tuple[BlankRegion, ...]:
     """The blank regions of every table the report has, in printed order."""
-    template = templates.load(format_id)
     regions: list[BlankRegion] = []
     cells = report.cells
     for table in templates.TABLES:
         if table not in report.tables:
             continue
         name = templates.TABLE_NAMES[table]
-        rows = [(axis, [cid for cid in ids if cid in cells]) for t, axis, ids in row_cell_ids(format_id) if t == table]
+        layout_rows, layout_columns, labels = _layout(format_id, table)
+        rows = [(axis, [cid for cid in ids if cid in cells]) for axis, ids in layout_rows]
         rows = [(axis, cids) for axis, cids in rows if cids]
         ids = [cid for _, cids in rows for cid in cids]
         blank = {cid for cid in ids if cells[cid].state == "blank"}
@@ -55,9 +70,11 @@ def blank_regions(report: Report, format_id: str) -> tuple[BlankRegion, ...]:
                                        f"{name}整表未填写（{_extent(len(rows), len(columns), len(ids))}）"))
             continue
         taken: set[str] = set()
-        if template.table(table).plain_grid and len(rows) > 1:
-            for column in axes(format_id, table, "column"):
-                cids = [cid for cid in ids if cid.rpartition(".")[2] == column]
+        if layout_columns and len(rows) > 1:
+            for column, column_ids in layout_columns:
+                if not any(cid in blank for cid in column_ids):
+                    continue  # nothing blank in it: not a blank column (the common case)
+                cids = [cid for cid in column_ids if cid in cells]
                 if len(cids) > 1 and all(cid in blank for cid in cids):
                     taken.update(cids)
                     regions.append(BlankRegion(table, "column", f"{table}.*.{column}", column.label,
@@ -72,7 +89,7 @@ def blank_regions(report: Report, format_id: str) -> tuple[BlankRegion, ...]:
                 regions.append(BlankRegion(table, "row", f"{table}.{axis}", axis.full_label, found,
                                            f"{name}「{axis.full_label}」行整行未填写（{len(cids)}列）"))
                 continue
-            labels = "、".join(template.column_label(table, cid.rpartition(".")[2]) for cid in left)
+            text = "、".join(labels[cid] for cid in left)
             regions.append(BlankRegion(table, "cells", f"{table}.{axis}", axis.full_label, found,
-                                       f"{name}「{axis.full_label}」行{len(left)}格留空（{labels}）"))
+                                       f"{name}「{axis.full_label}」行{len(left)}格留空（{text}）"))
     return tuple(regions)

@@ -92,7 +92,8 @@ def compile_reference(compiler: ExprCompiler, node: ast.Expr, table: str, scope:
         return Compiled(CELL, cell_getter(id_builder(table, runtime_parts)))
     if not stars:
         return Compiled(NUMBER, value_getter(table, runtime_parts, compiler.blank_zero))
-    readers = [slot_reader(p) if isinstance(p, Slot) else p for p in runtime_parts]
+    readers = [slot_reader(p) if isinstance(p, Slot) and i < len(runtime_parts) - 1 else p
+               for i, p in enumerate(runtime_parts)]  # the column, when a variable, is read in place
     return Compiled(list_of(NUMBER), star_getter(table, readers, parts[-1].kind == "star", compiler.blank_zero))
 
 
@@ -284,7 +285,34 @@ def value_getter(table: str, parts: list[Any], blank_zero: bool) -> Fn:
             if cell.state == "number" and not cell.decimals:
                 return cell.value
             return read_value(ctx, cell, blank_zero)
+        # What it reads, for a generator over the column to read the cells itself (``row_cells``).
+        two_variables.row_column = (head, row, column, blank_zero)  # type: ignore[attr-defined]
         return two_variables
+    if len(parts) == 2 and isinstance(parts[0], Slot) and isinstance(parts[1], str):
+        head, row_slot, suffix = f"{table}.", int(parts[0]), "." + parts[1]
+
+        def row_variable(ctx: Context) -> Any:
+            cid = head + ctx.vars[row_slot] + suffix
+            cell = ctx.cells.get(cid)
+            if cell is None:
+                raise Missing(absent_reason(ctx, cid))
+            ctx.touched.append(cell)
+            if cell.state == "number" and not cell.decimals:
+                return cell.value
+            return read_value(ctx, cell, blank_zero)
+        return row_variable
+    if all(isinstance(p, str) for p in parts):
+        constant = f"{table}." + ".".join(parts)
+
+        def fixed(ctx: Context) -> Any:
+            cell = ctx.cells.get(constant)
+            if cell is None:
+                raise Missing(absent_reason(ctx, constant))
+            ctx.touched.append(cell)
+            if cell.state == "number" and not cell.decimals:
+                return cell.value
+            return read_value(ctx, cell, blank_zero)
+        return fixed
     ident = id_builder(table, parts)
 
     def value(ctx: Context) -> Any:
@@ -297,6 +325,25 @@ def value_getter(table: str, parts: list[Any], blank_zero: bool) -> Fn:
             return cell.value
         return read_value(ctx, cell, blank_zero)
     return value
+
+
+def row_cells(ctx: Context, prefix: str, columns: tuple, blank_zero: bool) -> list[Any]:
+    """The values of ``prefix + column`` for each column: what a generator such as
+    ``sum(t3[row][c] for c in t3.columns where …)`` reads, cell by cell as ``value_getter`` would."""
+    cells = ctx.cells
+    touched = ctx.touched
+    out = []
+    for column in columns:
+        cid = prefix + column
+        cell = cells.get(cid)
+        if cell is None:
+            raise Missing(absent_reason(ctx, cid))
+        touched.append(cell)
+        if cell.state == "number" and not cell.decimals:
+            out.append(cell.value)
+        else:
+            out.append(read_value(ctx, cell, blank_zero))
+    return out
 
 
 def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: bool) -> Fn:
@@ -319,11 +366,18 @@ def star_getter(table: str, parts: list[Any], column_star: bool, blank_zero: boo
         return tuple(cid for cid in (f"{table}.{r}.{c}" for r in rows for c in cols) if cid in valid)
 
     last = parts[-1]
+    column_slot = int(last) if isinstance(last, Slot) else None
+    # The row part as written (t3.denied.*[col]) is the same text every time: joined once here.
+    fixed_row = ".".join(literal_prefix) if all(isinstance(p, str) for p in literal_prefix) else None
 
     def values(ctx: Context) -> list[Any]:
         fmt = ctx.format or ctx.need_format(f"{templates.TABLE_NAMES[table]}的行列")
-        row_text = ".".join(p if isinstance(p, str) else p(ctx) for p in literal_prefix)
-        column = "*" if column_star else last if isinstance(last, str) else last(ctx)
+        row_text = fixed_row if fixed_row is not None else ".".join(p if isinstance(p, str) else p(ctx)
+                                                                    for p in literal_prefix)
+        if column_slot is not None:
+            column = ctx.vars[column_slot]
+        else:
+            column = "*" if column_star else last if isinstance(last, str) else last(ctx)
         key = (fmt, row_text, column)
         wanted = ids_cache.get(key)
         if wanted is None:

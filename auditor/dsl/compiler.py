@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 
 from auditor import templates
 from auditor.dsl import ast
-from auditor.dsl.cellrefs import compile_reference, reference_table
+from auditor.dsl.cellrefs import compile_reference, reference_table, row_cells
 from auditor.dsl.crossfacts import CROSS_NAMES, KEPT_REPORT_FIELDS, KEPT_SECTION_FIELDS
 from auditor.dsl.errors import Diagnostic, RuleFileError, diagnostic, did_you_mean, source_text
 from auditor.dsl.execute import (
@@ -26,7 +26,16 @@ from auditor.dsl.execute import (
     Step,
     make_runner,
 )
-from auditor.dsl.fields import CELL_VAR_FIELDS, PLAIN_REPORT_FIELDS, field_table
+from auditor.dsl.fields import (
+    CELL_TEXT_FIELDS,
+    CELL_VAR_FIELDS,
+    PLAIN_REPORT_FIELDS,
+    cell_state_and_text_test,
+    cell_text_in,
+    cell_text_test,
+    cell_value,
+    field_table,
+)
 from auditor.dsl.functions import ABSENT, FUNCTIONS, RegexError, TypeProblem, compile_regex
 from auditor.dsl.identity import IdentityCheck
 from auditor.dsl.runtime import (
@@ -34,6 +43,7 @@ from auditor.dsl.runtime import (
     Approx,
     Context,
     LimitExceeded,
+    Linear,
     Missing,
     axes,
     display,
@@ -190,6 +200,8 @@ class RuleCompiler:
         # Loops and lets in the order written; asserts and messages see every name.
         steps: list[Step] = []
         lets: dict[str, ast.Expr] = {}
+        lazy = _message_only_lets(rule)
+        first_lazy = True
         for clause in rule.clauses:
             if isinstance(clause, ast.Loop):
                 source = self.expr(clause.iterable, scope)
@@ -205,7 +217,9 @@ class RuleCompiler:
                 slot = self.bind(clause.name, clause.name_pos, scope)
                 scope = {**scope, clause.name: Binding(value.type, slot, is_let=True)}
                 lets[clause.name] = clause.value
-                steps.append(LetStep(value.fn, slot, clause.name))
+                is_lazy = clause.name in lazy
+                steps.append(LetStep(value.fn, slot, clause.name, is_lazy, is_lazy and first_lazy))
+                first_lazy = first_lazy and not is_lazy
             elif isinstance(clause, ast.Require):
                 condition = self.condition(clause.condition, scope, "require")
                 reason = clause.reason or source_text(self.source, clause.condition.pos)
@@ -303,7 +317,31 @@ class RuleCompiler:
         self._slots += 2
         lfn, rfn = left.fn, right.fn
 
-        if right.is_constant:
+        cell_slot = self._cell_value_slot(node.left, scope)
+        whole = _INT_COMPARISONS.get(node.op) if compare is _NUMBER_COMPARISONS.get(node.op) else None
+        if right.is_constant and cell_slot is not None and type(right.constant) is int and whole is not None:
+            constant = right.constant
+
+            def check(ctx: Context) -> bool:
+                """``cell.value >= 0`` over whole counts: read and compared in place."""
+                variables = ctx.vars
+                cell = variables[cell_slot]
+                a = cell.value if cell.state == "number" and not cell.decimals else cell_value(ctx, cell)
+                variables[lslot] = a
+                variables[rslot] = constant
+                return whole(a, constant) if type(a) is int else compare(a, constant)  # type: ignore[misc]
+        elif right.is_constant and cell_slot is not None:
+            constant = right.constant
+
+            def check(ctx: Context) -> bool:
+                """``cell.value >= 0`` for every cell of the tables: the value read in place."""
+                variables = ctx.vars
+                cell = variables[cell_slot]
+                a = cell.value if cell.state == "number" and not cell.decimals else cell_value(ctx, cell)
+                variables[lslot] = a
+                variables[rslot] = constant
+                return compare(a, constant)
+        elif right.is_constant:
             constant = right.constant
 
             def check(ctx: Context) -> bool:
@@ -476,6 +514,45 @@ class RuleCompiler:
             return Compiled(type_, lambda ctx: getter(ctx, ctx.report))
         return Compiled(type_, lambda ctx: getter(ctx, get(ctx)))
 
+    def _slot_state_test(self, node: ast.Expr, scope: Scope) -> Optional[tuple[int, str, bool]]:
+        """(slot, state, negated) of ``cell is number`` when ``cell`` is a loop variable over cells."""
+        if isinstance(node, ast.Is) and node.test in CELL_STATES:
+            slot = self._plain_slot(node.operand, scope)
+            if slot is not None and scope[node.operand.id].type == CELL:  # type: ignore[attr-defined]
+                return slot, node.test, node.negated
+        return None
+
+    def _state_and_text_test(self, node: ast.Binary, scope: Scope) -> Optional[Fn]:
+        """``cell is number and cell.column != "change"`` (one loop cell, a text field compared with
+        a text) as one closure: CELL-NEGATIVE's filter, run for every cell."""
+        state_test = self._slot_state_test(node.left, scope)
+        right = node.right
+        if state_test is None or not (isinstance(right, ast.Binary) and right.op in ("==", "!=")
+                                      and isinstance(right.right, ast.String)):
+            return None
+        field = self._cell_text_field(right.left, scope)
+        if field is None or field[0] != state_test[0]:
+            return None
+        slot, test, negated = state_test
+        compare = operator.eq if right.op == "==" else operator.ne
+        return cell_state_and_text_test(slot, test, negated, field[1], compare, right.right.value)
+
+    def _cell_text_field(self, node: Optional[ast.Expr], scope: Scope) -> Optional[tuple[int, str]]:
+        """(slot, field) of ``cell.table`` (and id, column, raw, state) on a loop variable over cells."""
+        if isinstance(node, ast.Attr) and node.name in CELL_TEXT_FIELDS:
+            slot = self._plain_slot(node.obj, scope)
+            if slot is not None and scope[node.obj.id].type == CELL:  # type: ignore[attr-defined]
+                return slot, node.name
+        return None
+
+    def _cell_value_slot(self, node: ast.Expr, scope: Scope) -> Optional[int]:
+        """The slot of the cell in ``cell.value`` when ``cell`` is a loop variable over cells."""
+        if isinstance(node, ast.Attr) and node.name == "value":
+            slot = self._plain_slot(node.obj, scope)
+            if slot is not None and scope[node.obj.id].type == CELL:  # type: ignore[attr-defined]
+                return slot
+        return None
+
     def _plain_slot(self, node: ast.Expr, scope: Scope) -> Optional[int]:
         """The slot of a loop variable (never missing), for fast paths."""
         if isinstance(node, ast.Name) and node.id in scope and not scope[node.id].is_let:
@@ -517,8 +594,10 @@ class RuleCompiler:
             kind = "column" if name == "columns" else "row"
 
             def listed(ctx: Context) -> Any:
-                return axes(ctx.need_format(f"{templates.TABLE_NAMES[table]}的{'列' if kind == 'column' else '行'}"),
-                            table, kind)
+                fmt = ctx.format
+                if fmt is None:
+                    ctx.need_format(f"{templates.TABLE_NAMES[table]}的{'列' if kind == 'column' else '行'}")
+                return axes(fmt, table, kind)
             return Compiled(list_of(axis_of(kind, table)), listed)
         if name == "name":
             label = templates.TABLE_NAMES[table]
@@ -539,6 +618,19 @@ class RuleCompiler:
                              "documents does not keep")
         if func.with_context:
             return Compiled(type_, lambda ctx: impl(ctx, *(f(ctx) for f in fns)))
+        if func.contextual and args and all(a.is_constant for a in args):
+            # split_rows("t3", "row_total") inside a loop: the same report and the same arguments
+            # give the same answer, so it is computed once per report (kept in the context).
+            constants = tuple(a.constant for a in args)
+            site = object()
+
+            def once_per_report(ctx: Context) -> Any:
+                memo = ctx.memo
+                found = memo.get(site, memo)
+                if found is memo:
+                    found = memo[site] = impl(ctx.report, *constants)
+                return found
+            return Compiled(type_, once_per_report)
         if func.contextual:
             if len(fns) == 1:
                 only = fns[0]
@@ -568,6 +660,17 @@ class RuleCompiler:
             return Compiled(type_, building_text)
         if len(fns) == 1:
             only = fns[0]
+            if impl is FUNCTIONS["sum"].impl and element_of(args[0].type) is not None:
+                def sum_of_list(ctx: Context) -> Any:
+                    """sum(t3.denied.*[col]): Python's sum of whole figures inline, else ``fn_sum``."""
+                    values = only(ctx)
+                    if type(values) is list and values and type(values[0]) is int:
+                        try:
+                            return sum(values)
+                        except TypeError:
+                            pass
+                    return impl(values)
+                return Compiled(type_, sum_of_list)
             return Compiled(type_, lambda ctx: impl(only(ctx)))
         return Compiled(type_, lambda ctx: impl(*[f(ctx) for f in fns]))
 
@@ -621,10 +724,52 @@ class RuleCompiler:
                 return result
             return Compiled(type_, filtered)
 
-        def generate(ctx: Context) -> Any:
+        if where is not None and _depends_only_on(condition, node.var) \
+                and (is_axis(item_type) or is_stringy(item_type) or is_number(item_type)):
+            # sum(t3[row][c] for c in t3.columns where c != "total"): the filter reads nothing but
+            # the item, so it is applied once per list (a template's columns, the same tuple for
+            # every row and report) and remembered with it.
+            filtered: list[Any] = [None]  # (items, kept): read and replaced whole, never in part
+            summing = impl is FUNCTIONS["sum"].impl
+            # t3[row][c] with c this generator's variable: the cells read in one call, not one each.
+            shape = getattr(element_fn, "row_column", None)
+            row_read = shape if shape is not None and shape[2] == slot and shape[1] != slot else None
+
+            def generate_filtered(ctx: Context) -> Any:
+                items = items_fn(ctx)
+                ctx.charge(len(items))
+                if type(items) is not tuple:
+                    return generate(ctx, items)
+                variables = ctx.vars
+                entry = filtered[0]
+                if entry is not None and entry[0] is items:
+                    kept = entry[1]
+                else:
+                    kept = tuple(item for item in items if _set(variables, slot, item) and where(ctx))  # type: ignore[misc]
+                    filtered[0] = (items, kept)
+                if row_read is not None:
+                    head, row_slot, _, blank_zero = row_read
+                    out = row_cells(ctx, head + variables[row_slot] + ".", kept, blank_zero)
+                else:
+                    out = []
+                    for item in kept:
+                        variables[slot] = item
+                        out.append(item if itself else element_fn(ctx))
+                if summing and out and type(out[0]) is not Linear:
+                    try:
+                        return sum(out)  # what fn_sum does for plain figures, without the call
+                    except TypeError:
+                        pass
+                result = impl(out)
+                if charges_result:
+                    ctx.charge_text(len(result))
+                return result
+
+        def generate(ctx: Context, items: Any = None) -> Any:
             out = []
-            items = items_fn(ctx)
-            ctx.charge(len(items))
+            if items is None:
+                items = items_fn(ctx)
+                ctx.charge(len(items))
             variables = ctx.vars
             for item in items:
                 variables[slot] = item
@@ -637,6 +782,9 @@ class RuleCompiler:
             if charges_result:
                 ctx.charge_text(len(result))
             return result
+        if where is not None and _depends_only_on(condition, node.var) \
+                and (is_axis(item_type) or is_stringy(item_type) or is_number(item_type)):
+            return Compiled(type_, generate_filtered)
         return Compiled(type_, generate)
 
     def _ListExpr(self, node: ast.ListExpr, scope: Scope) -> Compiled:
@@ -675,6 +823,15 @@ class RuleCompiler:
                 if side.type not in (BOOL, ANY):
                     raise self.error(child.pos, f"'{op}' joins conditions, got {describe(side.type)}")
             if ANY not in (left.type, right.type):  # both closures return real bools already
+                state_test = self._slot_state_test(node.left, scope) if op == "and" else None
+                both = self._state_and_text_test(node, scope) if state_test is not None else None
+                if both is not None:  # cell is number and cell.column != "change": one closure
+                    return Compiled(BOOL, both)
+                if state_test is not None:  # cell is number and …: the test read in place
+                    slot, test, negated = state_test
+                    if negated:
+                        return Compiled(BOOL, lambda ctx: ctx.vars[slot].state != test and rf(ctx))
+                    return Compiled(BOOL, lambda ctx: ctx.vars[slot].state == test and rf(ctx))
                 if op == "and":
                     return Compiled(BOOL, lambda ctx: lf(ctx) and rf(ctx))
                 if op == "or":
@@ -686,9 +843,14 @@ class RuleCompiler:
                 return Compiled(BOOL, lambda ctx: bool(lf(ctx)) or bool(rf(ctx)))
             return Compiled(BOOL, lambda ctx: (not lf(ctx)) or bool(rf(ctx)))
         if op in _COMPARISONS:
-            return Compiled(BOOL, _apply(self.comparator(node, left.type, right.type), left, right))
+            compare = self.comparator(node, left.type, right.type)
+            field = self._cell_text_field(node.left, scope)
+            if field is not None and right.is_constant and compare in (operator.eq, operator.ne):
+                # cell.column != "change": one closure reads the field and compares
+                return Compiled(BOOL, cell_text_test(field[1], field[0], compare, right.constant))
+            return Compiled(BOOL, _apply(compare, left, right))
         if op in ("in", "not in"):
-            return self._membership(node, left, right)
+            return self._membership(node, left, right, item_node=node.left, scope=scope)
         if op == "contains":
             return self._membership(node, right, left, word="contains")
         if op == "??":
@@ -713,7 +875,12 @@ class RuleCompiler:
         for side, child in ((left, node.left), (right, node.right)):
             if not is_number(side.type):
                 raise self.error(child.pos, f"'{op}' needs numbers, got {describe(side.type)}")
-        arith = {"+": num_add, "-": num_sub, "*": num_mul, "/": num_div}[op]
+        if op in ("+", "-"):
+            chain = (left.chain or ((False, lf),)) + ((op == "-", rf),)
+            if len(chain) > 2:
+                return Compiled(NUMBER, _sum_chain(chain), chain=chain)
+            return Compiled(NUMBER, _apply(num_add if op == "+" else num_sub, left, right), chain=chain)
+        arith = {"*": num_mul, "/": num_div}[op]
         return Compiled(NUMBER, _apply(arith, left, right))
 
     def comparator(self, node: ast.Binary, ltype: Type, rtype: Type) -> Callable[[Any, Any], bool]:
@@ -724,8 +891,7 @@ class RuleCompiler:
         if op in ("<", "<=", ">", ">=") and not (numbers or (is_stringy(ltype) and is_stringy(rtype))):
             raise self.error(node.op_pos, f"'{op}' orders numbers or texts, not {describe(ltype)}")
         if numbers and ANY not in (ltype, rtype):
-            return {"==": num_eq, "!=": lambda a, b: not num_eq(a, b), "<": num_lt, "<=": num_le,
-                    ">": lambda a, b: num_lt(b, a), ">=": lambda a, b: num_le(b, a)}[op]
+            return _NUMBER_COMPARISONS[op]
         if op in ("==", "!=") and is_stringy(ltype) and is_stringy(rtype) and ANY not in (ltype, rtype):
             return operator.eq if op == "==" else operator.ne
         if op in ("==", "!="):
@@ -733,7 +899,8 @@ class RuleCompiler:
             return lambda a, b: _equal(a, b) is want
         return _COMPARISONS[op]
 
-    def _membership(self, node: ast.Binary, item: Compiled, container: Compiled, word: str = "in") -> Compiled:
+    def _membership(self, node: ast.Binary, item: Compiled, container: Compiled, word: str = "in",
+                    item_node: Optional[ast.Expr] = None, scope: Optional[Scope] = None) -> Compiled:
         element = element_of(container.type)
         if element is None and not is_stringy(container.type):
             raise self.error(node.pos, f"'{word}' needs a list or a text, got {describe(container.type)}")
@@ -745,6 +912,12 @@ class RuleCompiler:
         ifn, cfn = item.fn, container.fn
         negate = node.op == "not in"
         if is_stringy(item.type) and element is not None and is_stringy(element) and ANY not in (item.type, element):
+            if item.slot is not None:  # row not in split_rows(…): the loop variable read in place
+                slot = item.slot
+                return Compiled(BOOL, lambda ctx: (ctx.vars[slot] in cfn(ctx)) is not negate)
+            field = self._cell_text_field(item_node, scope) if scope is not None else None
+            if field is not None:  # cell.table in report.tables: the field read in place
+                return Compiled(BOOL, cell_text_in(field[1], field[0], cfn, negate))
             return Compiled(BOOL, lambda ctx: (ifn(ctx) in cfn(ctx)) is not negate)
 
         def member(ctx: Context) -> bool:
@@ -854,6 +1027,43 @@ def _names(node: Any) -> set[str]:
     return found
 
 
+def _set(variables: list[Any], slot: int, item: Any) -> bool:
+    """Put ``item`` in its slot (inside a comprehension); always true."""
+    variables[slot] = item
+    return True
+
+
+def _message_only_lets(rule: ast.Rule) -> set[str]:
+    """Lets that only messages and conditional severities read, written after the rule's last
+    loop: their value matters only when a finding is made (see ``LetStep``)."""
+    clauses = rule.clauses
+    last_loop = max((i for i, c in enumerate(clauses) if isinstance(c, ast.Loop)), default=-1)
+    read: set[str] = set()
+    for clause in clauses:
+        if isinstance(clause, ast.Let):
+            read |= _names(clause.value)
+        elif not isinstance(clause, (ast.MessageClause, ast.SeverityClause)):
+            read |= _names(clause)
+    return {c.name for i, c in enumerate(clauses) if isinstance(c, ast.Let) and i > last_loop and c.name not in read}
+
+
+def _depends_only_on(node: Any, var: str) -> bool:
+    """``node`` reads nothing but the variable ``var`` and constants (``c != "total"``, ``r in ["a", "b"]``),
+    so its value for an item never changes."""
+    if isinstance(node, ast.Name):
+        return node.id == var
+    if isinstance(node, (ast.String, ast.Number, ast.Bool)):
+        return True
+    if isinstance(node, ast.ListExpr):
+        return all(isinstance(i, (ast.String, ast.Number, ast.Bool)) for i in node.items)
+    if isinstance(node, ast.Unary):
+        return node.op == "not" and _depends_only_on(node.operand, var)
+    if isinstance(node, ast.Binary):
+        return node.op in (*_COMPARISONS, "and", "or", "in", "not in") \
+            and _depends_only_on(node.left, var) and _depends_only_on(node.right, var)
+    return False
+
+
 def _strip_previous(node: ast.Expr, scope: Scope) -> Optional[ast.Expr]:
     """``previous.t3.x[col]`` → ``t3.x[col]`` (and ``previous.t3.x.y is blank`` → ``t3.x.y is blank``);
     None when ``node`` is not a cell reference into ``previous``."""
@@ -884,6 +1094,67 @@ def _strip_previous(node: ast.Expr, scope: Scope) -> Optional[ast.Expr]:
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
+
+
+def _num_ne(a: Any, b: Any) -> bool:
+    if type(a) is int and type(b) is int:
+        return a != b
+    return not num_eq(a, b)
+
+
+def _num_lt(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a < b  # type: ignore[no-any-return]
+    return num_lt(a, b)
+
+
+def _num_le(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a <= b  # type: ignore[no-any-return]
+    return num_le(a, b)
+
+
+def _num_gt(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a > b  # type: ignore[no-any-return]
+    return num_lt(b, a)
+
+
+def _num_ge(a: Any, b: Any) -> bool:
+    if type(a) is not Approx and type(b) is not Approx:
+        return a >= b  # type: ignore[no-any-return]
+    return num_le(b, a)
+
+
+# Comparisons of numbers: plain ints and floats compared inline (a call saved per cell checked),
+# rounded figures (Approx) by the interval rules of ``runtime``.
+_NUMBER_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": num_eq, "!=": _num_ne, "<": _num_lt, "<=": _num_le, ">": _num_gt, ">=": _num_ge,
+}
+
+
+# The same comparisons of two ints, in C (exactly what the functions above do for them).
+_INT_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _sum_chain(chain: tuple[tuple[bool, Fn], ...]) -> Fn:
+    """``a + b + c - d`` as one closure: each operand read, then added to what came before, left
+    to right as the operators would (ints inline, anything else by ``num_add``/``num_sub``)."""
+    first = chain[0][1]
+    rest = chain[1:]
+
+    def summed(ctx: Context) -> Any:
+        total = first(ctx)
+        for subtract, fn in rest:
+            value = fn(ctx)
+            if type(total) is int and type(value) is int:
+                total = total - value if subtract else total + value
+            else:
+                total = num_sub(total, value) if subtract else num_add(total, value)
+        return total
+    return summed
 
 
 def _apply(func: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Fn:

@@ -69,11 +69,14 @@ class CompiledRule:
         return self.probe is not None
 
 Sink = tuple[list[Finding], list[str]]
+NO_SPAN = Span()  # immutable: one for every finding that names no place
 OCR_REVIEW_BELOW = 0.9  # an OCR'd cell read less surely than this is named in the finding
 
 
 def scope_value(value: Any) -> str:
     """How a loop item names its scope in a finding: a cell by id, a section by number."""
+    if isinstance(value, str):  # a row or a column (an Axis), or a text
+        return str(value)
     if isinstance(value, (Cell, TableRow)):
         return value.id
     if isinstance(value, Section):
@@ -165,14 +168,33 @@ class MissingValue:
 
 @dataclass(frozen=True)
 class LetStep(Step):
-    """``let name = value``: computed once per scope, missing only where it is used."""
+    """``let name = value``: computed once per scope, missing only where it is used.
+
+    A ``lazy`` let is one only messages read, after the rule's last loop: it is computed when a
+    finding is made, not for every scope that passes (``force_lets``); ``first`` marks the first
+    such let of the rule, which starts the scope's list of them."""
 
     value: Fn
     slot: int
     name: str
+    lazy: bool = False
+    first: bool = False
 
     def wrap(self, then: Chain, last: Last = None) -> Chain:
         value, slot = self.value, self.slot
+        if self.lazy:
+            first = self.first
+
+            def lazy_let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+                # Where its cells and spans would have gone, had it been computed here.
+                entry = (slot, value, len(ctx.touched), len(ctx.spans))
+                if first:
+                    ctx.pending = [entry]
+                else:
+                    ctx.pending.append(entry)
+                ctx.vars[slot] = None
+                then(ctx, scope, sink, severity)
+            return lazy_let
 
         def let(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
             try:
@@ -183,6 +205,28 @@ class LetStep(Step):
         return let
 
 
+def force_lets(ctx: Context) -> None:
+    """Compute the scope's lazy lets, in the order written, and put the cells they read and the
+    spans they name where computing them in their place would have put them: the finding cites
+    the same cells, in the same order, as if they had never waited."""
+    touched, spans = ctx.touched, ctx.spans
+    made = []
+    try:
+        for slot, value, at_cell, at_span in ctx.pending:
+            ctx.touched, ctx.spans = [], []
+            try:
+                ctx.vars[slot] = value(ctx)
+            except Missing as exc:
+                ctx.vars[slot] = MissingValue(exc.reason)
+            made.append((at_cell, ctx.touched, at_span, ctx.spans))
+    finally:
+        ctx.touched, ctx.spans = touched, spans
+        ctx.pending = []
+    for at_cell, cells, at_span, named in reversed(made):  # later positions first: earlier ones stay put
+        touched[at_cell:at_cell] = cells
+        spans[at_span:at_span] = named
+
+
 @dataclass(frozen=True)
 class RequireStep(Step):
     """``require cond else "reason"``: this scope is not assessable when the condition fails."""
@@ -191,7 +235,28 @@ class RequireStep(Step):
     reason: str
 
     def wrap(self, then: Chain, last: Last = None) -> Chain:
+        """With ``last`` the assert runs here (a call saved per scope, as in ``LoopStep``)."""
         condition, reason = self.condition, self.reason
+        if last is not None:
+            check, make_finding = last
+
+            def require_then_assert(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
+                try:
+                    ok = condition(ctx)
+                except Missing as exc:
+                    sink[1].append(exc.reason)
+                    return
+                if not ok:
+                    sink[1].append(reason)
+                    return
+                try:
+                    ok = check(ctx)
+                except Missing as exc:
+                    sink[1].append(exc.reason)
+                    return
+                if not ok:
+                    sink[0].append(make_finding(ctx, scope, severity))
+            return require_then_assert
 
         def require(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
             try:
@@ -244,6 +309,8 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
         return None
 
     def finding(ctx: Context, scope: tuple, severity: Optional[str]) -> Finding:
+        if ctx.pending:
+            force_lets(ctx)
         seen: dict[str, Cell] = {}
         for cell in ctx.touched:
             seen.setdefault(cell.id, cell)
@@ -272,7 +339,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
         spans = ctx.spans
         return Finding(rule=info.id, severity=level, message=text, scope={k: scope_value(v) for k, v in scope},
                        cells=cells,  # type: ignore[arg-type]
-                       span=spans[0] if spans else Span())
+                       span=spans[0] if spans else NO_SPAN)
 
     def final(ctx: Context, scope: tuple, sink: Sink, severity: Optional[str]) -> None:
         try:
@@ -294,9 +361,20 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                 return extent
         return None
 
-    def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
+    # Outcomes are immutable: a rule's pass and its "condition does not apply" are built once per
+    # severity and shared by every report (most rules pass on most reports).
+    shared: dict[Optional[str], tuple[RuleInfo, RuleOutcome, RuleOutcome]] = {}
+
+    def outcomes_for(severity: Optional[str]) -> tuple[RuleInfo, RuleOutcome, RuleOutcome]:
         rule = info if severity is None else RuleInfo(info.id, info.title, severity, info.pack,  # type: ignore[arg-type]
                                                       info.description, info.version)
+        if len(shared) > 16:  # severities are three words: this never grows
+            shared.clear()
+        made = shared[severity] = (rule, RuleOutcome(rule, "pass"), RuleOutcome(rule, "skipped", reason="条件不适用"))
+        return made
+
+    def run(ctx: Context, severity: Optional[str] = None) -> RuleOutcome:
+        rule, passed, not_applicable = shared.get(severity) or outcomes_for(severity)
         ctx.start_rule(nslots)
         try:
             skip = skip_reason(ctx) if cross else None
@@ -304,7 +382,7 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
                 return RuleOutcome(rule, "skipped", reason=skip)
             for guard in guards:
                 if not guard(ctx):
-                    return RuleOutcome(rule, "skipped", reason="条件不适用")
+                    return not_applicable
             blank = blank_table(ctx) if tables else None
             if blank is not None:
                 return RuleOutcome(rule, "not_assessable", reason=blank)
@@ -317,12 +395,12 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
         except (ArithmeticError, ValueError) as exc:  # e.g. a float overflow on absurd figures
             return RuleOutcome(rule, "not_assessable", reason=f"无法计算：{exc}")
         findings, reasons = sink
-        reason = "；".join(dict.fromkeys(reasons))
+        reason = "；".join(dict.fromkeys(reasons)) if reasons else ""
         if findings:
             return RuleOutcome(rule, "fail", tuple(findings), reason=reason)
         if reasons:
             return RuleOutcome(rule, "not_assessable", reason=reason)
-        return RuleOutcome(rule, "pass")
+        return passed
 
     if identity is None:
         return run, None
@@ -333,7 +411,8 @@ def make_runner(info: RuleInfo, guards: list[Fn], steps: list[Step], check: Fn,
             form = Linear.of(left(ctx)) - Linear.of(right(ctx))
         except Missing:
             return
-        terms = {cell: _exact(coef) for cell, coef in form.terms.items()}
+        small = _SMALL  # the common coefficients (±1) shared; Linear never keeps a zero one
+        terms = {cell: small.get(coef) or _exact(coef) for cell, coef in form.terms.items()}
         constant = _exact(form.constant)
         sink[0].append(IdentityInstance(info.id, scope_key(scope), terms, constant))
 

@@ -5,6 +5,8 @@ A getter returns the value or raises ``Missing`` with what the report lacks, in 
 
 from __future__ import annotations
 
+from functools import cache
+from operator import attrgetter
 from typing import Any, Callable, Optional
 
 from auditor.dsl.runtime import Context, Missing, cell_labels, cell_number
@@ -42,7 +44,8 @@ def _need(value: Any, what: str) -> Any:
     return value
 
 
-def _cell_value(ctx: Context, cell: Cell) -> Any:
+def cell_value(ctx: Context, cell: Cell) -> Any:
+    """A cell's number, or ``Missing`` saying why it has none."""
     if cell.state != "number":
         raise Missing(unusable_reason(cell))
     return cell_number(cell)
@@ -88,12 +91,21 @@ def _labels(ctx: Context, cell: Cell) -> tuple[str, str, str]:
 
 def row_labels(ctx: Context, reading: Reading, rows: tuple[str, ...]) -> list[str]:
     """Printed labels of a table's rows (1.属于国家秘密), in the report's format or any."""
-    formats = [ctx.format] if ctx.format else list(FORMATS)
-    labels = {}
-    for fmt in formats:
-        for row in load(fmt).rows(reading.table):
-            labels.setdefault(row.id, row.label)
+    if not rows:
+        return []
+    labels = _row_label_map(ctx.format, reading.table)
     return [labels.get(row, row) for row in rows]
+
+
+@cache
+def _row_label_map(format_id: Optional[str], table: str) -> dict[str, str]:
+    """Row id → printed label in ``format_id`` (the first format's wording when there is none);
+    built once per table, not for every reading a rule looks at. Never handed out to change."""
+    labels: dict[str, str] = {}
+    for fmt in [format_id] if format_id else list(FORMATS):
+        for row in load(fmt).rows(table):
+            labels.setdefault(row.id, row.label)
+    return labels
 
 
 def unplaced_groups(reading: Reading) -> list[str]:
@@ -256,7 +268,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "table": (STRING, lambda c, x: x.id.partition(".")[0]),
         "row": (STRING, lambda c, x: x.id.partition(".")[2].rpartition(".")[0]),
         "column": (STRING, lambda c, x: x.id.rpartition(".")[2]),
-        "value": (NUMBER, _cell_value),
+        "value": (NUMBER, cell_value),
         "raw": (STRING, lambda c, x: x.raw),
         "state": (STRING, lambda c, x: x.state),
         "unit": (STRING, lambda c, x: _need(x.unit, f"单元格 {x.id} 的单位")),
@@ -309,14 +321,68 @@ def _claims_of(report: Report) -> list[Any]:
     return claims(report)
 
 
+def _cell_var_value(slot: int) -> Fn:
+    """``cell.value`` of a loop's cell: a whole number read inline (every cell of a table)."""
+    def value(ctx: Context) -> Any:
+        cell = ctx.vars[slot]
+        if cell.state == "number" and not cell.decimals:
+            return cell.value
+        return cell_value(ctx, cell)
+    return value
+
+
 CELL_VAR_FIELDS: dict[str, Callable[[int], Fn]] = {
     "id": lambda slot: lambda ctx: ctx.vars[slot].id,
     "table": lambda slot: lambda ctx: ctx.vars[slot].id.partition(".")[0],
     "column": lambda slot: lambda ctx: ctx.vars[slot].id.rpartition(".")[2],
     "raw": lambda slot: lambda ctx: ctx.vars[slot].raw,
-    "value": lambda slot: lambda ctx: _cell_value(ctx, ctx.vars[slot]),
+    "value": lambda slot: _cell_var_value(slot),
     "state": lambda slot: lambda ctx: ctx.vars[slot].state,
 }
+CELL_TEXT_FIELDS = ("id", "table", "column", "raw", "state")
+
+
+def cell_text_test(field: str, slot: int, compare: Callable[[Any, Any], bool], constant: Any) -> Fn:
+    """``cell.column != "change"`` for a loop's cell as one closure (it runs for every cell)."""
+    if field == "table":
+        return lambda ctx: compare(ctx.vars[slot].id.partition(".")[0], constant)
+    if field == "column":
+        return lambda ctx: compare(ctx.vars[slot].id.rpartition(".")[2], constant)
+    get = attrgetter(field)
+    return lambda ctx: compare(get(ctx.vars[slot]), constant)
+
+
+def cell_state_and_text_test(slot: int, state: str, negated: bool, field: str,
+                             compare: Callable[[Any, Any], bool], constant: Any) -> Fn:
+    """``cell is number and cell.column != "change"`` for a loop's cell as one closure."""
+    if field == "column":
+        def state_and_column(ctx: Context) -> bool:
+            cell = ctx.vars[slot]
+            return (cell.state == state) is not negated and compare(cell.id.rpartition(".")[2], constant)
+        return state_and_column
+    if field == "table":
+        def state_and_table(ctx: Context) -> bool:
+            cell = ctx.vars[slot]
+            return (cell.state == state) is not negated and compare(cell.id.partition(".")[0], constant)
+        return state_and_table
+    get = attrgetter(field)
+
+    def state_and_field(ctx: Context) -> bool:
+        cell = ctx.vars[slot]
+        return (cell.state == state) is not negated and compare(get(cell), constant)
+    return state_and_field
+
+
+def cell_text_in(field: str, slot: int, container: Fn, negate: bool) -> Fn:
+    """``cell.table in report.tables`` for a loop's cell as one closure."""
+    if field == "table":
+        return lambda ctx: (ctx.vars[slot].id.partition(".")[0] in container(ctx)) is not negate
+    if field == "column":
+        return lambda ctx: (ctx.vars[slot].id.rpartition(".")[2] in container(ctx)) is not negate
+    get = attrgetter(field)
+    return lambda ctx: (get(ctx.vars[slot]) in container(ctx)) is not negate
+
+
 PLAIN_REPORT_FIELDS = ("kind", "contact", "sections", "tables", "text", "government_report", "notes")
 
 

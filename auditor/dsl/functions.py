@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 import re2
 
 from auditor import templates
-from auditor.dsl.runtime import MAX_TEXT, Approx, LimitExceeded, Missing, Num, display, num_add, plain
+from auditor.dsl.runtime import MAX_TEXT, Approx, LimitExceeded, Linear, Missing, Num, display, num_add, plain
 from auditor.dsl.types import (
     ANY,
     BOOL,
@@ -126,6 +126,8 @@ def _flatten(values: Sequence[Any]) -> list[Num]:
            _numbers_or_list("sum"), aggregate=True)
 def fn_sum(*values: Any) -> Num:
     items = values[0] if len(values) == 1 and isinstance(values[0], (list, tuple)) else _flatten(values)
+    if items and type(items[0]) is Linear:  # an identity probed over symbolic cells
+        return Linear.total(items)
     try:
         return sum(items)  # exact figures: Python's own sum
     except TypeError:  # a rounded figure (Approx) among them: add with tolerance

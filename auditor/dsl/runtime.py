@@ -8,7 +8,7 @@ report lacks raises ``Missing`` with a reason, which the engine turns into *not 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cache
 from typing import Any, Optional, Union
@@ -260,8 +260,8 @@ class Context:
     rules are probed for their linear forms.
     """
 
-    __slots__ = ("_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "report", "spans", "steps",
-                 "touched", "vars")
+    __slots__ = ("_blank_tables", "_blanks", "_claims", "_previous", "_rows", "cells", "facts", "format", "memo",
+                 "pending", "report", "spans", "steps", "touched", "vars")
 
     def __init__(self, report: Report, cells: Optional[Mapping[str, Any]] = None, facts: Any = None):
         self.report = report
@@ -271,18 +271,27 @@ class Context:
         self.vars: list[Any] = []
         self.touched: list[Cell] = []
         self.spans: list[Span] = []
+        self.pending: list[Any] = []  # lets only messages read, computed when a finding is made
         self.steps = 0
         self._rows: Optional[tuple[TableRow, ...]] = None
         self._blanks: Optional[tuple[Any, ...]] = None
+        self._blank_tables: Optional[dict[str, str]] = None
         self._claims: Optional[list[Any]] = None
         self._previous: Optional[Context] = None
+        self.memo: dict[object, Any] = {}  # call site → its value on this report (calls with constant arguments)
 
     def start_rule(self, nslots: int) -> None:
         """A fresh budget and fresh variables for the next rule."""
         self.vars = [None] * nslots
         self.steps = 0
-        self.touched = []
-        self.spans = []
+        # Only ever appended to while a rule runs (findings copy what they cite): an empty one
+        # is as good as new.
+        if self.touched:
+            self.touched = []
+        if self.spans:
+            self.spans = []
+        if self.pending:
+            self.pending = []
 
     def table_rows(self) -> tuple[TableRow, ...]:
         """The rows of every table of the report's format (computed once per report)."""
@@ -305,7 +314,13 @@ class Context:
         """``表三整表未填写（25行×7列）`` when ``table`` was printed with every cell blank."""
         if self.format is None or table not in self.report.tables:
             return None
-        return next((r.description for r in self.blank_regions() if r.kind == "table" and r.table == table), None)
+        wholly = self._blank_tables
+        if wholly is None:  # every identity rule asks: worked out once per report
+            wholly = self._blank_tables = {}
+            for region in self.blank_regions():
+                if region.kind == "table":
+                    wholly.setdefault(region.table, region.description)
+        return wholly.get(table)
 
     def claims(self) -> list[Any]:
         """The figures the narrative states for table quantities (computed once per report)."""
@@ -391,8 +406,9 @@ class Linear:
         return cls({}, _fraction(value))
 
     def __add__(self, other: Any) -> Linear:
-        other = Linear.of(other)
-        terms = dict(self.terms)
+        if type(other) is not Linear:
+            other = Linear.of(other)
+        terms = self.terms.copy()
         for cell, coef in other.terms.items():
             total = terms.get(cell, 0) + coef
             if total:
@@ -403,11 +419,38 @@ class Linear:
 
     __radd__ = __add__
 
+    @classmethod
+    def total(cls, items: Sequence[Any]) -> Linear:
+        """``sum(items)`` in one pass: the same terms, in the same order, as adding them one by
+        one, without a copy of the growing sum at every step."""
+        terms: dict[str, Any] = {}
+        constant: Any = 0
+        for item in items:
+            other = item if type(item) is Linear else Linear.of(item)
+            for cell, coef in other.terms.items():
+                total = terms.get(cell, 0) + coef
+                if total:
+                    terms[cell] = total
+                else:
+                    terms.pop(cell, None)
+            constant = constant + other.constant
+        return cls(terms, constant)
+
     def __neg__(self) -> Linear:
         return Linear({cell: -coef for cell, coef in self.terms.items()}, -self.constant)
 
     def __sub__(self, other: Any) -> Linear:
-        return self + (-Linear.of(other))
+        """``self + (-other)`` in one step: the same terms in the same order."""
+        if type(other) is not Linear:
+            other = Linear.of(other)
+        terms = self.terms.copy()
+        for cell, coef in other.terms.items():
+            total = terms.get(cell, 0) - coef
+            if total:
+                terms[cell] = total
+            else:
+                terms.pop(cell, None)
+        return Linear(terms, self.constant - other.constant)
 
     def __rsub__(self, other: Any) -> Linear:
         return Linear.of(other) + (-self)

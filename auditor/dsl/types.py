@@ -103,6 +103,9 @@ class Compiled:
     constant: Any = None  # the value, when the expression is a literal
     is_constant: bool = False
     slot: Optional[int] = None  # the variable slot, when it reads a loop variable
+    # ``a + b - c`` (left to right): its operands as (subtract?, closure), so that a longer chain
+    # runs as one closure instead of one per operator.
+    chain: Optional[tuple[tuple[bool, Fn], ...]] = None
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,18 @@ def test_identity_without_an_expression_is_a_syntax_error_with_a_position() -> N
 def test_a_loop_variable_named_like_a_table_is_not_a_table() -> None:
     with pytest.raises(RuleFileError, match="built-in name"):
         load_pack("bad.rules", HEAD + "  for t3 in [1]\n  identity t4.review.total == 0\n  message \"m\"\n")
+
+
+def test_a_sum_of_linear_forms_in_one_pass_equals_adding_them_one_by_one() -> None:
+    from fractions import Fraction
+
+    from auditor.dsl.functions import fn_sum
+    from auditor.dsl.runtime import Linear
+
+    items = [Linear({"a": 1}), Linear({"b": 2}, 3), 4, Linear({"a": -1, "c": 1}), Fraction(1, 2), 0.25,
+             Linear({"a": 5}), Linear({"b": -2})]
+    one_by_one = sum(items[1:], items[0])
+    total = fn_sum(items)
+    assert list(total.terms.items()) == list(one_by_one.terms.items()) == [("c", 1), ("a", 5)]
+    assert total.constant == one_by_one.constant == Fraction(31, 4)
+    assert fn_sum([1, 2, 3]) == 6  # plain numbers keep Python's sum

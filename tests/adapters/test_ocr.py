@@ -218,6 +218,7 @@ def test_table_without_ruling_lines_is_laid_out_by_alignment():
 
 
 @needs_font
+@needs_ocr  # the ruling finder uses OpenCV, which comes with the OCR extra
 def test_ruling_lines_give_merged_cells_as_drawn():
     import numpy as np
 

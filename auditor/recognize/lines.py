@@ -178,17 +178,30 @@ _SQUEEZE = _squeeze_table()
 def compact(text: str) -> tuple[str, list[int]]:
     """``text`` normalised like labels (NFKC, unified punctuation, no spaces or quotes), with the
     offset in ``text`` of every character kept, so a match maps back to the source. Each
-    character is normalised on its own, so its form is looked up once (``_CharForms``)."""
+    character is normalised on its own, so its form is looked up once (``_CharForms``).
+
+    A scraped page can be one line of 20,000 characters: the form is made by ``str.translate``
+    and the offsets by ranges between the few characters whose form is not one character
+    (spaces, quotes, ㈠…), not character by character in Python."""
     forms = _COMPACT
-    pieces = [forms[ch] for ch in text]
-    chars = "".join(pieces)
-    if len(chars) == len(text) and all(pieces):  # one character for one: offsets are positions
+    chars = text.translate(forms)
+    irregular = [ch for ch in set(text) if len(forms[ord(ch)]) != 1]
+    if not irregular:  # one character for one: offsets are positions
         return chars, list(range(len(text)))
     offsets: list[int] = []
-    for index, piece in enumerate(pieces):
-        if piece:
-            offsets.extend([index] * len(piece))
+    done = 0
+    for match in re.finditer("[" + "".join(_class_escape(ch) for ch in irregular) + "]", text):
+        index = match.start()
+        offsets.extend(range(done, index))
+        offsets.extend([index] * len(forms[ord(text[index])]))
+        done = index + 1
+    offsets.extend(range(done, len(text)))
     return chars, offsets
+
+
+def _class_escape(ch: str) -> str:
+    """``ch`` as a member of a regular-expression character class."""
+    return "\\" + ch if ch in "\\]^-[" else ch
 
 
 def _compact_piece(squeezed: str, offsets: list[int], start: int, end: int) -> tuple[str, list[int]]:
@@ -198,17 +211,19 @@ def _compact_piece(squeezed: str, offsets: list[int], start: int, end: int) -> t
 
 
 class _CharForms(dict):
-    """Character → its compact form ("" when dropped), filled as characters are met."""
+    """Code point → its character's compact form ("" when dropped), filled as characters are
+    met; a ``str.translate`` table."""
 
-    def __missing__(self, ch: str) -> str:
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
         if ch.isspace() or ch in "\u200b\ufeff":
             out = ""
         else:
-            mapped = unicodedata.normalize("NFKC", ch).translate(PUNCT_MAP) if ord(ch) > 127 else ch
+            mapped = unicodedata.normalize("NFKC", ch).translate(PUNCT_MAP) if code > 127 else ch
             out = "".join(o for o in mapped if o not in "“”'\"")
         if len(self) >= 1 << 16:  # bounded, whatever a hostile file holds
             self.clear()
-        self[ch] = out
+        self[code] = out
         return out
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor import narrative
 from auditor.recognize.lines import _compact_piece, compact
@@ -42,3 +44,25 @@ def test_the_prose_test_is_the_same_for_long_and_remembered_lines() -> None:
         assert narrative.is_prose(line) == narrative._is_prose(line)
     assert narrative.is_prose(sentence) and not narrative.is_prose(label)
     assert len(sentence * 20) > narrative.SHORT_LINE and narrative.is_prose(sentence * 20)
+
+
+def _compact_char_by_char(text: str) -> tuple[str, list[int]]:
+    """The definition ``compact`` keeps: each character's own form, its offset once per
+    character of that form."""
+    from auditor.recognize.lines import _COMPACT
+
+    pieces = [(index, _COMPACT[ord(ch)]) for index, ch in enumerate(text)]
+    return "".join(p for _, p in pieces), [index for index, p in pieces for _ in p]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("一二（）()〔〕[]^-\\ \u3000\t\n\u200b\ufeff“”'\"㈠㈱㍿ＡＢ１２ａ.,，。：:"
+                                             "e\u0301\ud800")) | st.characters(), max_size=60))
+def test_compact_is_the_form_of_each_character_in_turn(text: str) -> None:
+    assert compact(text) == _compact_char_by_char(text)
+
+
+def test_compact_keeps_offsets_through_drops_and_expansions() -> None:
+    chars, offsets = compact("㈠ 予以“公开”]")
+    assert chars == "(一)予以公开]"
+    assert offsets == [0, 0, 0, 2, 3, 5, 6, 8]

@@ -351,6 +351,7 @@ BOILERPLATE = re.compile(
     r"(?:网址|网站|门户网站).{0,8}(?:查阅|下载|浏览)|联系(?:电话|方式|地址|人)|邮政编码|邮编|电子邮箱|传真|"
     r"政府信息公开条例.{0,8}(?:第五十条|要求|规定)|以下简称|特此报告|无其他需要报告|其他需要报告的事项|"
     r"^[一二三四五六七八九十]+是$|^其中$|^详见|^见下表|^如下表|^单位|^附件")
+_BOILERPLATE_LINES = re.compile(BOILERPLATE.pattern, re.MULTILINE)
 _SELF = re.compile(r"(?:我|本|该)(?:局|委|办|区|县|市|省|州|旗|厅|院|所|站|中心|单位|部门|机关|镇|乡|街道|公司|处|室|队)")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.,．][0-9]+)*|[〇零一二三四五六七八九十百千万两]+(?=[年月日件条份个项次人%])")
 
@@ -400,11 +401,18 @@ def _paragraph_hashes(paragraph: str, names: Sequence[str]) -> list[int]:
         # the pieces are each clause normalised on its own — with a handful of calls per
         # paragraph instead of per clause.
         normalized = normalize_clause(_JOIN.join(clauses), names).split(_JOIN)
-    out = []
-    for text in normalized:
-        if len(text) >= MIN_CLAUSE and not BOILERPLATE.search(text):
-            out.append(clause_hash(text))
-    return out
+    kept = [text for text in normalized if len(text) >= MIN_CLAUSE]
+    if not kept:
+        return []
+    # One search over the clauses a line each (no part of BOILERPLATE crosses a line break, and
+    # with MULTILINE its anchors hold per line) instead of one search per clause.
+    joined = "\n".join(kept)
+    boiler, line, at = set(), 0, 0
+    for match in _BOILERPLATE_LINES.finditer(joined):
+        line += joined.count("\n", at, match.start())
+        at = match.start()
+        boiler.add(line)
+    return [clause_hash(text) for number, text in enumerate(kept) if number not in boiler]
 
 
 _JOIN = "\x00"

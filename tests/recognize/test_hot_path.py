@@ -6,6 +6,8 @@ import dataclasses
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.model import Block, Cell, Span
 from auditor.recognize.items import MAX_SHARED_LINE, Item, items_from_blocks, line_spans
@@ -58,6 +60,9 @@ def test_paragraph_clauses_normalised_together_as_one_by_one() -> None:
         "2023年，良庆区共收到申请1,234件，同比增长12.5%；我局依法办理三件。本报告由良庆区编制",
         "ｅ\u0301 全角１２３，\u0301以组合字符开头的一句：e\u0301与 ﬁ 连字、二〇二三年五月；",  # NFKC-sensitive pieces
         "含有\x00空字符的段落，也照样逐句处理：第一百二十件申请已办结",  # the separator itself: clause by clause
+        # boilerplate among clauses, anchored (^其中$, ^详见) and not: only those clauses drop out
+        "其中，详见附表所列各项数据，本报告所列数据的统计期限自2023年1月1日起，本机关认真落实条例要求；"
+        "一是，如对本报告有任何疑问请联系我们，联系电话为12345678，全年主动公开信息三百条；特此报告",
     ]
     for paragraph in paragraphs:
         expected = [clause_hash(n) for n in (normalize_clause(c, names) for c in _CLAUSE_SPLIT.split(paragraph))
@@ -151,3 +156,18 @@ def test_contact_details_from_the_recognizers_lines_as_from_the_text() -> None:
     assert contact.phones == ("0591-2345678",) and contact.emails == ("xxb@pingtan.gov.cn",)
     assert contact.address == "福州市平潭县某某路1号" and contact.postcode == "350400"
     assert nfkc_lines("", []) == nfkc_lines("") == ""
+
+
+CLAUSES = ["其中", "详见附表", "本机关认真落实条例要求", "统计期限为全年", "一是", "如对本报告有疑问", "全年办理申请12件",
+           "见下表数据", "我局严格依法答复每一件申请", "特此报告", "e\u0301与ﬁ连字", "单位", "附件一所列的事项"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(CLAUSES), max_size=12), st.lists(st.sampled_from("，。；：、\n"), min_size=12, max_size=12))
+def test_boilerplate_clauses_drop_out_as_one_by_one(clauses, marks) -> None:
+    from auditor.narrative import _CLAUSE_SPLIT, BOILERPLATE, MIN_CLAUSE, _paragraph_hashes, clause_hash, normalize_clause
+
+    paragraph = "".join(c + m for c, m in zip(clauses, marks))
+    expected = [clause_hash(n) for n in (normalize_clause(c, ["良庆区"]) for c in _CLAUSE_SPLIT.split(paragraph))
+                if len(n) >= MIN_CLAUSE and not BOILERPLATE.search(n)]
+    assert _paragraph_hashes(paragraph, ["良庆区"]) == expected

@@ -77,11 +77,13 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
     most similar first; and the keys of the narratives long enough to compare."""
     sets: list[frozenset[int]] = []
     kept: list[Narrative] = []
+    distinct: dict[frozenset[int], frozenset[int]] = {}  # one text filed many times is held once
     for narrative in narratives:
         clauses = frozenset(h for _, h in narrative.clauses())
         if len(clauses) >= MIN_CLAUSES:
-            sets.append(clauses)
+            sets.append(distinct.setdefault(clauses, clauses))
             kept.append(narrative)
+    del distinct
     found: dict[Any, list[Similar]] = {}
     compared = {n.key for n in kept}
     unavailable = SimilarityUnavailable('需要安装 datasketch 才能比较报告正文：pip install "auditor[similarity]"')

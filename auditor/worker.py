@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
 from auditor.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, TimeLimitExceeded, describe_memory, time_limit
-from auditor.model import AdapterError, DocumentResult, Report, RuleOutcome, Source
+from auditor.model import AdapterError, DocumentResult, PackedSignature, Report, RuleOutcome, Signature, Source
 from auditor.reading import MAX_FILE_BYTES, read_bytes
 
 Reader = Callable[[str], "list[Report]"]
@@ -83,7 +83,8 @@ def slim(doc: DocumentResult, *, full_reports: bool = True) -> DocumentResult:
     """What outputs read of a document, with the display form of its path. ``full_reports``:
     the whole report but its text (sections without their text too) — for the HTML report and
     for third-party reporters, which may read anything. Otherwise only what the built-in
-    summary formats show (``SUMMARY_FIELDS``): a fraction of the size to send and keep."""
+    summary formats show (``SUMMARY_FIELDS``): a fraction of the size to send and keep. The
+    signature is packed (``PackedSignature``): text until the cross-document phase reads it."""
     path = display_path(doc.path)
     report = doc.report
     if report is not None:
@@ -96,9 +97,12 @@ def slim(doc: DocumentResult, *, full_reports: bool = True) -> DocumentResult:
         else:
             report = Report(source=Source(source.path, source.index, source.span),
                             **{name: getattr(report, name) for name in SUMMARY_FIELDS})
-    if path == doc.path and report is doc.report:
+    signature = doc.signature
+    if isinstance(signature, Signature):
+        signature = PackedSignature.pack(signature)
+    if path == doc.path and report is doc.report and signature is doc.signature:
         return doc
-    return dataclasses.replace(doc, path=path, report=report)
+    return dataclasses.replace(doc, path=path, report=report, signature=signature)
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ import json
 from typing import Any, BinaryIO
 
 from auditor.hookspecs import hookimpl
-from auditor.model import AuditRun, DocumentResult, Finding
+from auditor.model import AuditRun, DocumentResult, Finding, PackedSignature
 from auditor.reporters import error_text, explained_indices, summarize, was_audited
 from auditor.reporters.rounds import RoundView, rounds
 
@@ -31,7 +31,7 @@ def finding_json(finding: Finding, doc: DocumentResult | None = None, view: Roun
     return data
 
 
-def document_json(doc: DocumentResult, view: RoundView | None = None) -> dict[str, Any]:
+def document_json(doc: DocumentResult, view: RoundView | None = None, *, signature: bool = True) -> dict[str, Any]:
     report = doc.report
     data: dict[str, Any] = {
         "source": doc.path,
@@ -51,12 +51,26 @@ def document_json(doc: DocumentResult, view: RoundView | None = None) -> dict[st
     }
     if report is not None and report.source.span.line is not None:
         data["line"] = report.source.span.line
-    if doc.signature is not None:  # what cross-document rules read: lets these results serve as --history
+    if signature and doc.signature is not None:  # what cross-document rules read: these results can be --history
         data["signature"] = doc.signature.to_json()
     if view is not None and view.active:
         data["fixed"] = [{k: old[k] for k in ("rule", "severity", "message", "scope", "fingerprint")}
                          for old in view.fixed(doc)]
     return data
+
+
+def document_line(doc: DocumentResult, view: RoundView | None = None) -> str:
+    """``document_json`` as one line of JSON text. A packed signature (``PackedSignature``, the
+    bulk of a line) is copied in as the text it already is, in the place ``document_json``
+    gives it — the same bytes ``json.dumps`` would write, without decoding and encoding it."""
+    data = document_json(doc, view, signature=False)
+    if doc.signature is None:
+        return json.dumps(data, ensure_ascii=False)
+    fixed = data.pop("fixed", None)
+    text = doc.signature.text if isinstance(doc.signature, PackedSignature) else \
+        json.dumps(doc.signature.to_json(), ensure_ascii=False)
+    tail = f', "fixed": {json.dumps(fixed, ensure_ascii=False)}' if fixed is not None else ""
+    return f'{json.dumps(data, ensure_ascii=False)[:-1]}, "signature": {text}{tail}}}'
 
 
 def results_json(run: AuditRun) -> dict[str, Any]:
@@ -105,7 +119,7 @@ class JsonReporter:
         stream.write(head[: head.rindex("}")].rstrip().encode("utf-8") + b',\n  "documents": [')
         view = rounds(run)
         for position, doc in enumerate(run.documents):
-            line = json.dumps(document_json(doc, view), ensure_ascii=False)
+            line = document_line(doc, view)
             stream.write(((",\n    " if position else "\n    ") + line).encode("utf-8"))
         summary = json.dumps(summarize(run), ensure_ascii=False, indent=2).replace("\n", "\n  ")
         stream.write(f'\n  ],\n  "summary": {summary}\n}}\n'.encode())

@@ -148,11 +148,9 @@ def _stored_parts(store: Any, position: int) -> tuple[Optional[Report], Any]:
     """A stored document's report metadata and signature, without decoding the rest of it."""
     from auditor.worker import result_codec
 
-    raw = store.raw(position)
-    codec = result_codec()
-    report = codec.decode(raw["report"]) if raw.get("report") is not None else None
-    signature = codec.decode(raw["signature"]) if raw.get("signature") is not None else None
-    return report, signature
+    raw, signature = store.parts(position)
+    report = result_codec().decode(raw["report"]) if raw.get("report") is not None else None
+    return report, PackedSignature(signature) if signature else None
 
 
 def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iterable[Entry] = (),

@@ -25,6 +25,7 @@ from typing import Any, Callable, NamedTuple, Optional, Union, overload
 
 from auditor.model import DocumentResult
 
+UNREADABLE = "internal error: the stored results of this file cannot be read (run again with --no-cache)"
 Patch = Callable[[int, DocumentResult], DocumentResult]  # (position in the store, document) → document
 READ_AHEAD = 1 << 20  # bytes read at once while iterating
 
@@ -56,24 +57,27 @@ def facts_of(doc: DocumentResult) -> Facts:
 
 
 class DocumentStore:
-    """Documents appended a file at a time (its encoded results and the decoded ones, for their
-    facts); read back by position. ``close`` removes the temporary file."""
+    """Documents appended a file at a time, as the entries workers send and the result cache
+    keeps (``auditor.worker.encode_entry``): their facts stay in memory, the rest goes to the
+    temporary file undecoded. ``close`` removes the file."""
 
-    def __init__(self, decode: Callable[[str], list[DocumentResult]]) -> None:
-        self._decode = decode
+    def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="auditor-results-")  # noqa: SIM115 (closed by close())
         self._fd = self._file.fileno()
         self._end = 0
-        self._starts = array("q")  # per file: where its JSON starts; it ends where the next starts
+        self._starts = array("q")  # per file: where its entry starts; it ends where the next starts
         self._record = array("l")  # per document: its file's number
         self._slot = array("l")  # per document: its place among its file's documents
         self.facts: list[Facts] = []
         self._last: tuple[int, list[DocumentResult]] = (-1, [])
-        self._last_raw: tuple[int, list[Any]] = (-1, [])
+        self._last_raw: tuple[int, tuple[list[Any], list[str]]] = (-1, ([], []))
 
-    def add(self, payload: str, docs: Sequence[DocumentResult]) -> None:
-        """One file's results: ``payload`` (``auditor.worker.encode_results`` of ``docs``)."""
-        data = payload.encode("utf-8", "surrogatepass")
+    def add(self, entry: str) -> None:
+        """One file's results (``auditor.worker.encode_entry``; a ``CodecError`` if it is not one)."""
+        from auditor.worker import entry_facts
+
+        facts, body = entry_facts(entry)
+        data = body.encode("utf-8", "surrogatepass")
         record = len(self._starts)
         self._starts.append(self._end)
         if hasattr(os, "pwrite"):
@@ -81,17 +85,14 @@ class DocumentStore:
             while done < len(data):
                 done += os.pwrite(self._fd, data[done:], self._end + done)
         else:
-            self._append(data)
+            self._file.seek(self._end)
+            self._file.write(data)
+            self._file.flush()
         self._end += len(data)
-        for slot, doc in enumerate(docs):
+        for slot, fact in enumerate(facts):
             self._record.append(record)
             self._slot.append(slot)
-            self.facts.append(facts_of(doc))
-
-    def _append(self, data: bytes) -> None:
-        self._file.seek(self._end)
-        self._file.write(data)
-        self._file.flush()
+            self.facts.append(fact)
 
     def __len__(self) -> int:
         return len(self.facts)
@@ -103,21 +104,36 @@ class DocumentStore:
 
     def _docs_of(self, record: int, data: Optional[bytes] = None) -> list[DocumentResult]:
         if self._last[0] != record:
+            from auditor.codec import CodecError
+            from auditor.worker import decode_body
+
             text = (data if data is not None else self._read(record)).decode("utf-8", "surrogatepass")
-            self._last = (record, self._decode(text))
+            try:
+                docs = decode_body(text)
+            except CodecError:  # a damaged entry that passed its check: said, never dropped
+                docs = [DocumentResult(path=f.path, index=f.index, sha256=f.sha256, error=UNREADABLE)
+                        for f in self._facts_of(record)]
+            self._last = (record, docs)
         return self._last[1]
+
+    def _facts_of(self, record: int) -> list[Facts]:
+        return [self.facts[p] for p in range(len(self.facts)) if self._record[p] == record]
 
     def document(self, position: int) -> DocumentResult:
         """The document at ``position`` as the worker sent it (before run-wide changes)."""
         return self._docs_of(self._record[position])[self._slot[position]]
 
-    def raw(self, position: int) -> Any:
-        """The document at ``position`` as parsed JSON, not decoded: for reading a part of it
-        (``auditor.worker.result_codec().decode`` of one field) faster than the whole."""
+    def parts(self, position: int) -> tuple[Any, str]:
+        """The document at ``position`` as parsed JSON, not decoded, and its packed signature's
+        text ("": none): for reading a part of it (``auditor.worker.result_codec().decode``
+        of one field) at a fraction of the cost of the whole."""
         record = self._record[position]
         if self._last_raw[0] != record:
-            self._last_raw = (record, json.loads(self._read(record)))
-        return self._last_raw[1][self._slot[position]]
+            results, *signatures = self._read(record).decode("utf-8", "surrogatepass").split("\n")
+            self._last_raw = (record, (json.loads(results), signatures))
+        raws, signatures = self._last_raw[1]
+        slot = self._slot[position]
+        return raws[slot], signatures[slot]
 
     def documents(self, positions: Optional[Sequence[int]] = None) -> Iterator[tuple[int, DocumentResult]]:
         """(position, document) in store order, reading ahead in large blocks."""

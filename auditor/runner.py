@@ -38,9 +38,10 @@ from auditor.worker import (
     Reader,
     RuleSetLike,
     audit_file,
-    decode_results,
+    decode_entry,
     display_path,
-    encode_results,
+    encode_entry,
+    entry_facts,
     error_entry,
     fewer_collections,
     memory_message,
@@ -226,26 +227,26 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
     metadata the built-in summary formats show (``auditor.worker.slim``); ``scheduler`` is
     ``local:N`` or ``tcp://host:port`` for Dask; ``executor`` overrides the pool (tests).
     One file, or ``jobs <= 1`` without a scheduler, runs in this process."""
-    for docs, _payload, state in _iter_files(files, load_ruleset, ruleset=ruleset, jobs=jobs, limits=limits,
-                                             progress=progress, read=read, cache=cache, full_reports=full_reports,
-                                             scheduler=scheduler, executor=executor):
-        yield from state.share(docs)
+    for docs, entry, state in _iter_files(files, load_ruleset, ruleset=ruleset, jobs=jobs, limits=limits,
+                                          progress=progress, read=read, cache=cache, full_reports=full_reports,
+                                          scheduler=scheduler, executor=executor):
+        yield from state.share(docs if docs is not None else decode_entry(entry))
 
 
-def iter_encoded(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None,
-                 **options: Any) -> Iterator[tuple[list[DocumentResult], str]]:
-    """``iter_batch`` a file at a time: each input file's results and their encoded form
-    (``auditor.worker.encode_results``, what the result cache holds), for a
-    ``auditor.docstore.DocumentStore`` to keep on disk."""
-    for docs, payload, _state in _iter_files(files, load_ruleset, **options):
-        yield docs, payload
+def iter_entries(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None,
+                 **options: Any) -> Iterator[str]:
+    """``iter_batch`` a file at a time, each input file's results as the entry a worker sends
+    and the result cache keeps (``auditor.worker.encode_entry``), undecoded: for an
+    ``auditor.docstore.DocumentStore`` to keep on disk. Same options as ``iter_batch``."""
+    for _docs, entry, _state in _iter_files(files, load_ruleset, **options):
+        yield entry
 
 
 def _iter_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *,
                 ruleset: Optional[RuleSetLike] = None, jobs: int = 1, limits: Limits = DEFAULT_LIMITS,
                 progress: Optional[ProgressCallback] = None, read: Optional[Reader] = None,
                 cache: Any = None, full_reports: bool = True, scheduler: Optional[str] = None,
-                executor: Any = None) -> Iterator[tuple[list[DocumentResult], str, _Accounting]]:
+                executor: Any = None) -> Iterator[tuple[Optional[list[DocumentResult]], str, _Accounting]]:
     if not files:
         return
     if ruleset is None and load_ruleset is None:
@@ -254,12 +255,13 @@ def _iter_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSe
     share_rules(ruleset)
     state = _Accounting(len(files), progress, cache, full_reports)
     with fewer_collections():
-        for docs, payload in _run_files(files, load_ruleset, ruleset, jobs, limits, read, state, full_reports,
-                                        scheduler, executor):
-            yield docs, payload, state
+        for docs, entry in _run_files(files, load_ruleset, ruleset, jobs, limits, read, state, full_reports,
+                                      scheduler, executor):
+            yield docs, entry, state
 
 
-Results = tuple[list[DocumentResult], str]  # one file's documents and their encoded form
+# One file's results: its documents when they are at hand (None: not decoded) and its entry.
+Results = tuple[Optional[list[DocumentResult]], str]
 
 
 def _run_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]], ruleset: RuleSetLike,
@@ -367,21 +369,21 @@ def _in_process(files: Sequence[str], ruleset: RuleSetLike, read: Optional[Reade
     """One file after another in this process, each under the time and memory limits."""
     for path in files:
         with memory_limit(limits.memory_mb):
-            docs, payload, new_key = _audit_here(path, ruleset, read, limits, state.cache)
-        if payload is None:
+            docs, entry, new_key = _audit_here(path, ruleset, read, limits, state.cache)
+        if entry is None:
             docs = [slim(d, full_reports=state.full_reports) for d in docs]
-            payload = encode_results(docs)
+            entry = encode_entry(docs)
         if new_key is not None:
-            state.store(new_key, payload)
+            state.store(new_key, entry)
         state.finished(path)
-        yield docs, payload
+        yield (docs if docs else None), entry
 
 
 def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits: Limits,
                 cache: Any) -> tuple[list[DocumentResult], Optional[str], Optional[str]]:
-    """One file, hashing and cache look-up included, under the time limit. Returns its results,
-    their encoded form when they came from the cache (else None: not slimmed yet), and the cache
-    key to store them under (None: a hit, no cache, or not cacheable)."""
+    """One file, hashing and cache look-up included, under the time limit. Returns its results
+    (none when they came from the cache), the cache's entry (None: audited here, not slimmed
+    yet), and the cache key to store them under (None: a hit, no cache, or not cacheable)."""
     from auditor.worker import run_guarded
 
     found: dict[str, Any] = {}
@@ -392,20 +394,17 @@ def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits:
             if cache is not None:
                 data = read_bytes(path, limits.max_file_bytes)
                 key = found["key"] = cache.key(path, hashlib.sha256(data).hexdigest())
-                payload = cache.get_many([key]).get(key)
-                docs = _decoded(payload) if payload is not None else None
-                if docs is not None:
-                    found["hit"] = (payload, docs)
-                    return docs
+                entry = cache.get_many([key]).get(key)
+                if entry is not None and _valid(entry):
+                    found["hit"] = entry
+                    return HIT
             return audit_file(path, ruleset, read, data=data, max_bytes=limits.max_file_bytes)
         except AdapterError as exc:
             return [DocumentResult(path=path, error=str(exc) or "cannot be read")]
 
     docs, cacheable = run_guarded(path, limits, work)
-    payload, hit_docs = found.get("hit", (None, None))
-    if docs is not hit_docs:  # audited, or the time ran out after the look-up
-        payload = None
-    return docs, payload, (found.get("key") if cacheable and payload is None else None)
+    entry = found.get("hit") if docs is HIT else None  # (not if the time ran out after the look-up)
+    return ([] if entry else docs), entry, (found.get("key") if cacheable and entry is None else None)
 
 
 def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _Accounting) -> Iterator[Results]:
@@ -482,28 +481,33 @@ def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Account
     found = cache.get_many([keys[i] for i in misses if keys.get(i)])
     still = []
     for index in misses:
-        payload = found.get(keys.get(index) or "")
-        docs = _decoded(payload) if payload is not None else None
-        if docs is None:
+        entry = found.get(keys.get(index) or "")
+        if entry is None or not _valid(entry):
             still.append(index)
         else:
             keys.pop(index, None)
             digests.pop(index, None)
-            accept(index, (docs, payload))
+            accept(index, (None, entry))
     return still
 
 
-def _decoded(payload: str) -> Optional[list[DocumentResult]]:
+HIT: list[DocumentResult] = []  # what ``_audit_here`` finds in the cache: its entry, not decoded
+
+
+def _valid(entry: str) -> bool:
+    """Whether an entry is whole (``auditor.worker.entry_facts``: its shape and checksum); a
+    corrupt entry is a miss. Its documents are decoded when an output reads them."""
     from auditor.codec import CodecError
 
     try:
-        return decode_results(payload)
+        entry_facts(entry)
     except CodecError:
-        return None  # a corrupt entry is a miss
+        return False
+    return True
 
 
 def _encoded(docs: list[DocumentResult]) -> Results:
-    return docs, encode_results(docs)
+    return docs, encode_entry(docs)
 
 
 def _received(index: int, outcome: Any, path: str, keys: dict[int, Optional[str]], digests: dict[int, Optional[str]],
@@ -513,14 +517,13 @@ def _received(index: int, outcome: Any, path: str, keys: dict[int, Optional[str]
     digest = digests.pop(index, None)
     if not isinstance(outcome, FileOutcome):
         return _encoded([error_entry(path, str(outcome), digest)])
-    docs = _decoded(outcome.payload)
-    if docs is None:
+    if not _valid(outcome.payload):
         return _encoded([error_entry(path, "internal error: a worker sent back results that cannot be read", digest)])
     if outcome.cacheable and state.cache is not None and outcome.digest and digest is not None:
         if outcome.digest != digest:  # the file changed after it was hashed here
             key = state.cache.key(path, outcome.digest)
         state.store(key, outcome.payload)
-    return docs, outcome.payload
+    return None, outcome.payload
 
 
 def _size(path: str) -> int:

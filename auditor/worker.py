@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import json
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from auditor.model import AdapterError, DocumentResult, PackedSignature, Report,
 from auditor.reading import MAX_FILE_BYTES, read_bytes
 
 Reader = Callable[[str], "list[Report]"]
+DEFERRED = "跨文档规则，待全部文档读取后评估"  # auditor.engine.DEFERRED (not imported: heavy)
 # The report fields the built-in formats other than HTML show (plus the source's path, index and
 # first line): what a worker sends back when only those formats are asked for.
 SUMMARY_FIELDS = ("kind", "agency", "year", "format", "title", "government_report", "level")
@@ -50,8 +52,9 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """One file's results as sent back by a worker: JSON of its ``DocumentResult`` list, the
-    SHA-256 of the bytes audited, and whether the result may be cached (not a limit hit)."""
+    """One file's results as sent back by a worker: its ``DocumentResult`` list as an entry
+    (``encode_entry``), the SHA-256 of the bytes audited, and whether the result may be cached
+    (not a limit hit)."""
 
     index: int
     payload: str
@@ -130,7 +133,9 @@ def share_rules(ruleset: Any) -> None:
     rules = tuple(getattr(ruleset, "rules", ()))
     codec = result_codec()
     codec.set_refs(RuleInfo, rules)
-    codec.set_refs(RuleOutcome, [RuleOutcome(rule, "pass") for rule in rules])  # most outcomes
+    # Most outcomes: a plain pass, and the stand-in a rule over several documents leaves.
+    codec.set_refs(RuleOutcome, [RuleOutcome(rule, "pass") for rule in rules]
+                   + [RuleOutcome(rule, "skipped", reason=DEFERRED) for rule in rules])
 
 
 def encode_results(docs: list[DocumentResult]) -> str:
@@ -144,6 +149,59 @@ def decode_results(payload: str) -> list[DocumentResult]:
 
         raise CodecError("not a list of document results")
     return list(docs)
+
+
+# One file's results as a worker sends them and the result cache keeps them, in lines:
+#   1. the length of the rest and the documents' facts (``auditor.docstore.Facts``), JSON;
+#   2. the documents without their signatures (``encode_results``);
+#   3… each document's packed signature (``PackedSignature.text``; empty: none).
+# The parent reads line 1 alone to keep a document (``auditor.docstore``), and the rest only
+# when an output reads the document; a signature is never escaped inside other JSON, and the
+# JSON output copies it as it is. JSON text holds no raw line break, so lines split cleanly.
+
+
+def encode_entry(docs: list[DocumentResult]) -> str:
+    from auditor.docstore import facts_of
+
+    signatures = [d.signature.text if isinstance(d.signature, PackedSignature) else
+                  PackedSignature.pack(d.signature).text if d.signature is not None else "" for d in docs]
+    body = "\n".join([encode_results([dataclasses.replace(d, signature=None) if d.signature is not None else d
+                                       for d in docs]), *signatures])
+    head = json.dumps([len(body), [list(facts_of(d)) for d in docs]], ensure_ascii=False, separators=(",", ":"))
+    return head + "\n" + body
+
+
+def entry_facts(entry: str) -> tuple[list[Any], str]:
+    """The facts of an entry's documents and the rest of it (for ``decode_body``); a
+    ``CodecError`` if the entry is not one (corrupt, foreign, an older shape)."""
+    from auditor.codec import CodecError
+    from auditor.docstore import Facts
+
+    head, _, body = entry.partition("\n")
+    try:
+        length, rows = json.loads(head)
+        facts = [Facts(*row) for row in rows]
+    except (ValueError, TypeError) as exc:
+        raise CodecError(f"not a results entry: {exc}") from None
+    if length != len(body) or not facts or not all(type(f.path) is str and type(f.index) is int for f in facts):
+        raise CodecError("not a results entry: damaged")
+    return facts, body
+
+
+def decode_body(body: str) -> list[DocumentResult]:
+    """The documents of an entry's body (see ``encode_entry``), signatures packed."""
+    from auditor.codec import CodecError
+
+    results, *signatures = body.split("\n")
+    docs = decode_results(results)
+    if len(signatures) != len(docs):
+        raise CodecError("not a results entry: signatures missing")
+    return [dataclasses.replace(d, signature=PackedSignature(text)) if text else d
+            for d, text in zip(docs, signatures)]
+
+
+def decode_entry(entry: str) -> list[DocumentResult]:
+    return decode_body(entry_facts(entry)[1])
 
 
 def error_entry(path: str, error: str, digest: Optional[str] = None) -> DocumentResult:
@@ -307,6 +365,6 @@ def audit_chunk(tasks: list[tuple[int, str]], state: Optional[WorkerState] = Non
     for index, path in tasks:
         docs, cacheable = audit_guarded(path, state.ruleset, state.read, state.limits)
         digest = next((d.sha256 for d in docs if d.sha256), None)
-        payload = encode_results([slim(d, full_reports=state.full_reports) for d in docs])
+        payload = encode_entry([slim(d, full_reports=state.full_reports) for d in docs])
         out.append(FileOutcome(index, payload, digest, cacheable))
     return out

@@ -364,11 +364,10 @@ def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
 
     progress = Progress(len(files), enabled=not (o.no_progress or o.quiet))
     from auditor.docstore import DocumentStore
-    from auditor.worker import decode_results
 
     # Every document goes to a temporary file as the compact JSON it arrives in; memory keeps a
     # few facts per document, and outputs read the documents back one by one (auditor.docstore).
-    store = DocumentStore(decode_results)
+    store = DocumentStore()
     try:
         _audit_into(store, ctx, o, config, outputs, reporters, files, spec, ruleset, workers, limits, progress, cache,
                     full_reports, scheduler, fail_level, baseline)
@@ -386,10 +385,10 @@ def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs
     history: list[Any] = []
     history_notes: list[str] = []
     try:
-        for docs, payload in runner.iter_encoded(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
-                                                 progress=progress, cache=cache, full_reports=full_reports,
-                                                 scheduler=scheduler):
-            store.add(payload, docs)
+        for entry in runner.iter_entries(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
+                                         progress=progress, cache=cache, full_reports=full_reports,
+                                         scheduler=scheduler):
+            store.add(entry)
         wanted = list(o.history_paths) + [config.resolve(p) for p in config.get("history", [])]
         if wanted and getattr(ruleset, "has_cross", False):
             from auditor.history import load_history

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -206,46 +206,75 @@ def summary_counts(run: AuditRun) -> dict[str, Any]:
 
 
 def _count(documents: Iterable[DocumentResult]) -> dict[str, Any]:
-    active_counts: Counter[str] = Counter()
-    by_rule: Counter[str] = Counter()
-    waived_by_rule: Counter[str] = Counter()
-    waived = 0
-    by_agency: dict[str, dict[str, int]] = {}
-    paths: set[str] = set()
-    failing = {"warning": 0, "error": 0}
-    total = audited = not_audited = unreadable = 0
+    tally = Tally()
     for doc in documents:
-        total += 1
-        paths.add(doc.path)
+        tally.add(doc)
+    return tally.result()
+
+
+def count_while(run: AuditRun, documents: Iterable[DocumentResult]) -> Iterator[DocumentResult]:
+    """``documents`` (``run.documents``) passed through, counted on the way for ``summarize``
+    when the run keeps its counts (documents on disk): a format that reads every document
+    once and then summarizes reads them once, not twice."""
+    memo = getattr(run.documents, "memo", None)
+    if not callable(memo):
+        yield from documents
+        return
+    tally = Tally()
+    for doc in documents:
+        tally.add(doc)
+        yield doc
+    memo("summary", tally.result)
+
+
+class Tally:
+    """``summarize``'s counts, a document at a time."""
+
+    def __init__(self) -> None:
+        self.active: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+        self.waived_by_rule: Counter[str] = Counter()
+        self.waived = 0
+        self.by_agency: dict[str, dict[str, int]] = {}
+        self.paths: set[str] = set()
+        self.failing = {"warning": 0, "error": 0}
+        self.total = self.audited = self.not_audited = self.unreadable = 0
+
+    def add(self, doc: DocumentResult) -> None:
+        self.total += 1
+        self.paths.add(doc.path)
         findings = doc.findings
         active = [f for f in findings if not is_waived(f)]
         for f in findings:
             if is_waived(f):
-                waived += 1
-                waived_by_rule[f.rule] += 1
-        active_counts.update(f.severity for f in active)
-        by_rule.update(f.rule for f in active)
+                self.waived += 1
+                self.waived_by_rule[f.rule] += 1
+        self.active.update(f.severity for f in active)
+        self.by_rule.update(f.rule for f in active)
         if was_audited(doc):
-            audited += 1
+            self.audited += 1
         elif doc.error is None:
-            not_audited += 1
+            self.not_audited += 1
         if doc.error is not None:
-            unreadable += 1
+            self.unreadable += 1
         else:
-            for level in failing:
+            for level in self.failing:
                 if any(at_least(f.severity, level) for f in active):
-                    failing[level] += 1
+                    self.failing[level] += 1
         if doc.report is not None:
             agency = doc.report.agency or t("doc.no_agency")
-            entry = by_agency.setdefault(agency, {"documents": 0, "error": 0, "warning": 0, "info": 0})
+            entry = self.by_agency.setdefault(agency, {"documents": 0, "error": 0, "warning": 0, "info": 0})
             entry["documents"] += 1
             for sev, n in count_by_severity(active).items():
                 entry[sev] += n
-    return {"documents": total, "files": len(paths), "audited": audited, "not_audited": not_audited,
-            "unreadable": unreadable, "failing": failing,
-            "findings": {sev: active_counts.get(sev, 0) for sev in SEVERITIES}, "waived": waived,
-            "by_rule": dict(sorted(by_rule.items())), "waived_by_rule": dict(sorted(waived_by_rule.items())),
-            "by_agency": dict(sorted(by_agency.items()))}
+
+    def result(self) -> dict[str, Any]:
+        return {"documents": self.total, "files": len(self.paths), "audited": self.audited,
+                "not_audited": self.not_audited, "unreadable": self.unreadable, "failing": dict(self.failing),
+                "findings": {sev: self.active.get(sev, 0) for sev in SEVERITIES}, "waived": self.waived,
+                "by_rule": dict(sorted(self.by_rule.items())),
+                "waived_by_rule": dict(sorted(self.waived_by_rule.items())),
+                "by_agency": dict(sorted(self.by_agency.items()))}
 
 
 def waiver_notes(run: AuditRun) -> list[str]:

@@ -12,6 +12,7 @@ import dataclasses
 import gc
 import hashlib
 import json
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -175,17 +176,27 @@ def entry_facts(entry: str) -> tuple[list[Any], str]:
     """The facts of an entry's documents and the rest of it (for ``decode_body``); a
     ``CodecError`` if the entry is not one (corrupt, foreign, an older shape)."""
     from auditor.codec import CodecError
-    from auditor.docstore import Facts
 
     head, _, body = entry.partition("\n")
     try:
         length, rows = json.loads(head)
-        facts = [Facts(*row) for row in rows]
+        facts = [_facts(*row) for row in rows]
     except (ValueError, TypeError) as exc:
         raise CodecError(f"not a results entry: {exc}") from None
     if length != len(body) or not facts or not all(type(f.path) is str and type(f.index) is int for f in facts):
         raise CodecError("not a results entry: damaged")
     return facts, body
+
+
+def _facts(path: str, index: int, sha256: Optional[str], error: Optional[str], has_report: bool, has_signature: bool,
+           kind: Optional[str] = None, agency: Optional[str] = None, year: Optional[int] = None,
+           title: Optional[str] = None, source_path: str = "", source_index: int = 0) -> Any:
+    """``Facts`` as small as they can be: the source's path is the document's (one string, not
+    two), and the few kinds are shared."""
+    from auditor.docstore import Facts
+
+    return Facts(path, index, sha256, error, has_report, has_signature, sys.intern(kind) if type(kind) is str else kind,
+                 agency, year, title, path if source_path == path else source_path, source_index)
 
 
 def decode_body(body: str) -> list[DocumentResult]:

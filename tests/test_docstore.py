@@ -187,3 +187,41 @@ def test_a_damaged_entry_is_refused_and_a_damaged_body_is_an_error_entry(store):
     (doc,) = list(broken.view())
     assert doc.path == facts[0].path and doc.error == UNREADABLE  # said, not dropped
     broken.close()
+
+
+def test_the_audit_command_reading_from_disk_finds_the_copy_run_batch_finds(tmp_path, monkeypatch):
+    """The cross-document phase over a store (signatures read back one at a time) gives what
+    it gives over documents in memory."""
+    import random
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from auditor import cachedir
+    from auditor.cli import cli
+    from auditor.engine import load_rules
+    from auditor.reading import load_reports
+    from tests.crossdoc.narratives import agency, narrative, report_text
+
+    pytest.importorskip("datasketch")
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", "off")
+    cachedir.reset()
+    rng = random.Random(7)
+    files = []
+    for n in range(5):
+        name = agency(rng, n)
+        path = tmp_path / f"r{n:03}.txt"
+        path.write_text(report_text(name, 2023, narrative(rng, 2023, name)), encoding="utf-8")
+        files.append(str(path))
+    source = load_reports(files[3])[0]
+    copied = Path(files[3]).read_text("utf-8").replace(source.agency, "永泰县统计局").replace("2023", "2024")
+    (tmp_path / "copy.txt").write_text(copied, encoding="utf-8")
+    files.append(str(tmp_path / "copy.txt"))
+    expected = {d.path: [f.message for f in d.findings]
+                for d in runner.run_batch(files, ruleset=load_rules(select=["XDOC-COPY"]))}
+    result = CliRunner().invoke(cli, ["audit", *files, "--select", "XDOC-COPY", "--format", "json", "--jobs", "1"],
+                                catch_exceptions=False)
+    got = {d["source"]: [f["message"] for f in d["findings"]] for d in json.loads(result.stdout)["documents"]}
+    assert got == expected
+    assert got[str(tmp_path / "copy.txt")] and got[files[3]]
+    cachedir.reset()

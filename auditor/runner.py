@@ -421,7 +421,7 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
     window = 0  # chunks in flight at most; set when the pool or cluster starts
 
     def accept(index: int, results: Results) -> None:
-        buffer[index] = results  # decoded: identical outcomes are shared already (the codec interns)
+        buffer[index] = results
         state.finished(files[index])
 
     while True:

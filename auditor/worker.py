@@ -2,8 +2,9 @@
 
 ``audit_file`` reads, recognizes and evaluates one file and never raises on bad input.
 ``audit_chunk`` does that for a batch of files under the per-file limits and sends back, per
-file, only what the outputs need: the results as compact JSON (``auditor.codec``) without the
-report's full text — the same text the result cache stores, so the parent can keep it as is.
+file, only what the outputs need, as an entry (``encode_entry``): the documents' facts, their
+results as compact JSON (``auditor.codec``) without the report's full text, and their
+signatures — the same text the result cache stores, so the parent can keep it as is.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 from auditor.agency import GOVERNMENT_BODIES, AgencyName, agency_key, parse_agency
 from auditor.dsl.crossfacts import NO_PREVIOUS, NOTHING_COMPARED, Deadline, RunFacts, Similar, statutory_deadline
@@ -67,6 +67,7 @@ class Entry:
     source: str
     position: Optional[int] = None
     load: Optional[Callable[[], tuple[Optional[Report], Any]]] = None  # (report, signature) read anew
+    load_signature: Optional[Callable[[], Any]] = None  # the signature alone, read anew
 
     @property
     def agency(self) -> Optional[AgencyName]:
@@ -92,10 +93,9 @@ class Entry:
         global _LAST_SECTIONS
         if _LAST_SECTIONS[0] is self:
             return _LAST_SECTIONS[1]
-        signature = self.load()[1] if self.load is not None else self.signature
+        signature = self.load_signature() if self.load_signature is not None else self.signature
         if isinstance(signature, PackedSignature):
-            data = json.loads(signature.text)
-            sections = Signature.from_json({"sections": data.get("sections")}).sections
+            sections = _packed_sections(signature.text)
         else:
             sections = signature.sections if signature is not None else ()
         _LAST_SECTIONS = (self, sections)
@@ -133,10 +133,11 @@ def entries_of(documents: Any, source: str = RUN) -> list[Entry]:
         store = documents
         for position, f in enumerate(store.facts):
             if f.has_report and f.has_signature and f.kind != "other":
-                report = Report(source=Source(f.source_path, f.source_index), kind=f.kind or "annual-report",
-                                agency=f.agency, year=f.year, title=f.title)
+                report = _Meta(f.kind or "annual-report", f.agency, f.year, f.title,
+                               _Source(f.source_path, f.source_index))
                 out.append(Entry(report, None, f.sha256, source, position if source == RUN else None,
-                                 load=functools.partial(_stored_parts, store, position)))
+                                 load=functools.partial(_stored_parts, store, position),
+                                 load_signature=functools.partial(_stored_signature, store, position)))
         return out
     for position, doc in enumerate(documents):
         if doc.report is not None and doc.signature is not None and doc.report.kind != "other":
@@ -151,6 +152,43 @@ def _stored_parts(store: Any, position: int) -> tuple[Optional[Report], Any]:
     raw, signature = store.parts(position)
     report = result_codec().decode(raw["report"]) if raw.get("report") is not None else None
     return report, PackedSignature(signature) if signature else None
+
+
+class _Source(NamedTuple):
+    path: str
+    index: int
+
+
+class _Meta(NamedTuple):
+    """What pairing reads of a stored document's report (``Entry.report``): a tenth of a
+    ``Report``'s size, for every document of a run at once."""
+
+    kind: str
+    agency: Optional[str]
+    year: Optional[int]
+    title: Optional[str]
+    source: _Source
+
+
+def _stored_signature(store: Any, position: int) -> Optional[PackedSignature]:
+    text = store.signature_text(position)
+    return PackedSignature(text) if text else None
+
+
+SECTIONS_KEY = '"sections": '  # the last key of ``Signature.to_json``, as ``PackedSignature.pack`` writes it
+
+
+def _packed_sections(text: str) -> tuple[SectionPrint, ...]:
+    """A packed signature's sections alone: the text after its last key, parsed (the cells
+    before it are not); the whole signature if that is not where it should be."""
+    at = text.rfind(SECTIONS_KEY)
+    try:
+        data = json.loads(text[at + len(SECTIONS_KEY):-1]) if at > 0 and text.endswith("}") else None
+    except ValueError:
+        data = None
+    if not isinstance(data, list):
+        return Signature.from_json(json.loads(text)).sections
+    return Signature.from_json({"sections": data}).sections
 
 
 def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iterable[Entry] = (),
@@ -212,6 +250,7 @@ def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
     previous = pair_years(run, pool) if "previous" in names else {}
     similar, compared, unavailable = _similar(run, pool) if "similar_reports" in names else ({}, set(), None)
     out: dict[int, dict[str, RuleOutcome]] = {}
+    shared: dict[tuple[str, str, str], RuleOutcome] = {}
     for entry in run:
         report, prints = entry.view()
         prev_entry, reason = previous.get(id(entry), (None, NO_PREVIOUS))
@@ -231,7 +270,9 @@ def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
             outcomes = {rid: (RuleOutcome(o.rule, "not_assessable", reason=unavailable)
                               if o.status == "skipped" and rid in _similar_rules(ruleset) else o)
                         for rid, o in outcomes.items()}
-        out[entry.position] = outcomes  # type: ignore[index]
+        # Outcomes without findings (a pass, a reason) are one object for all the documents.
+        out[entry.position] = {rid: o if o.findings else shared.setdefault((rid, o.status, o.reason), o)  # type: ignore[index]
+                               for rid, o in outcomes.items()}
     return out
 
 

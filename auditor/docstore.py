@@ -70,7 +70,7 @@ class DocumentStore:
         self._slot = array("l")  # per document: its place among its file's documents
         self.facts: list[Facts] = []
         self._last: tuple[int, list[DocumentResult]] = (-1, [])
-        self._last_raw: tuple[int, tuple[list[Any], list[str]]] = (-1, ([], []))
+        self._last_raw: tuple[int, list[Any]] = (-1, [])
 
     def add(self, entry: str) -> None:
         """One file's results (``auditor.worker.encode_entry``; a ``CodecError`` if it is not one)."""
@@ -127,13 +127,21 @@ class DocumentStore:
         """The document at ``position`` as parsed JSON, not decoded, and its packed signature's
         text ("": none): for reading a part of it (``auditor.worker.result_codec().decode``
         of one field) at a fraction of the cost of the whole."""
-        record = self._record[position]
-        if self._last_raw[0] != record:
-            results, *signatures = self._read(record).decode("utf-8", "surrogatepass").split("\n")
-            self._last_raw = (record, (json.loads(results), signatures))
-        raws, signatures = self._last_raw[1]
+        lines = self._lines(self._record[position])
+        if lines[0] is None:
+            lines[0] = json.loads(lines[1])
         slot = self._slot[position]
-        return raws[slot], signatures[slot]
+        return lines[0][slot], lines[2 + slot]
+
+    def signature_text(self, position: int) -> str:
+        """The packed signature of the document at ``position`` ("": none), nothing decoded."""
+        return self._lines(self._record[position])[2 + self._slot[position]]
+
+    def _lines(self, record: int) -> list[Any]:
+        """[parsed results or None, results line, signature lines…] of the last record read."""
+        if self._last_raw[0] != record:
+            self._last_raw = (record, [None, *self._read(record).decode("utf-8", "surrogatepass").split("\n")])
+        return self._last_raw[1]
 
     def documents(self, positions: Optional[Sequence[int]] = None) -> Iterator[tuple[int, DocumentResult]]:
         """(position, document) in store order, reading ahead in large blocks."""

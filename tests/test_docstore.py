@@ -225,3 +225,14 @@ def test_the_audit_command_reading_from_disk_finds_the_copy_run_batch_finds(tmp_
     assert got == expected
     assert got[str(tmp_path / "copy.txt")] and got[files[3]]
     cachedir.reset()
+
+
+def test_a_packed_signatures_sections_are_read_alone_as_the_whole_would_give_them():
+    from auditor.crossdoc import _packed_sections
+
+    tricky = dataclasses.replace(signature(), sections=(
+        SectionPrint(1, "AAAAAQAAAAI=", ((0, '他说"sections": 不是键'),)), SectionPrint(2, "", ())))
+    for sig in (signature(), tricky, Signature()):
+        packed = PackedSignature.pack(sig)
+        assert _packed_sections(packed.text) == sig.sections == packed.unpack().sections
+    assert _packed_sections('{"cells": {}, "sections": [{"number": 3}]}') == (SectionPrint(3),)

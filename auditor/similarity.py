@@ -105,16 +105,21 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
     template = MinHash(num_perm=num_perm, hashfunc=_identity)
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=num_perm)
     # A sketch and what the index returns for it depend only on the set of clauses: documents
-    # with the same set (a report filed twice, one text sent by many offices) share them.
+    # with the same set (a report filed twice, one text sent by many offices) share them, and
+    # the index holds each set once (its entries cost ~3 KB each), naming the set's documents.
+    holders: dict[bytes, list[int]] = {}
+    for position, clauses in enumerate(sets):
+        holders.setdefault(clauses, []).append(position)
     sketches: dict[bytes, Any] = {}
+    groups: list[list[int]] = []
     with lsh.insertion_session() as session:
-        for position, clauses in enumerate(sets):
-            sketch = sketches.get(clauses)
-            if sketch is None:
-                sketch = sketches[clauses] = MinHash(num_perm=num_perm, hashfunc=_identity,
-                                                     permutations=template.permutations, scheme=template.scheme)
-                sketch.update_batch(_unpacked(clauses))
-            session.insert(position, sketch, check_duplication=False)
+        for clauses, positions in holders.items():
+            sketch = sketches[clauses] = MinHash(num_perm=num_perm, hashfunc=_identity,
+                                                 permutations=template.permutations, scheme=template.scheme)
+            sketch.update_batch(_unpacked(clauses))
+            session.insert(len(groups), sketch, check_duplication=False)
+            groups.append(positions)
+    del holders
     agencies = [parse_agency(n.agency) for n in kept]
     numbers: dict[Any, int] = {}
     agency_numbers = [numbers.setdefault(a, len(numbers)) for a in agencies]
@@ -128,7 +133,7 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
         own = agencies[position]
         candidates = answers.get(packed)
         if candidates is None:
-            candidates = answers[packed] = list(lsh.query(sketches[packed]))
+            candidates = answers[packed] = [p for group in lsh.query(sketches[packed]) for p in groups[group]]
         matches = []
         for other_position in candidates:
             if other_position == position:

@@ -168,6 +168,25 @@ class Codec:
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
             raise CodecError(f"not a valid entry: {type(exc).__name__}: {exc}") from None
 
+    def decode(self, data: Any) -> Any:
+        """The value whose ``encode`` is ``data`` (parsed JSON, not text): a part of a larger
+        entry read with a plain ``json.loads``, decoded alone. Problems are ``CodecError``s."""
+        try:
+            return self._value(self._walk(data))
+        except CodecError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise CodecError(f"not a valid entry: {type(exc).__name__}: {exc}") from None
+
+    def _walk(self, data: Any) -> Any:
+        """What ``json.loads`` with the hook would give: objects hooked bottom up."""
+        kind = type(data)
+        if kind is dict:
+            return self._hook({key: self._walk(value) for key, value in data.items()})
+        if kind is list:
+            return [self._walk(value) for value in data]
+        return data
+
     def _hook(self, data: dict[str, Any]) -> Any:
         tag = data.pop(TAG, None)
         if tag is None:

@@ -24,14 +24,16 @@ not depend on where the files were read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 from auditor.agency import GOVERNMENT_BODIES, AgencyName, agency_key, parse_agency
 from auditor.dsl.crossfacts import NO_PREVIOUS, NOTHING_COMPARED, Deadline, RunFacts, Similar, statutory_deadline
-from auditor.model import DocumentResult, Report, RuleOutcome, Section, Signature, Source
+from auditor.model import DocumentResult, PackedSignature, Report, RuleOutcome, Section, SectionPrint, Signature, Source
 from auditor.similarity import MIN_CLAUSES  # datasketch itself is imported only to compare
 
 RUN = "本批次"
@@ -53,13 +55,19 @@ def make_signature(report: Report, ruleset: Any) -> Optional[Signature]:
 
 @dataclass
 class Entry:
-    """One document taking part: from the run (``position`` in its results) or the history."""
+    """One document taking part: from the run (``position`` in its results) or the history.
+
+    ``report`` holds what pairing reads (agency, year, kind, title, source); the full
+    metadata and the signature are read when a rule needs them — from ``load`` (a document kept
+    on disk by ``auditor.docstore``) when given, so the phase never holds every signature."""
 
     report: Report  # as the results keep it (metadata only)
-    signature: Signature
+    signature: Optional[Union[Signature, PackedSignature]]
     sha256: Optional[str]
     source: str
     position: Optional[int] = None
+    load: Optional[Callable[[], tuple[Optional[Report], Any]]] = None  # (report, signature) read anew
+    load_signature: Optional[Callable[[], Any]] = None  # the signature alone, read anew
 
     @property
     def agency(self) -> Optional[AgencyName]:
@@ -69,25 +77,118 @@ class Entry:
     def identity(self) -> tuple[Any, ...]:
         return (self.sha256 or self.report.source.path, self.report.source.index)
 
+    def full(self) -> tuple[Report, Signature]:
+        """The report's metadata and its unpacked signature."""
+        if self.load is not None:
+            report, signature = self.load()
+            report = report or self.report
+        else:
+            report, signature = self.report, self.signature
+        return report, _unpacked(signature)
+
+    @property
+    def sections(self) -> tuple[SectionPrint, ...]:
+        """The narrative's fingerprints (what ``auditor.similarity`` compares). Read afresh, but
+        the last entry's are kept: the comparison asks for one document's many times in a row."""
+        global _LAST_SECTIONS
+        if _LAST_SECTIONS[0] is self:
+            return _LAST_SECTIONS[1]
+        signature = self.load_signature() if self.load_signature is not None else self.signature
+        if isinstance(signature, PackedSignature):
+            sections = _packed_sections(signature.text)
+        else:
+            sections = signature.sections if signature is not None else ()
+        _LAST_SECTIONS = (self, sections)
+        return sections
+
     def view(self) -> tuple[Report, dict[int, frozenset[int]]]:
         """The report a rule over several documents sees, and its sections' clause sets."""
         from auditor.narrative import unpack_hashes
 
-        sections = tuple(Section(number=p.number, heading="", standard=True, text="") for p in self.signature.sections)
-        prints = {id(s): frozenset(unpack_hashes(p.clauses)) for s, p in zip(sections, self.signature.sections)}
-        report = dataclasses.replace(self.report, published=self.signature.published, tables=self.signature.tables,
-                                     cells={c.id: c for c in self.signature.cells}, sections=sections, text="",
+        full, signature = self.full()
+        sections = tuple(Section(number=p.number, heading="", standard=True, text="") for p in signature.sections)
+        prints = {id(s): frozenset(unpack_hashes(p.clauses)) for s, p in zip(sections, signature.sections)}
+        report = dataclasses.replace(full, published=signature.published, tables=signature.tables,
+                                     cells={c.id: c for c in signature.cells}, sections=sections, text="",
                                      readings=(), notes=())
         return report, prints
 
 
-def entries_of(documents: Sequence[DocumentResult], source: str = RUN) -> list[Entry]:
-    """The documents that take part: read, a report, with a signature."""
+_LAST_SECTIONS: tuple[Optional[Entry], tuple[SectionPrint, ...]] = (None, ())
+
+
+def _unpacked(signature: Optional[Union[Signature, PackedSignature]]) -> Signature:
+    if isinstance(signature, PackedSignature):
+        return signature.unpack()
+    return signature if signature is not None else Signature()
+
+
+def entries_of(documents: Any, source: str = RUN) -> list[Entry]:
+    """The documents that take part: read, a report, with a signature. ``documents`` is a
+    sequence of results or a ``DocumentStore`` (whose documents stay on disk until read)."""
+    from auditor.docstore import DocumentStore
+
     out = []
+    if isinstance(documents, DocumentStore):
+        store = documents
+        for position, f in enumerate(store.facts):
+            if f.has_report and f.has_signature and f.kind != "other":
+                report = _Meta(f.kind or "annual-report", f.agency, f.year, f.title,
+                               _Source(f.source_path, f.source_index))
+                out.append(Entry(report, None, f.sha256, source, position if source == RUN else None,
+                                 load=functools.partial(_stored_parts, store, position),
+                                 load_signature=functools.partial(_stored_signature, store, position)))
+        return out
     for position, doc in enumerate(documents):
         if doc.report is not None and doc.signature is not None and doc.report.kind != "other":
             out.append(Entry(doc.report, doc.signature, doc.sha256, source, position if source == RUN else None))
     return out
+
+
+def _stored_parts(store: Any, position: int) -> tuple[Optional[Report], Any]:
+    """A stored document's report metadata and signature, without decoding the rest of it."""
+    from auditor.worker import result_codec
+
+    raw, signature = store.parts(position)
+    report = result_codec().decode(raw["report"]) if raw.get("report") is not None else None
+    return report, PackedSignature(signature) if signature else None
+
+
+class _Source(NamedTuple):
+    path: str
+    index: int
+
+
+class _Meta(NamedTuple):
+    """What pairing reads of a stored document's report (``Entry.report``): a tenth of a
+    ``Report``'s size, for every document of a run at once."""
+
+    kind: str
+    agency: Optional[str]
+    year: Optional[int]
+    title: Optional[str]
+    source: _Source
+
+
+def _stored_signature(store: Any, position: int) -> Optional[PackedSignature]:
+    text = store.signature_text(position)
+    return PackedSignature(text) if text else None
+
+
+SECTIONS_KEY = '"sections": '  # the last key of ``Signature.to_json``, as ``PackedSignature.pack`` writes it
+
+
+def _packed_sections(text: str) -> tuple[SectionPrint, ...]:
+    """A packed signature's sections alone: the text after its last key, parsed (the cells
+    before it are not); the whole signature if that is not where it should be."""
+    at = text.rfind(SECTIONS_KEY)
+    try:
+        data = json.loads(text[at + len(SECTIONS_KEY):-1]) if at > 0 and text.endswith("}") else None
+    except ValueError:
+        data = None
+    if not isinstance(data, list):
+        return Signature.from_json(json.loads(text)).sections
+    return Signature.from_json({"sections": data}).sections
 
 
 def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iterable[Entry] = (),
@@ -102,21 +203,44 @@ def complete(documents: Sequence[DocumentResult], ruleset: Any, *, history: Iter
     documents = list(documents)
     if not getattr(ruleset, "has_cross", False):
         return documents
-    from auditor.engine import DEFERRED
+    found = cross_outcomes(documents, ruleset, history=history, deadline=deadline, cache=cache, settings=settings)
+    apply = completer(found)
+    return [apply(position, doc) for position, doc in enumerate(documents)]
 
+
+def cross_outcomes(documents: Any, ruleset: Any, *, history: Iterable[Entry] = (),
+                   deadline: Optional[Callable[[Report], Deadline]] = None, cache: Any = None,
+                   settings: str = "") -> dict[int, dict[str, RuleOutcome]]:
+    """The outcomes of the rules over several documents, by position of the document in
+    ``documents`` (a sequence of results or a ``DocumentStore``): what ``completer`` fills in."""
+    if not getattr(ruleset, "has_cross", False):
+        return {}
     run = entries_of(documents)
     history = list(history)
     key = run_key(documents, cache, settings) if cache is not None and not history else None
-    found = _load_outcomes(cache, key, ruleset, len(documents)) if key is not None else None
+    count = len(documents)
+    found = _load_outcomes(cache, key, ruleset, count) if key is not None else None
     if found is None:
         found = _cross_outcomes(run, run + history, ruleset, deadline)
         if key is not None:
             _store_outcomes(cache, key, found, ruleset)
-    for position, outcomes in found.items():
-        doc = documents[position]
-        documents[position] = dataclasses.replace(doc, outcomes=tuple(
-            outcomes.get(o.rule.id, o) if o.status == "skipped" and o.reason == DEFERRED else o for o in doc.outcomes))
-    return [_no_signature(d, DEFERRED) for d in documents]
+    return found
+
+
+def completer(found: dict[int, dict[str, RuleOutcome]]) -> Callable[[int, DocumentResult], DocumentResult]:
+    """What turns a document's stand-ins into the outcomes ``found`` holds for its position (or
+    says why none could be had): applied to each document as it is read."""
+    from auditor.engine import DEFERRED
+
+    def apply(position: int, doc: DocumentResult) -> DocumentResult:
+        outcomes = found.get(position)
+        if outcomes is not None:
+            doc = dataclasses.replace(doc, outcomes=tuple(
+                outcomes.get(o.rule.id, o) if o.status == "skipped" and o.reason == DEFERRED else o
+                for o in doc.outcomes))
+        return _no_signature(doc, DEFERRED)
+
+    return apply
 
 
 def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
@@ -126,6 +250,7 @@ def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
     previous = pair_years(run, pool) if "previous" in names else {}
     similar, compared, unavailable = _similar(run, pool) if "similar_reports" in names else ({}, set(), None)
     out: dict[int, dict[str, RuleOutcome]] = {}
+    shared: dict[tuple[str, str, str], RuleOutcome] = {}
     for entry in run:
         report, prints = entry.view()
         prev_entry, reason = previous.get(id(entry), (None, NO_PREVIOUS))
@@ -145,20 +270,25 @@ def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
             outcomes = {rid: (RuleOutcome(o.rule, "not_assessable", reason=unavailable)
                               if o.status == "skipped" and rid in _similar_rules(ruleset) else o)
                         for rid, o in outcomes.items()}
-        out[entry.position] = outcomes  # type: ignore[index]
+        # Outcomes without findings (a pass, a reason) are one object for all the documents.
+        out[entry.position] = {rid: o if o.findings else shared.setdefault((rid, o.status, o.reason), o)  # type: ignore[index]
+                               for rid, o in outcomes.items()}
     return out
 
 
 # ---------------------------------------------------------------- the phase's cache
 
 
-def run_key(documents: Sequence[DocumentResult], cache: Any, settings: str = "") -> str:
+def run_key(documents: Any, cache: Any, settings: str = "") -> str:
     """What the phase's outcomes depend on, hashed: every document's path, index, content hash,
     error and whether it has a signature (its signature follows from its bytes and the salt),
     in order; the cache's salt (code, rules, options); ``settings``; datasketch's version."""
+    from auditor.docstore import DocumentStore, facts_of
+
     digest = hashlib.sha256(f"cross\0{cache.salt}\0{settings}\0{_datasketch_version()}\0".encode())
-    for doc in documents:
-        digest.update(f"{doc.path}\0{doc.index}\0{doc.sha256}\0{doc.error}\0{doc.signature is not None}\n"
+    facts = documents.facts if isinstance(documents, DocumentStore) else (facts_of(d) for d in documents)
+    for f in facts:
+        digest.update(f"{f.path}\0{f.index}\0{f.sha256}\0{f.error}\0{f.has_signature}\n"
                       .encode("utf-8", "surrogateescape"))
     return "cross-" + digest.hexdigest()
 
@@ -281,7 +411,7 @@ def _similar(run: Sequence[Entry], pool: Sequence[Entry]) -> tuple[dict[int, lis
 
     in_run = {id(e) for e in run}
     narratives = [Narrative(key=id(e), agency=e.report.agency, year=e.report.year, path=e.report.source.path,
-                            identity=e.identity, signature=e.signature, source=e.source, in_run=id(e) in in_run)
+                            identity=e.identity, signature=e, source=e.source, in_run=id(e) in in_run)  # type: ignore[arg-type]
                   for e in pool]
     try:
         found, compared = find_similar(narratives)

@@ -32,7 +32,7 @@ from auditor import __version__, cachedir
 
 SUBDIR = "results"
 DB_NAME = "results.sqlite3"
-FORMAT = 3  # bump when the stored form changes
+FORMAT = 4  # bump when the stored form changes (4: signatures packed as JSON text)
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 500_000
 MAX_BYTES = 2 * 1024 * 1024 * 1024

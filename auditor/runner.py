@@ -38,9 +38,10 @@ from auditor.worker import (
     Reader,
     RuleSetLike,
     audit_file,
-    decode_results,
+    decode_entry,
     display_path,
-    encode_results,
+    encode_entry,
+    entry_facts,
     error_entry,
     fewer_collections,
     memory_message,
@@ -226,6 +227,26 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
     metadata the built-in summary formats show (``auditor.worker.slim``); ``scheduler`` is
     ``local:N`` or ``tcp://host:port`` for Dask; ``executor`` overrides the pool (tests).
     One file, or ``jobs <= 1`` without a scheduler, runs in this process."""
+    for docs, entry, state in _iter_files(files, load_ruleset, ruleset=ruleset, jobs=jobs, limits=limits,
+                                          progress=progress, read=read, cache=cache, full_reports=full_reports,
+                                          scheduler=scheduler, executor=executor):
+        yield from state.share(docs if docs is not None else decode_entry(entry))
+
+
+def iter_entries(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None,
+                 **options: Any) -> Iterator[str]:
+    """``iter_batch`` a file at a time, each input file's results as the entry a worker sends
+    and the result cache keeps (``auditor.worker.encode_entry``), undecoded: for an
+    ``auditor.docstore.DocumentStore`` to keep on disk. Same options as ``iter_batch``."""
+    for _docs, entry, _state in _iter_files(files, load_ruleset, **options):
+        yield entry
+
+
+def _iter_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]] = None, *,
+                ruleset: Optional[RuleSetLike] = None, jobs: int = 1, limits: Limits = DEFAULT_LIMITS,
+                progress: Optional[ProgressCallback] = None, read: Optional[Reader] = None,
+                cache: Any = None, full_reports: bool = True, scheduler: Optional[str] = None,
+                executor: Any = None) -> Iterator[tuple[Optional[list[DocumentResult]], str, _Accounting]]:
     if not files:
         return
     if ruleset is None and load_ruleset is None:
@@ -234,13 +255,18 @@ def iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
     share_rules(ruleset)
     state = _Accounting(len(files), progress, cache, full_reports)
     with fewer_collections():
-        yield from _iter_batch(files, load_ruleset, ruleset, jobs, limits, read, state, full_reports, scheduler,
-                               executor)
+        for docs, entry in _run_files(files, load_ruleset, ruleset, jobs, limits, read, state, full_reports,
+                                      scheduler, executor):
+            yield docs, entry, state
 
 
-def _iter_batch(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]], ruleset: RuleSetLike,
-                jobs: int, limits: Limits, read: Optional[Reader], state: _Accounting, full_reports: bool,
-                scheduler: Optional[str], executor: Any) -> Iterator[DocumentResult]:
+# One file's results: its documents when they are at hand (None: not decoded) and its entry.
+Results = tuple[Optional[list[DocumentResult]], str]
+
+
+def _run_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSetLike]], ruleset: RuleSetLike,
+               jobs: int, limits: Limits, read: Optional[Reader], state: _Accounting, full_reports: bool,
+               scheduler: Optional[str], executor: Any) -> Iterator[Results]:
     try:
         if executor is None and scheduler is None and (jobs <= 1 or len(files) == 1):
             yield from _in_process(files, ruleset, read, limits, state)
@@ -339,22 +365,25 @@ class _Accounting:
 
 
 def _in_process(files: Sequence[str], ruleset: RuleSetLike, read: Optional[Reader], limits: Limits,
-                state: _Accounting) -> Iterator[DocumentResult]:
+                state: _Accounting) -> Iterator[Results]:
     """One file after another in this process, each under the time and memory limits."""
     for path in files:
         with memory_limit(limits.memory_mb):
-            docs, new_key = _audit_here(path, ruleset, read, limits, state.cache)
-        docs = [slim(d, full_reports=state.full_reports) for d in docs]
+            docs, entry, new_key = _audit_here(path, ruleset, read, limits, state.cache)
+        if entry is None:
+            docs = [slim(d, full_reports=state.full_reports) for d in docs]
+            entry = encode_entry(docs)
         if new_key is not None:
-            state.store(new_key, encode_results(docs))
+            state.store(new_key, entry)
         state.finished(path)
-        yield from state.share(docs)
+        yield (docs if docs else None), entry
 
 
 def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits: Limits,
-                cache: Any) -> tuple[list[DocumentResult], Optional[str]]:
+                cache: Any) -> tuple[list[DocumentResult], Optional[str], Optional[str]]:
     """One file, hashing and cache look-up included, under the time limit. Returns its results
-    and the cache key to store them under (None: a hit, no cache, or not cacheable)."""
+    (none when they came from the cache), the cache's entry (None: audited here, not slimmed
+    yet), and the cache key to store them under (None: a hit, no cache, or not cacheable)."""
     from auditor.worker import run_guarded
 
     found: dict[str, Any] = {}
@@ -365,25 +394,25 @@ def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits:
             if cache is not None:
                 data = read_bytes(path, limits.max_file_bytes)
                 key = found["key"] = cache.key(path, hashlib.sha256(data).hexdigest())
-                payload = cache.get_many([key]).get(key)
-                docs = _decoded(payload) if payload is not None else None
-                if docs is not None:
-                    found["hit"] = True
-                    return docs
+                entry = cache.get_many([key]).get(key)
+                if entry is not None and _valid(entry):
+                    found["hit"] = entry
+                    return HIT
             return audit_file(path, ruleset, read, data=data, max_bytes=limits.max_file_bytes)
         except AdapterError as exc:
             return [DocumentResult(path=path, error=str(exc) or "cannot be read")]
 
     docs, cacheable = run_guarded(path, limits, work)
-    return docs, (found.get("key") if cacheable and not found.get("hit") else None)
+    entry = found.get("hit") if docs is HIT else None  # (not if the time ran out after the look-up)
+    return ([] if entry else docs), entry, (found.get("key") if cacheable and entry is None else None)
 
 
-def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _Accounting) -> Iterator[DocumentResult]:
+def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _Accounting) -> Iterator[Results]:
     """Hash and look up a block of files here, send the misses out in chunks, and yield every
     result in input order as soon as all before it are in."""
     from auditor.pool import plan_chunks
 
-    buffer: dict[int, list[DocumentResult]] = {}
+    buffer: dict[int, Results] = {}
     keys: dict[int, Optional[str]] = {}
     digests: dict[int, Optional[str]] = {}
     next_index = 0
@@ -391,8 +420,8 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
     waiting: list[list[tuple[int, str]]] = []
     window = 0  # chunks in flight at most; set when the pool or cluster starts
 
-    def accept(index: int, docs: list[DocumentResult]) -> None:
-        buffer[index] = docs  # decoded: identical outcomes are shared already (the codec interns)
+    def accept(index: int, results: Results) -> None:
+        buffer[index] = results
         state.finished(files[index])
 
     while True:
@@ -408,7 +437,7 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
                 waiting = plan_chunks([(i, files[i]) for i in misses], size, [_size(files[i]) for i in misses])
                 waiting.reverse()
         while next_index in buffer:
-            yield from buffer.pop(next_index)
+            yield buffer.pop(next_index)
             next_index += 1
         if executor.in_flight == 0:
             if waiting or position < len(files):
@@ -417,12 +446,12 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
         for index, outcome in executor.started.next_done():
             accept(index, _received(index, outcome, files[index], keys, digests, state))
     while next_index in buffer:  # pragma: no branch - everything is in by now
-        yield from buffer.pop(next_index)
+        yield buffer.pop(next_index)
         next_index += 1
 
 
 def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Accounting, keys: dict[int, Optional[str]],
-             digests: dict[int, Optional[str]], accept: Callable[[int, list[DocumentResult]], None]) -> list[int]:
+             digests: dict[int, Optional[str]], accept: Callable[[int, Results], None]) -> list[int]:
     """Hash each file of ``block`` (regular files only, under the time limit) and take what the
     cache has; return the indices still to audit. Without a cache nothing is read here."""
     cache = state.cache
@@ -441,10 +470,10 @@ def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Account
             misses.append(index)  # the worker says why, exactly as without a cache
             continue
         except TimeLimitExceeded:
-            accept(index, [error_entry(path, timeout_message(limits.timeout or 0))])
+            accept(index, _encoded([error_entry(path, timeout_message(limits.timeout or 0))]))
             continue
         except MemoryError:
-            accept(index, [error_entry(path, memory_message(limits.memory_mb))])
+            accept(index, _encoded([error_entry(path, memory_message(limits.memory_mb))]))
             continue
         digests[index] = digest
         keys[index] = cache.key(path, digest)
@@ -452,41 +481,49 @@ def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Account
     found = cache.get_many([keys[i] for i in misses if keys.get(i)])
     still = []
     for index in misses:
-        payload = found.get(keys.get(index) or "")
-        docs = _decoded(payload) if payload is not None else None
-        if docs is None:
+        entry = found.get(keys.get(index) or "")
+        if entry is None or not _valid(entry):
             still.append(index)
         else:
             keys.pop(index, None)
             digests.pop(index, None)
-            accept(index, docs)
+            accept(index, (None, entry))
     return still
 
 
-def _decoded(payload: str) -> Optional[list[DocumentResult]]:
+HIT: list[DocumentResult] = []  # what ``_audit_here`` finds in the cache: its entry, not decoded
+
+
+def _valid(entry: str) -> bool:
+    """Whether an entry is whole (``auditor.worker.entry_facts``: its shape and checksum); a
+    corrupt entry is a miss. Its documents are decoded when an output reads them."""
     from auditor.codec import CodecError
 
     try:
-        return decode_results(payload)
+        entry_facts(entry)
     except CodecError:
-        return None  # a corrupt entry is a miss
+        return False
+    return True
+
+
+def _encoded(docs: list[DocumentResult]) -> Results:
+    return docs, encode_entry(docs)
 
 
 def _received(index: int, outcome: Any, path: str, keys: dict[int, Optional[str]], digests: dict[int, Optional[str]],
-              state: _Accounting) -> list[DocumentResult]:
+              state: _Accounting) -> Results:
     """A worker's answer for one file: its results (stored in the cache) or the pool's error."""
     key = keys.pop(index, None)
     digest = digests.pop(index, None)
     if not isinstance(outcome, FileOutcome):
-        return [error_entry(path, str(outcome), digest)]
-    docs = _decoded(outcome.payload)
-    if docs is None:
-        return [error_entry(path, "internal error: a worker sent back results that cannot be read", digest)]
+        return _encoded([error_entry(path, str(outcome), digest)])
+    if not _valid(outcome.payload):
+        return _encoded([error_entry(path, "internal error: a worker sent back results that cannot be read", digest)])
     if outcome.cacheable and state.cache is not None and outcome.digest and digest is not None:
         if outcome.digest != digest:  # the file changed after it was hashed here
             key = state.cache.key(path, outcome.digest)
         state.store(key, outcome.payload)
-    return docs
+    return None, outcome.payload
 
 
 def _size(path: str) -> int:
@@ -508,33 +545,45 @@ class WaiverUse:
 
 
 def apply_waivers(documents: Sequence[DocumentResult], waivers: Sequence[Waiver], *,
-                  today: Optional[dt.date] = None) -> tuple[list[DocumentResult], dict[str, Any]]:
+                  today: Optional[dt.date] = None) -> tuple[Sequence[DocumentResult], dict[str, Any]]:
     """Mark covered findings as waived (never drop them). An expired waiver does not apply: the
     finding keeps failing and its message says which waiver ran out. Returns the documents and
-    a record of unused and expired waivers for every output."""
+    a record of unused and expired waivers for every output. Documents read from disk
+    (``auditor.docstore.DocumentView``) are counted in one pass and waived as they are read."""
     today = today or dt.date.today()
     uses = [WaiverUse(w) for w in waivers]
-    out: list[DocumentResult] = []
-    for doc in documents:
-        if not doc.outcomes or not uses:
-            out.append(doc)
-            continue
-        agency = doc.report.agency if doc.report else None
-        relevant = [u for u in uses if u.waiver.covers_document(doc.path, agency)]
-        if not relevant:
-            out.append(doc)
-            continue
-        outcomes = tuple(dataclasses.replace(o, findings=tuple(_waive(f, relevant, today) for f in o.findings))
-                         for o in doc.outcomes)
-        out.append(dataclasses.replace(doc, outcomes=outcomes))
-    record = {
+    patched = getattr(documents, "patched", None)
+    if callable(patched):
+        if not uses:
+            return documents, _waiver_record(uses, today)
+        for doc in documents:
+            _waived(doc, uses, today)
+        record = _waiver_record(uses, today)
+        return patched(lambda _position, doc: _waived(doc, [WaiverUse(w) for w in waivers], today)), record
+    out = [_waived(doc, uses, today) for doc in documents]
+    return out, _waiver_record(uses, today)
+
+
+def _waived(doc: DocumentResult, uses: Sequence[WaiverUse], today: dt.date) -> DocumentResult:
+    if not doc.outcomes or not uses:
+        return doc
+    agency = doc.report.agency if doc.report else None
+    relevant = [u for u in uses if u.waiver.covers_document(doc.path, agency)]
+    if not relevant:
+        return doc
+    outcomes = tuple(dataclasses.replace(o, findings=tuple(_waive(f, relevant, today) for f in o.findings))
+                     for o in doc.outcomes)
+    return dataclasses.replace(doc, outcomes=outcomes)
+
+
+def _waiver_record(uses: Sequence[WaiverUse], today: dt.date) -> dict[str, Any]:
+    return {
         "applied": [dict(u.waiver.to_json(), matched=u.matched) for u in uses
                     if u.matched and not u.waiver.expired(today)],
         "unused": [u.waiver.to_json() for u in uses if not u.matched],
         "expired": [dict(u.waiver.to_json(), matched=u.matched) for u in uses
                     if u.matched and u.waiver.expired(today)],
     }
-    return out, record
 
 
 def _waive(finding: Finding, uses: Sequence[WaiverUse], today: dt.date) -> Finding:
@@ -569,9 +618,10 @@ def build_run(documents: Sequence[DocumentResult], ruleset: Optional[RuleSetLike
     hashes: dict[str, Optional[str]] = {}
     errors: dict[str, str] = {}
     inputs = [display_path(p) for p in inputs]
-    for doc in documents:
+    facts = getattr(documents, "facts", None)  # documents on disk (auditor.docstore): read none of them
+    for doc in (facts() if callable(facts) else documents):
         hashes.setdefault(doc.path, doc.sha256)
-        if doc.error and doc.report is None:
+        if doc.error and not (doc.has_report if callable(facts) else doc.report is not None):
             errors[doc.path] = doc.error
     packs = tuple(ruleset.packs) if ruleset is not None else ()
     meta = {
@@ -587,7 +637,8 @@ def build_run(documents: Sequence[DocumentResult], ruleset: Optional[RuleSetLike
                    for p in (inputs or hashes)],
         "waivers": waivers or {"applied": [], "unused": [], "expired": []},
     }
-    return AuditRun(documents=tuple(documents), rules=tuple(ruleset.rules) if ruleset is not None else (),
+    kept = documents if callable(facts) else tuple(documents)
+    return AuditRun(documents=kept, rules=tuple(ruleset.rules) if ruleset is not None else (),
                     packs=packs, meta=meta)
 
 
@@ -597,6 +648,11 @@ def exit_code(run: AuditRun, fail_on: str) -> int:
         return 0
     rank = {"info": 0, "warning": 1, "error": 2}
     floor = rank[fail_on]
+    if callable(getattr(run.documents, "memo", None)):  # documents on disk: the outputs' counts, no new pass
+        from auditor.reporters import summary_counts
+
+        counts = summary_counts(run)
+        return int(counts["unreadable"] > 0 or any(n and rank[sev] >= floor for sev, n in counts["findings"].items()))
     for doc in run.documents:
         if doc.error is not None:
             return 1

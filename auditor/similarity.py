@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Optional
 
 from auditor.agency import parse_agency
@@ -75,13 +77,20 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
                  num_perm: int = NUM_PERM) -> tuple[dict[Any, list[Similar]], set[Any]]:
     """For each narrative of the run, the others (run or history) at least ``listed`` similar,
     most similar first; and the keys of the narratives long enough to compare."""
-    sets: list[frozenset[int]] = []
+    # Each document's clause set, held as its sorted 32-bit hashes in bytes (4 bytes a clause,
+    # not the ~80 of a frozenset: 10^4 narratives in tens of MiB, not hundreds), each distinct
+    # set once; made a frozenset only while it is compared.
+    sets: list[bytes] = []
     kept: list[Narrative] = []
+    distinct: dict[bytes, bytes] = {}
     for narrative in narratives:
-        clauses = frozenset(h for _, h in narrative.clauses())
+        clauses = sorted({h for _, h in narrative.clauses()})
         if len(clauses) >= MIN_CLAUSES:
-            sets.append(clauses)
+            packed = array(WORD, clauses).tobytes()
+            sets.append(distinct.setdefault(packed, packed))
             kept.append(narrative)
+    del distinct
+    _unpacked.cache_clear()
     found: dict[Any, list[Similar]] = {}
     compared = {n.key for n in kept}
     unavailable = SimilarityUnavailable('需要安装 datasketch 才能比较报告正文：pip install "auditor[similarity]"')
@@ -96,29 +105,35 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
     template = MinHash(num_perm=num_perm, hashfunc=_identity)
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=num_perm)
     # A sketch and what the index returns for it depend only on the set of clauses: documents
-    # with the same set (a report filed twice, one text sent by many offices) share them.
-    sketches: dict[frozenset[int], Any] = {}
+    # with the same set (a report filed twice, one text sent by many offices) share them, and
+    # the index holds each set once (its entries cost ~3 KB each), naming the set's documents.
+    holders: dict[bytes, list[int]] = {}
+    for position, clauses in enumerate(sets):
+        holders.setdefault(clauses, []).append(position)
+    sketches: dict[bytes, Any] = {}
+    groups: list[list[int]] = []
     with lsh.insertion_session() as session:
-        for position, clauses in enumerate(sets):
-            sketch = sketches.get(clauses)
-            if sketch is None:
-                sketch = sketches[clauses] = MinHash(num_perm=num_perm, hashfunc=_identity,
-                                                     permutations=template.permutations, scheme=template.scheme)
-                sketch.update_batch(clauses)
-            session.insert(position, sketch, check_duplication=False)
+        for clauses, positions in holders.items():
+            sketch = sketches[clauses] = MinHash(num_perm=num_perm, hashfunc=_identity,
+                                                 permutations=template.permutations, scheme=template.scheme)
+            sketch.update_batch(_unpacked(clauses))
+            session.insert(len(groups), sketch, check_duplication=False)
+            groups.append(positions)
+    del holders
     agencies = [parse_agency(n.agency) for n in kept]
     numbers: dict[Any, int] = {}
     agency_numbers = [numbers.setdefault(a, len(numbers)) for a in agencies]
     same_pairs: dict[tuple[int, int], bool] = {}  # (agency number, agency number) → same agency
-    answers: dict[frozenset[int], list[int]] = {}
+    answers: dict[bytes, list[int]] = {}
     for position, narrative in enumerate(kept):
         if not narrative.in_run:
             continue
-        mine = sets[position]
+        packed = sets[position]
+        mine = _unpacked(packed)
         own = agencies[position]
-        candidates = answers.get(mine)
+        candidates = answers.get(packed)
         if candidates is None:
-            candidates = answers[mine] = list(lsh.query(sketches[mine]))
+            candidates = answers[packed] = [p for group in lsh.query(sketches[packed]) for p in groups[group]]
         matches = []
         for other_position in candidates:
             if other_position == position:
@@ -132,7 +147,7 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
                                            and own.same_agency(theirs_agency))
             if other.identity == narrative.identity or (other.year == narrative.year and same):
                 continue  # the same report met twice, or republished: not a copy of another
-            theirs = sets[other_position]
+            theirs = _unpacked(sets[other_position])
             shared = mine & theirs
             score = len(shared) / len(mine | theirs)
             if score >= listed:
@@ -141,7 +156,16 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
         matches.sort(key=lambda s: (-s.similarity, s.path))
         if matches:
             found[narrative.key] = matches[:most]
+    _unpacked.cache_clear()
     return found, compared
+
+
+WORD = next(code for code in "IL" if array(code).itemsize == 4)  # an unsigned 32-bit clause hash
+
+
+@lru_cache(maxsize=256)  # a text met as the candidate of many others is unpacked once
+def _unpacked(packed: bytes) -> frozenset[int]:
+    return frozenset(array(WORD, packed))
 
 
 def _installed() -> bool:

@@ -2,8 +2,9 @@
 
 ``audit_file`` reads, recognizes and evaluates one file and never raises on bad input.
 ``audit_chunk`` does that for a batch of files under the per-file limits and sends back, per
-file, only what the outputs need: the results as compact JSON (``auditor.codec``) without the
-report's full text — the same text the result cache stores, so the parent can keep it as is.
+file, only what the outputs need, as an entry (``encode_entry``): the documents' facts, their
+results as compact JSON (``auditor.codec``) without the report's full text, and their
+signatures — the same text the result cache stores, so the parent can keep it as is.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import json
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +23,11 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
 from auditor.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, TimeLimitExceeded, describe_memory, time_limit
-from auditor.model import AdapterError, DocumentResult, Report, RuleOutcome, Source
+from auditor.model import AdapterError, DocumentResult, PackedSignature, Report, RuleOutcome, Signature, Source
 from auditor.reading import MAX_FILE_BYTES, read_bytes
 
 Reader = Callable[[str], "list[Report]"]
+DEFERRED = "跨文档规则，待全部文档读取后评估"  # auditor.engine.DEFERRED (not imported: heavy)
 # The report fields the built-in formats other than HTML show (plus the source's path, index and
 # first line): what a worker sends back when only those formats are asked for.
 SUMMARY_FIELDS = ("kind", "agency", "year", "format", "title", "government_report", "level")
@@ -50,8 +54,9 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """One file's results as sent back by a worker: JSON of its ``DocumentResult`` list, the
-    SHA-256 of the bytes audited, and whether the result may be cached (not a limit hit)."""
+    """One file's results as sent back by a worker: its ``DocumentResult`` list as an entry
+    (``encode_entry``), the SHA-256 of the bytes audited, and whether the result may be cached
+    (not a limit hit)."""
 
     index: int
     payload: str
@@ -83,7 +88,8 @@ def slim(doc: DocumentResult, *, full_reports: bool = True) -> DocumentResult:
     """What outputs read of a document, with the display form of its path. ``full_reports``:
     the whole report but its text (sections without their text too) — for the HTML report and
     for third-party reporters, which may read anything. Otherwise only what the built-in
-    summary formats show (``SUMMARY_FIELDS``): a fraction of the size to send and keep."""
+    summary formats show (``SUMMARY_FIELDS``): a fraction of the size to send and keep. The
+    signature is packed (``PackedSignature``): text until the cross-document phase reads it."""
     path = display_path(doc.path)
     report = doc.report
     if report is not None:
@@ -96,9 +102,12 @@ def slim(doc: DocumentResult, *, full_reports: bool = True) -> DocumentResult:
         else:
             report = Report(source=Source(source.path, source.index, source.span),
                             **{name: getattr(report, name) for name in SUMMARY_FIELDS})
-    if path == doc.path and report is doc.report:
+    signature = doc.signature
+    if isinstance(signature, Signature):
+        signature = PackedSignature.pack(signature)
+    if path == doc.path and report is doc.report and signature is doc.signature:
         return doc
-    return dataclasses.replace(doc, path=path, report=report)
+    return dataclasses.replace(doc, path=path, report=report, signature=signature)
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +135,9 @@ def share_rules(ruleset: Any) -> None:
     rules = tuple(getattr(ruleset, "rules", ()))
     codec = result_codec()
     codec.set_refs(RuleInfo, rules)
-    codec.set_refs(RuleOutcome, [RuleOutcome(rule, "pass") for rule in rules])  # most outcomes
+    # Most outcomes: a plain pass, and the stand-in a rule over several documents leaves.
+    codec.set_refs(RuleOutcome, [RuleOutcome(rule, "pass") for rule in rules]
+                   + [RuleOutcome(rule, "skipped", reason=DEFERRED) for rule in rules])
 
 
 def encode_results(docs: list[DocumentResult]) -> str:
@@ -140,6 +151,69 @@ def decode_results(payload: str) -> list[DocumentResult]:
 
         raise CodecError("not a list of document results")
     return list(docs)
+
+
+# One file's results as a worker sends them and the result cache keeps them, in lines:
+#   1. the length of the rest and the documents' facts (``auditor.docstore.Facts``), JSON;
+#   2. the documents without their signatures (``encode_results``);
+#   3… each document's packed signature (``PackedSignature.text``; empty: none).
+# The parent reads line 1 alone to keep a document (``auditor.docstore``), and the rest only
+# when an output reads the document; a signature is never escaped inside other JSON, and the
+# JSON output copies it as it is. JSON text holds no raw line break, so lines split cleanly.
+
+
+def encode_entry(docs: list[DocumentResult]) -> str:
+    from auditor.docstore import facts_of
+
+    signatures = [d.signature.text if isinstance(d.signature, PackedSignature) else
+                  PackedSignature.pack(d.signature).text if d.signature is not None else "" for d in docs]
+    body = "\n".join([encode_results([dataclasses.replace(d, signature=None) if d.signature is not None else d
+                                       for d in docs]), *signatures])
+    head = json.dumps([len(body), [list(facts_of(d)) for d in docs]], ensure_ascii=False, separators=(",", ":"))
+    return head + "\n" + body
+
+
+def entry_facts(entry: str) -> tuple[list[Any], str]:
+    """The facts of an entry's documents and the rest of it (for ``decode_body``); a
+    ``CodecError`` if the entry is not one (corrupt, foreign, an older shape)."""
+    from auditor.codec import CodecError
+
+    head, _, body = entry.partition("\n")
+    try:
+        length, rows = json.loads(head)
+        facts = [_facts(*row) for row in rows]
+    except (ValueError, TypeError) as exc:
+        raise CodecError(f"not a results entry: {exc}") from None
+    if length != len(body) or not facts or not all(type(f.path) is str and type(f.index) is int for f in facts):
+        raise CodecError("not a results entry: damaged")
+    return facts, body
+
+
+def _facts(path: str, index: int, sha256: Optional[str], error: Optional[str], has_report: bool, has_signature: bool,
+           kind: Optional[str] = None, agency: Optional[str] = None, year: Optional[int] = None,
+           title: Optional[str] = None, source_path: str = "", source_index: int = 0) -> Any:
+    """``Facts`` as small as they can be: the source's path is the document's (one string, not
+    two), and the few kinds are shared."""
+    from auditor.docstore import Facts
+
+    return Facts(path, index, sha256, error, has_report, has_signature, sys.intern(kind) if type(kind) is str else kind,
+                 agency, year, title, path if source_path == path else source_path, source_index)
+
+
+def decode_body(body: str) -> list[DocumentResult]:
+    """The documents of an entry's body (see ``encode_entry``), signatures packed."""
+    from auditor.codec import CodecError
+
+    results, *signatures = body.split("\n")
+    docs = decode_results(results)
+    if len(signatures) != len(docs):
+        raise CodecError("not a results entry: signatures missing")
+    return [dataclasses.replace(d, signature=PackedSignature(text)) if text else d
+            for d, text in zip(docs, signatures)]
+
+
+def decode_entry(entry: str) -> list[DocumentResult]:
+    return decode_body(entry_facts(entry)[1])
 
 
 def error_entry(path: str, error: str, digest: Optional[str] = None) -> DocumentResult:
@@ -303,6 +377,6 @@ def audit_chunk(tasks: list[tuple[int, str]], state: Optional[WorkerState] = Non
     for index, path in tasks:
         docs, cacheable = audit_guarded(path, state.ruleset, state.read, state.limits)
         digest = next((d.sha256 for d in docs if d.sha256), None)
-        payload = encode_results([slim(d, full_reports=state.full_reports) for d in docs])
+        payload = encode_entry([slim(d, full_reports=state.full_reports) for d in docs])
         out.append(FileOutcome(index, payload, digest, cacheable))
     return out

@@ -331,10 +331,11 @@ def bench_stages(files: Sequence[str], ruleset: object) -> None:
     """Milliseconds per document for each stage, timed one by one without the profiler: what a
     pool worker does, then what the parent does with the worker's answer."""
     from auditor import runner
-    from auditor.crossdoc import complete, make_signature
+    from auditor.crossdoc import completer, cross_outcomes, make_signature
+    from auditor.docstore import DocumentStore
     from auditor.reading import load_reports, read_bytes
     from auditor.reporters.json import JsonReporter
-    from auditor.worker import decode_results, encode_results, slim
+    from auditor.worker import encode_entry, slim
 
     spent: dict[str, float] = {}
 
@@ -355,16 +356,19 @@ def bench_stages(files: Sequence[str], ruleset: object) -> None:
             signature = timed("signature", make_signature, report, ruleset)
             out.append(runner.DocumentResult(path=path, report=report, outcomes=outcomes, corrections=corrections,
                                              signature=signature))
-        payloads.append(timed("slim + encode (JSON)", lambda d=out: encode_results([slim(x, full_reports=False)
-                                                                                     for x in d])))
-    docs = [d for payload in payloads for d in timed("decode (parent)", decode_results, payload)]
+        payloads.append(timed("slim + encode (JSON)", lambda d=out: encode_entry([slim(x, full_reports=False)
+                                                                                   for x in d])))
+    store = DocumentStore()
+    for payload in payloads:
+        timed("keep: facts, to disk (parent)", store.add, payload)
     started = time.perf_counter()
     with contextlib.suppress(ImportError):
         import datasketch  # noqa: F401  (once per run, whatever its size: timed apart)
     imported = time.perf_counter() - started
-    done = timed("cross-document phase (parent)", complete, docs, ruleset)
-    run = runner.build_run(done, ruleset)
-    timed("JSON output (parent)", JsonReporter().write, run, io.BytesIO())
+    found = timed("cross-document phase (parent)", cross_outcomes, store, ruleset)
+    run = runner.build_run(store.view().patched(completer(found)), ruleset)
+    timed("JSON output: read back, write (parent)", JsonReporter().write, run, io.BytesIO())
+    store.close()
     count = len(files)
     worker = sum(v for k, v in spent.items() if "parent" not in k)
     parent = sum(v for k, v in spent.items() if "parent" in k)

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from auditor import cachedir, runner
 from auditor.cli import cli
 from auditor.resultcache import DB_NAME, MAX_AGE_DAYS, SUBDIR, ResultCache
+from auditor.worker import decode_entry, decode_results
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "reports"
 
@@ -150,8 +151,9 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
     cache._db.execute("INSERT INTO results VALUES (?, ?, 1, ?)", (key, pickle.dumps(Planted()), int(time.time())))
     found = cache.get_many([key])
     assert found == {}, "not UTF-8: not even handed out"
-    with pytest.raises(ValueError):
-        runner.decode_results(pickle.dumps(Planted()).decode("latin-1"))
+    for decode in (decode_results, decode_entry):
+        with pytest.raises(ValueError):
+            decode(pickle.dumps(Planted()).decode("latin-1"))
     assert not marker.exists()
     cache.close()
 

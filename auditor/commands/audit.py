@@ -363,14 +363,32 @@ def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
     from auditor.commands.progress import Progress
 
     progress = Progress(len(files), enabled=not (o.no_progress or o.quiet))
-    documents = []
+    from auditor.docstore import DocumentStore
+
+    # Every document goes to a temporary file as the compact JSON it arrives in; memory keeps a
+    # few facts per document, and outputs read the documents back one by one (auditor.docstore).
+    store = DocumentStore()
+    try:
+        _audit_into(store, ctx, o, config, outputs, reporters, files, spec, ruleset, workers, limits, progress, cache,
+                    full_reports, scheduler, fail_level, baseline)
+    finally:
+        store.close()
+
+
+def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs: list[Output],
+                reporters: dict[str, Any], files: list[str], spec: Any, ruleset: Any, workers: int, limits: Any,
+                progress: Any, cache: Any, full_reports: bool, scheduler: Optional[str], fail_level: str,
+                baseline: Optional[dict[str, Any]]) -> None:
+    """The batch into ``store``, the cross-document phase, waivers, the run record, the outputs."""
+    from auditor import cachedir, runner
+
     history: list[Any] = []
     history_notes: list[str] = []
     try:
-        for document in runner.iter_batch(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
-                                          progress=progress, cache=cache, full_reports=full_reports,
-                                          scheduler=scheduler):
-            documents.append(document)
+        for entry in runner.iter_entries(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
+                                         progress=progress, cache=cache, full_reports=full_reports,
+                                         scheduler=scheduler):
+            store.add(entry)
         wanted = list(o.history_paths) + [config.resolve(p) for p in config.get("history", [])]
         if wanted and getattr(ruleset, "has_cross", False):
             from auditor.history import load_history
@@ -385,7 +403,7 @@ def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
     finally:
         progress.close()
     try:
-        documents = _cross_document_phase(documents, ruleset, history, config, cache)
+        documents = _cross_document_phase(store, ruleset, history, config, cache)
     finally:
         if cache is not None:
             cache.close()
@@ -420,22 +438,23 @@ def run_audit(ctx: click.Context, o: Options, *, console_only: bool) -> None:
     sys.exit(runner.exit_code(run, fail_level))  # not ctx.exit: the group runs with standalone_mode=False
 
 
-def _cross_document_phase(documents: list[Any], ruleset: Any, history: list[Any], config: Any,
-                          cache: Any = None) -> list[Any]:
+def _cross_document_phase(store: Any, ruleset: Any, history: list[Any], config: Any, cache: Any = None) -> Any:
     """Rules over several documents (previous year, similar reports, local deadlines), once all
-    results are in (``auditor.crossdoc``); kept in the result cache for the whole run."""
+    results are in (``auditor.crossdoc``); kept in the result cache for the whole run. Returns
+    the store's documents as outputs read them: with these outcomes filled in."""
     if not getattr(ruleset, "has_cross", False):
-        return documents
+        return store.view()
     import json
 
-    from auditor.crossdoc import complete
+    from auditor.crossdoc import completer, cross_outcomes
     from auditor.deadlines import from_config
 
     origin = config.path.name if config.path is not None else "config"
     deadlines = config.get("deadlines", [])
     settings = json.dumps({"deadlines": deadlines, "origin": origin}, sort_keys=True, ensure_ascii=False, default=str)
-    return complete(documents, ruleset, history=history, deadline=from_config(deadlines, origin), cache=cache,
-                    settings=settings)
+    found = cross_outcomes(store, ruleset, history=history, deadline=from_config(deadlines, origin), cache=cache,
+                           settings=settings)
+    return store.view().patched(completer(found))
 
 
 def _language() -> str:
@@ -458,12 +477,19 @@ NOT_A_REPORT = re.compile(r"^(no annual report found|\$|invalid JSON|no report t
                           r"no HTML markup|file holds only whitespace|file is empty|binary data)")
 
 
-def _drop_non_reports(documents: list[Any]) -> tuple[list[Any], list[str]]:
+def _drop_non_reports(documents: Any) -> tuple[Any, list[str]]:
     """``--reports-only`` (the pre-commit hook): files that turn out not to be reports — a
-    README, a package.json — are named in the summary as skipped, not counted as errors."""
+    README, a package.json — are named in the summary as skipped, not counted as errors.
+    ``documents``: a ``DocumentView`` (judged by the facts it keeps) or a list."""
+    def not_a_report(doc: Any) -> bool:
+        return doc.error is not None and bool(NOT_A_REPORT.match(doc.error))
+
+    select = getattr(documents, "select", None)
+    if callable(select):
+        return select(lambda f: not not_a_report(f)), [f.path for f in documents.facts() if not_a_report(f)]
     kept, skipped = [], []
     for doc in documents:
-        if doc.error is not None and NOT_A_REPORT.match(doc.error):
+        if not_a_report(doc):
             skipped.append(doc.path)
         else:
             kept.append(doc)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -137,7 +137,8 @@ def _shared_paths(run: AuditRun) -> frozenset[str]:
     """Paths holding several documents; computed once per run (reporters ask per document)."""
     global _SHARED_PATHS
     if _SHARED_PATHS[0] is not run.documents:
-        counts = Counter(d.path for d in run.documents)
+        facts = getattr(run.documents, "facts", None)  # documents on disk: their paths are in memory
+        counts = Counter(f.path for f in facts()) if callable(facts) else Counter(d.path for d in run.documents)
         _SHARED_PATHS = (run.documents, frozenset(p for p, n in counts.items() if n > 1))
     return _SHARED_PATHS[1]
 
@@ -167,21 +168,9 @@ def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
 def summarize(run: AuditRun) -> dict[str, Any]:
     """The numbers every format prints: documents, unreadable inputs, findings by severity, by
     rule and by agency (waived findings counted apart), and the waivers that need attention."""
-    active = [f for d in run.documents for f in active_findings(d)]
-    waived = [f for d in run.documents for f in waived_findings(d)]
-    by_agency: dict[str, dict[str, int]] = {}
-    for doc in run.documents:
-        if doc.report is None:
-            continue
-        agency = doc.report.agency or t("doc.no_agency")
-        entry = by_agency.setdefault(agency, {"documents": 0, "error": 0, "warning": 0, "info": 0})
-        entry["documents"] += 1
-        for sev, n in count_by_severity(active_findings(doc)).items():
-            entry[sev] += n
+    tally = summary_counts(run)
     waivers = run.meta.get("waivers") or {}
     threshold = run.meta.get("fail_on", "error")
-    failing = [d for d in run.documents
-               if d.error is None and any(at_least(f.severity, fail_threshold(run)) for f in active_findings(d))]
     from auditor.reporters.rounds import rounds
 
     view = rounds(run)
@@ -190,21 +179,102 @@ def summarize(run: AuditRun) -> dict[str, Any]:
         extra["skipped"] = len(run.meta["skipped"])
     return {
         **extra,
-        "documents": len(run.documents),
-        "files": len({d.path for d in run.documents}),
-        "audited": sum(1 for d in run.documents if was_audited(d)),
-        "not_audited": sum(1 for d in run.documents if d.error is None and not was_audited(d)),
-        "unreadable": sum(1 for d in run.documents if d.error is not None),
-        "failing_documents": len(failing),
-        "findings": count_by_severity(active),
-        "waived": len(waived),
-        "by_rule": dict(sorted(Counter(f.rule for f in active).items())),
-        "waived_by_rule": dict(sorted(Counter(f.rule for f in waived).items())),
-        "by_agency": dict(sorted(by_agency.items())),
+        "documents": tally["documents"],
+        "files": tally["files"],
+        "audited": tally["audited"],
+        "not_audited": tally["not_audited"],
+        "unreadable": tally["unreadable"],
+        "failing_documents": tally["failing"][fail_threshold(run)],
+        "findings": dict(tally["findings"]),
+        "waived": tally["waived"],
+        "by_rule": dict(tally["by_rule"]),
+        "waived_by_rule": dict(tally["waived_by_rule"]),
+        "by_agency": {agency: dict(counts) for agency, counts in tally["by_agency"].items()},
         "unused_waivers": len(waivers.get("unused", ())),
         "expired_waivers": len(waivers.get("expired", ())),
         "fail_on": threshold,
     }
+
+
+def summary_counts(run: AuditRun) -> dict[str, Any]:
+    """What ``summarize`` counts over the documents, in one pass; kept by a run whose documents
+    are read from disk (``auditor.docstore.DocumentView.memo``), where each pass costs a read."""
+    memo = getattr(run.documents, "memo", None)
+    if callable(memo):
+        return memo("summary", lambda: _count(run.documents))
+    return _count(run.documents)
+
+
+def _count(documents: Iterable[DocumentResult]) -> dict[str, Any]:
+    tally = Tally()
+    for doc in documents:
+        tally.add(doc)
+    return tally.result()
+
+
+def count_while(run: AuditRun, documents: Iterable[DocumentResult]) -> Iterator[DocumentResult]:
+    """``documents`` (``run.documents``) passed through, counted on the way for ``summarize``
+    when the run keeps its counts (documents on disk): a format that reads every document
+    once and then summarizes reads them once, not twice."""
+    memo = getattr(run.documents, "memo", None)
+    if not callable(memo):
+        yield from documents
+        return
+    tally = Tally()
+    for doc in documents:
+        tally.add(doc)
+        yield doc
+    memo("summary", tally.result)
+
+
+class Tally:
+    """``summarize``'s counts, a document at a time."""
+
+    def __init__(self) -> None:
+        self.active: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+        self.waived_by_rule: Counter[str] = Counter()
+        self.waived = 0
+        self.by_agency: dict[str, dict[str, int]] = {}
+        self.paths: set[str] = set()
+        self.failing = {"warning": 0, "error": 0}
+        self.total = self.audited = self.not_audited = self.unreadable = 0
+
+    def add(self, doc: DocumentResult) -> None:
+        self.total += 1
+        self.paths.add(doc.path)
+        findings = doc.findings
+        active = [f for f in findings if not is_waived(f)]
+        for f in findings:
+            if is_waived(f):
+                self.waived += 1
+                self.waived_by_rule[f.rule] += 1
+        self.active.update(f.severity for f in active)
+        self.by_rule.update(f.rule for f in active)
+        if was_audited(doc):
+            self.audited += 1
+        elif doc.error is None:
+            self.not_audited += 1
+        if doc.error is not None:
+            self.unreadable += 1
+        else:
+            for level in self.failing:
+                if any(at_least(f.severity, level) for f in active):
+                    self.failing[level] += 1
+        if doc.report is not None:
+            agency = doc.report.agency or t("doc.no_agency")
+            entry = self.by_agency.setdefault(agency, {"documents": 0, "error": 0, "warning": 0, "info": 0})
+            entry["documents"] += 1
+            for sev, n in count_by_severity(active).items():
+                entry[sev] += n
+
+    def result(self) -> dict[str, Any]:
+        return {"documents": self.total, "files": len(self.paths), "audited": self.audited,
+                "not_audited": self.not_audited, "unreadable": self.unreadable, "failing": dict(self.failing),
+                "findings": {sev: self.active.get(sev, 0) for sev in SEVERITIES}, "waived": self.waived,
+                "by_rule": dict(sorted(self.by_rule.items())),
+                "waived_by_rule": dict(sorted(self.waived_by_rule.items())),
+                "by_agency": dict(sorted(self.by_agency.items()))}
 
 
 def waiver_notes(run: AuditRun) -> list[str]:

@@ -13,8 +13,8 @@ import json
 from typing import Any, BinaryIO
 
 from auditor.hookspecs import hookimpl
-from auditor.model import AuditRun, DocumentResult, Finding
-from auditor.reporters import error_text, explained_indices, summarize, was_audited
+from auditor.model import AuditRun, DocumentResult, Finding, PackedSignature, RuleOutcome
+from auditor.reporters import count_while, error_text, explained_indices, summarize, was_audited
 from auditor.reporters.rounds import RoundView, rounds
 
 RESULTS_VERSION = 1
@@ -31,7 +31,8 @@ def finding_json(finding: Finding, doc: DocumentResult | None = None, view: Roun
     return data
 
 
-def document_json(doc: DocumentResult, view: RoundView | None = None) -> dict[str, Any]:
+def document_json(doc: DocumentResult, view: RoundView | None = None, *, signature: bool = True,
+                  outcomes: bool = True) -> dict[str, Any]:
     report = doc.report
     data: dict[str, Any] = {
         "source": doc.path,
@@ -47,16 +48,56 @@ def document_json(doc: DocumentResult, view: RoundView | None = None) -> dict[st
         "audited": was_audited(doc),
         "findings": [finding_json(f, doc, view) for f in doc.findings],
         "corrections": [dict(c.to_json(), findings=explained_indices(doc, c)) for c in doc.corrections],
-        "outcomes": [{"rule": o.rule.id, "status": o.status, "reason": o.reason} for o in doc.outcomes],
     }
+    if outcomes:
+        data["outcomes"] = [_outcome_json(o) for o in doc.outcomes]
     if report is not None and report.source.span.line is not None:
         data["line"] = report.source.span.line
-    if doc.signature is not None:  # what cross-document rules read: lets these results serve as --history
+    if signature and doc.signature is not None:  # what cross-document rules read: these results can be --history
         data["signature"] = doc.signature.to_json()
     if view is not None and view.active:
         data["fixed"] = [{k: old[k] for k in ("rule", "severity", "message", "scope", "fingerprint")}
                          for old in view.fixed(doc)]
     return data
+
+
+def _outcome_json(outcome: RuleOutcome) -> dict[str, Any]:
+    return {"rule": outcome.rule.id, "status": outcome.status, "reason": outcome.reason}
+
+
+def document_line(doc: DocumentResult, view: RoundView | None = None) -> str:
+    """``document_json`` as one line of JSON text, the same bytes ``json.dumps`` writes of it,
+    made faster where the parts repeat: a packed signature (``PackedSignature``, the bulk of a
+    line) is copied in as the text it already is, and an outcome without findings that many
+    documents share (a rule's plain pass) is encoded once."""
+    data = document_json(doc, view, signature=False, outcomes=False)
+    line, fixed = data.pop("line", None), data.pop("fixed", None)
+    parts = [json.dumps(data, ensure_ascii=False)[:-1],
+             f', "outcomes": [{", ".join(_outcome_text(o) for o in doc.outcomes)}]']
+    if line is not None:
+        parts.append(f', "line": {json.dumps(line)}')
+    if doc.signature is not None:
+        text = doc.signature.text if isinstance(doc.signature, PackedSignature) else \
+            json.dumps(doc.signature.to_json(), ensure_ascii=False)
+        parts.append(f', "signature": {text}')
+    if fixed is not None:
+        parts.append(f', "fixed": {json.dumps(fixed, ensure_ascii=False)}')
+    parts.append("}")
+    return "".join(parts)
+
+
+_OUTCOME_TEXTS: dict[int, tuple[RuleOutcome, str]] = {}  # id → (the outcome, kept alive; its JSON)
+
+
+def _outcome_text(outcome: RuleOutcome) -> str:
+    if outcome.findings:
+        return json.dumps(_outcome_json(outcome), ensure_ascii=False)
+    known = _OUTCOME_TEXTS.get(id(outcome))
+    if known is None or known[0] is not outcome:
+        if len(_OUTCOME_TEXTS) > 4096:  # outcomes built per document (not shared) come and go
+            _OUTCOME_TEXTS.clear()
+        known = _OUTCOME_TEXTS[id(outcome)] = (outcome, json.dumps(_outcome_json(outcome), ensure_ascii=False))
+    return known[1]
 
 
 def results_json(run: AuditRun) -> dict[str, Any]:
@@ -79,7 +120,8 @@ def _record(run: AuditRun) -> dict[str, Any]:
                    "rules": list(p.rules)} for p in run.packs],
         "rules": [{"id": r.id, "title": r.title, "severity": r.severity, "pack": r.pack,
                    "description": r.description, "version": r.version} for r in run.rules],
-        "inputs": meta.get("inputs", [{"path": p, "sha256": None} for p in dict.fromkeys(d.path for d in run.documents)]),
+        "inputs": meta["inputs"] if "inputs" in meta else  # (not a .get default: it would read every document)
+        [{"path": p, "sha256": None} for p in dict.fromkeys(d.path for d in run.documents)],
         "waivers": meta.get("waivers", {"applied": [], "unused": [], "expired": []}),
         **({"baseline": {k: (meta.get("baseline") or {}).get(k) for k in ("path", "created", "run_id")}}
            if meta.get("baseline") else {}),
@@ -104,8 +146,8 @@ class JsonReporter:
         head = json.dumps(_record(run), ensure_ascii=False, indent=2)
         stream.write(head[: head.rindex("}")].rstrip().encode("utf-8") + b',\n  "documents": [')
         view = rounds(run)
-        for position, doc in enumerate(run.documents):
-            line = json.dumps(document_json(doc, view), ensure_ascii=False)
+        for position, doc in enumerate(count_while(run, run.documents)):
+            line = document_line(doc, view)
             stream.write(((",\n    " if position else "\n    ") + line).encode("utf-8"))
         summary = json.dumps(summarize(run), ensure_ascii=False, indent=2).replace("\n", "\n  ")
         stream.write(f'\n  ],\n  "summary": {summary}\n}}\n'.encode())

@@ -74,22 +74,42 @@ def baseline_findings(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 @dataclass
 class RoundView:
-    """This run against the baseline (``active`` False: no ``--baseline`` was given)."""
+    """This run against the baseline (``active`` False: no ``--baseline`` was given).
+
+    A finding's fingerprint follows from its document alone, so it is worked out when asked
+    for (the last document's are kept): documents may be read again on each pass (a run's
+    documents can stay on disk, ``auditor.docstore``), so nothing here is keyed by object."""
 
     active: bool
     path: str = ""
-    # keyed by (id(document), id(finding)): equal findings of two documents may be one object
-    status: dict[tuple[int, int], str] = field(default_factory=dict)  # → new | open
-    prints: dict[tuple[int, int], str] = field(default_factory=dict)  # → fingerprint
+    previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # the baseline's findings
     fixed_by_document: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     absent_documents: int = 0  # documents of the baseline this run did not see
+    _last: tuple[Any, dict[int, str]] = (None, {})
+
+    def _prints(self, doc: DocumentResult) -> dict[int, str]:
+        """id(finding) → fingerprint, for the document last asked about (kept alive here)."""
+        if self._last[0] is not doc:
+            prints: dict[int, str] = {}
+            if doc.error is None:
+                findings = doc.findings
+                for finding, fingerprint in zip(findings, fingerprints(_identity(doc),
+                                                                       [(f.rule, f.scope) for f in findings])):
+                    prints[id(finding)] = fingerprint
+            self._last = (doc, prints)
+        return self._last[1]
 
     def of(self, doc: DocumentResult, finding: Finding) -> Optional[str]:
-        return self.status.get((id(doc), id(finding)))
+        if not self.active:
+            return None
+        fingerprint = self._prints(doc).get(id(finding))
+        if fingerprint is None:
+            return None
+        return "open" if fingerprint in self.previous else "new"
 
     def fingerprint(self, doc: DocumentResult, finding: Finding) -> Optional[str]:
-        return self.prints.get((id(doc), id(finding)))
+        return self._prints(doc).get(id(finding))
 
     def fixed(self, doc: DocumentResult) -> list[dict[str, Any]]:
         return self.fixed_by_document.get(_identity(doc), []) if doc.error is None else []
@@ -113,8 +133,10 @@ def rounds(run: AuditRun) -> RoundView:
 
 def _compute(run: AuditRun) -> RoundView:
     baseline = run.meta.get("baseline") or None
-    view = RoundView(active=baseline is not None, path=str((baseline or {}).get("path", "")))
     previous: dict[str, dict[str, Any]] = dict((baseline or {}).get("findings") or {})
+    view = RoundView(active=baseline is not None, path=str((baseline or {}).get("path", "")), previous=previous)
+    if not view.active:
+        return view  # fingerprints only, worked out per document: no pass over the run
     present: set[str] = set()
     seen_identities: set[str] = set()
     for doc in run.documents:
@@ -124,22 +146,15 @@ def _compute(run: AuditRun) -> RoundView:
         seen_identities.add(identity)
         findings = doc.findings
         for finding, fingerprint in zip(findings, fingerprints(identity, [(f.rule, f.scope) for f in findings])):
-            key = (id(doc), id(finding))
-            view.prints[key] = fingerprint
-            if not view.active:
-                continue
             present.add(fingerprint)
-            status = "open" if fingerprint in previous else "new"
-            view.status[key] = status
             if finding.waived is None:
-                view.counts[status] += 1
-    if view.active:
-        for fingerprint, old in previous.items():
-            if fingerprint in present or old.get("waived"):
-                continue
-            if old["document"] in seen_identities:
-                view.fixed_by_document.setdefault(old["document"], []).append(dict(old, fingerprint=fingerprint))
-                view.counts["fixed"] += 1
-        documents = set((baseline or {}).get("documents") or ())
-        view.absent_documents = len(documents - seen_identities)
+                view.counts["open" if fingerprint in previous else "new"] += 1
+    for fingerprint, old in previous.items():
+        if fingerprint in present or old.get("waived"):
+            continue
+        if old["document"] in seen_identities:
+            view.fixed_by_document.setdefault(old["document"], []).append(dict(old, fingerprint=fingerprint))
+            view.counts["fixed"] += 1
+    documents = set((baseline or {}).get("documents") or ())
+    view.absent_documents = len(documents - seen_identities)
     return view

@@ -545,17 +545,21 @@ class WaiverUse:
 
 
 def apply_waivers(documents: Sequence[DocumentResult], waivers: Sequence[Waiver], *,
-                  today: Optional[dt.date] = None) -> tuple[Sequence[DocumentResult], dict[str, Any]]:
+                  today: Optional[dt.date] = None,
+                  record: Optional[dict[str, Any]] = None) -> tuple[Sequence[DocumentResult], dict[str, Any]]:
     """Mark covered findings as waived (never drop them). An expired waiver does not apply: the
     finding keeps failing and its message says which waiver ran out. Returns the documents and
     a record of unused and expired waivers for every output. Documents read from disk
-    (``auditor.docstore.DocumentView``) are counted in one pass and waived as they are read."""
+    (``auditor.docstore.DocumentView``) are counted in one pass and waived as they are read —
+    or not counted, when ``record`` is what that pass found in an identical earlier run."""
     today = today or dt.date.today()
     uses = [WaiverUse(w) for w in waivers]
     patched = getattr(documents, "patched", None)
     if callable(patched):
         if not uses:
             return documents, _waiver_record(uses, today)
+        if record is not None:
+            return patched(lambda _position, doc: _waived(doc, [WaiverUse(w) for w in waivers], today)), record
         for doc in documents:
             _waived(doc, uses, today)
         record = _waiver_record(uses, today)

@@ -272,8 +272,7 @@ def _run_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
             yield from _in_process(files, ruleset, read, limits, state)
             return
         lazy = _Lazy(executor or (lambda: _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read,
-                                                     limits, full_reports)),
-                     after_start=_preload_similarity if _compares(ruleset, len(files)) else None)
+                                                     limits, full_reports)))
         try:
             yield from _distributed(files, lazy, limits, state)
         except BaseException:
@@ -288,17 +287,9 @@ class _Lazy:
     """The pool or cluster, started on the first file the cache does not have (a re-audit of an
     unchanged folder starts neither)."""
 
-    def __init__(self, made: Any, after_start: Optional[Callable[[], None]] = None) -> None:
+    def __init__(self, made: Any) -> None:
         self._made = made if not callable(made) else None
         self._make = made if callable(made) else None
-        self._after_start = after_start
-
-    def submit(self, chunk: Any) -> None:
-        """Send a chunk out; after the first, ``after_start`` runs (the workers exist by then)."""
-        self.started.submit(chunk)
-        if self._after_start is not None:
-            after, self._after_start = self._after_start, None
-            after()
 
     @property
     def started(self) -> Any:
@@ -317,18 +308,6 @@ class _Lazy:
     def stop(self) -> None:
         if self._made is not None:
             self._made.stop()
-
-
-def _compares(ruleset: Any, files: int) -> bool:
-    """Whether the cross-document phase will compare narratives: a rule reads similar reports."""
-    return files >= 2 and "similar_reports" in getattr(ruleset, "cross_names", ())
-
-
-def _preload_similarity() -> None:
-    """datasketch imported while the workers audit, not after them (``similarity.preload``)."""
-    from auditor.similarity import preload
-
-    preload()
 
 
 def _executor(scheduler: Optional[str], jobs: int, total: int, load_ruleset: Any, ruleset: Any, read: Any,
@@ -447,7 +426,7 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
 
     while True:
         while waiting and executor.in_flight < window:
-            executor.submit(waiting.pop())
+            executor.started.submit(waiting.pop())
         if not waiting and position < len(files) and executor.in_flight <= window // 2:
             block = range(position, min(position + CACHE_BLOCK, len(files)))
             position = block.stop

@@ -18,11 +18,8 @@ fingerprints are made (``BOILERPLATE``), and the threshold is high.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import os
 import sys
-import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,7 +98,6 @@ def find_similar(narratives: Sequence[Narrative], *, listed: float = LISTED, mos
         if not _installed():
             raise unavailable
         return found, compared
-    _wait_for_preload()
     try:
         from datasketch import MinHash, MinHashLSH
     except ImportError as exc:
@@ -180,35 +176,6 @@ def _installed() -> bool:
         return importlib.util.find_spec("datasketch") is not None
     except (ImportError, ValueError):
         return False
-
-
-_PRELOAD: Optional[threading.Thread] = None
-
-
-def preload() -> None:
-    """Start importing datasketch (and scipy, ~0.4 s) in a background thread, so that it is
-    done by the time the cross-document phase compares narratives: a batch's parent process
-    mostly waits for its workers meanwhile. A failed import is left for ``find_similar`` to
-    meet again and say why (``SimilarityUnavailable``), as without this. No process forks while
-    the import runs (a child would inherit its half-held import locks): a fork waits for it."""
-    global _PRELOAD
-    if _PRELOAD is not None or "datasketch" in sys.modules or not _installed():
-        return
-    _PRELOAD = threading.Thread(target=_import_quietly, name="auditor-import-datasketch", daemon=True)
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(before=_wait_for_preload)
-    _PRELOAD.start()
-
-
-def _import_quietly() -> None:
-    with contextlib.suppress(Exception):  # find_similar imports it again and says why
-        import datasketch  # noqa: F401
-
-
-def _wait_for_preload() -> None:
-    thread = _PRELOAD
-    if thread is not None and thread is not threading.current_thread():
-        thread.join()
 
 
 def _identity(value: int) -> int:

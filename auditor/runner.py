@@ -272,7 +272,8 @@ def _run_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
             yield from _in_process(files, ruleset, read, limits, state)
             return
         lazy = _Lazy(executor or (lambda: _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read,
-                                                     limits, full_reports)))
+                                                     limits, full_reports)),
+                     after_start=_preload_similarity if _compares(ruleset, len(files)) else None)
         try:
             yield from _distributed(files, lazy, limits, state)
         except BaseException:
@@ -287,9 +288,16 @@ class _Lazy:
     """The pool or cluster, started on the first file the cache does not have (a re-audit of an
     unchanged folder starts neither)."""
 
-    def __init__(self, made: Any) -> None:
+    def __init__(self, made: Any, after_start: Optional[Callable[[], None]] = None) -> None:
         self._made = made if not callable(made) else None
         self._make = made if callable(made) else None
+        self._after_start = after_start
+
+    def submitted(self) -> None:
+        """Chunks are out: ``after_start`` runs once, while the workers are busy with them."""
+        if self._after_start is not None and self._made is not None and self.in_flight:
+            after, self._after_start = self._after_start, None
+            after()
 
     @property
     def started(self) -> Any:
@@ -308,6 +316,19 @@ class _Lazy:
     def stop(self) -> None:
         if self._made is not None:
             self._made.stop()
+
+
+def _compares(ruleset: Any, files: int) -> bool:
+    """Whether the cross-document phase will compare narratives: a rule reads similar reports."""
+    return files >= 2 and "similar_reports" in getattr(ruleset, "cross_names", ())
+
+
+def _preload_similarity() -> None:
+    """datasketch imported while the workers audit their first chunks, not after the batch
+    (``similarity.preload``): the parent mostly waits for results meanwhile."""
+    from auditor.similarity import preload
+
+    preload()
 
 
 def _executor(scheduler: Optional[str], jobs: int, total: int, load_ruleset: Any, ruleset: Any, read: Any,
@@ -427,6 +448,7 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
     while True:
         while waiting and executor.in_flight < window:
             executor.started.submit(waiting.pop())
+        executor.submitted()
         if not waiting and position < len(files) and executor.in_flight <= window // 2:
             block = range(position, min(position + CACHE_BLOCK, len(files)))
             position = block.stop

@@ -41,7 +41,6 @@ from auditor.worker import (
     decode_entry,
     display_path,
     encode_entry,
-    entry_facts,
     error_entry,
     fewer_collections,
     memory_message,
@@ -520,9 +519,10 @@ def _valid(entry: str) -> bool:
     """Whether an entry is whole (``auditor.worker.entry_facts``: its shape and checksum); a
     corrupt entry is a miss. Its documents are decoded when an output reads them."""
     from auditor.codec import CodecError
+    from auditor.worker import check_entry
 
     try:
-        entry_facts(entry)
+        check_entry(entry)
     except CodecError:
         return False
     return True

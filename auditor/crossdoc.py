@@ -285,7 +285,7 @@ def run_key(documents: Any, cache: Any, settings: str = "") -> str:
     in order; the cache's salt (code, rules, options); ``settings``; datasketch's version."""
     from auditor.docstore import DocumentStore, facts_of
 
-    digest = hashlib.sha256(f"cross\0{cache.salt}\0{settings}\0{_datasketch_version()}\0".encode())
+    digest = hashlib.sha256(f"cross\0{cache.salt}\0{settings}\0{datasketch_version()}\0".encode())
     facts = documents.facts if isinstance(documents, DocumentStore) else (facts_of(d) for d in documents)
     for f in facts:
         digest.update(f"{f.path}\0{f.index}\0{f.sha256}\0{f.error}\0{f.has_signature}\n"
@@ -293,7 +293,7 @@ def run_key(documents: Any, cache: Any, settings: str = "") -> str:
     return "cross-" + digest.hexdigest()
 
 
-def _datasketch_version() -> str:
+def datasketch_version() -> str:
     """Installed or not, and which: looked up without importing it (that takes ~0.4 s)."""
     from importlib import metadata
 

@@ -171,6 +171,48 @@ class DocumentStore:
         self._file.close()
 
 
+class Spool:
+    """Rendered output kept in an anonymous temporary file until it is written out."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="auditor-rendered-")  # noqa: SIM115 (closed by close())
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self._file.write(data)
+        self.size += len(data)
+
+    def blocks(self) -> Iterator[bytes]:
+        self._file.flush()
+        self._file.seek(0)
+        while True:
+            block = self._file.read(READ_AHEAD)
+            if not block:
+                return
+            yield block
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class Recording:
+    """What a format writes of each document, passed on; at the end, with the summary counts
+    its pass left in the view (``memo('summary')``)."""
+
+    def __init__(self, view: DocumentView, sink: Any) -> None:
+        self._view = view
+        self._sink = sink
+
+    def add(self, text: str) -> None:
+        self._sink.add(text)
+
+    def done(self) -> None:
+        counts = self._view._memo.get("summary")
+        if counts is not None:
+            self._sink.done(counts)
+
+
 class DocumentView(Sequence[DocumentResult]):
     """A run's documents as outputs read them: the store's, some left out (``select``), each
     changed by ``patches`` in order as it is read. Immutable: ``patched`` and ``select`` give
@@ -182,6 +224,34 @@ class DocumentView(Sequence[DocumentResult]):
         self._positions = positions
         self._patches = patches
         self._memo: dict[str, Any] = {}
+        self._replays: dict[str, Spool] = {}
+        self._recorders: dict[str, Callable[[], Any]] = {}
+
+    # A format that renders every document the same way whenever nothing changed (the JSON
+    # output) can be replayed: the audit command finds what it wrote for an identical run in
+    # the result cache and hands it here with the run's summary counts; or, when it has none,
+    # asks to have what the format writes recorded (``auditor.resultcache.RenderedRecorder``).
+
+    def replay(self, name: str, spool: Spool, counts: dict[str, Any]) -> None:
+        """Give format ``name`` its rendered documents (``rendered``) and the summary counts."""
+        self._replays[name] = spool
+        self._memo["summary"] = counts
+
+    def rendered(self, name: str) -> Optional[Iterator[bytes]]:
+        """What format ``name`` wrote of these documents in an identical run, in blocks; None
+        when it must render them."""
+        spool = self._replays.get(name)
+        return spool.blocks() if spool is not None else None
+
+    def record_to(self, name: str, make: Callable[[], Any]) -> None:
+        """Have format ``name``'s rendering recorded by what ``make()`` returns (``add(text)``,
+        ``done(facts)``): the first rendering only."""
+        self._recorders[name] = make
+
+    def recorder(self, name: str) -> Optional[Recording]:
+        """Where format ``name`` hands what it writes of each document (None: nowhere); once."""
+        make = self._recorders.pop(name, None)
+        return Recording(self, make()) if make is not None else None
 
     def patched(self, patch: Patch) -> DocumentView:
         return DocumentView(self.store, self._positions, (*self._patches, patch))

@@ -137,6 +137,11 @@ def memory_limit(megabytes: Optional[int]) -> Iterator[None]:
                 resource.setrlimit(resource.RLIMIT_AS, previous)
 
 
+def inherited_address_space_mb() -> int:
+    """What a worker holds at its start: its parent's address space when forked, ~0 spawned."""
+    return _address_space_mb()
+
+
 def _address_space_mb() -> int:
     """This process's address space in MiB (Linux; 0 where it cannot be read)."""
     try:

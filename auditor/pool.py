@@ -24,7 +24,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional
 
-from auditor.limits import apply_memory_limit, die_with_parent
+from auditor.limits import apply_memory_limit, die_with_parent, inherited_address_space_mb
 from auditor.worker import DEFAULT_LIMITS, FileOutcome, Limits, Reader, WorkerState, audit_chunk, set_state
 
 # Time allowed per extra file of a chunk before the pool kills it; the in-worker limit stops
@@ -43,7 +43,9 @@ def _init_worker(parent_pid: int, load_ruleset: Optional[Callable[[], Any]], rul
                  read: Optional[Reader], limits: Limits, full_reports: bool) -> None:
     """Runs once in each worker process before its first task."""
     die_with_parent(parent_pid)
-    apply_memory_limit(limits.memory_mb)
+    # A forked worker starts with its parent's address space (a long-lived parent — a test
+    # process, a service — can hold more than the cap): the cap counts on top of it.
+    apply_memory_limit(limits.memory_mb + inherited_address_space_mb() if limits.memory_mb else None)
     set_state(WorkerState(ruleset if ruleset is not None else load_ruleset(), read, limits, full_reports))
 
 

@@ -32,7 +32,7 @@ from auditor import __version__, cachedir
 
 SUBDIR = "results"
 DB_NAME = "results.sqlite3"
-FORMAT = 4  # bump when the stored form changes (4: signatures packed as JSON text)
+FORMAT = 5  # bump when the stored form changes (4: signatures packed as JSON text; 5: rendered runs)
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 500_000
 MAX_BYTES = 2 * 1024 * 1024 * 1024
@@ -208,6 +208,87 @@ class ResultCache:
             removed += db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)",
                                   (max(excess, count // 10),)).rowcount
         return removed
+
+
+# --------------------------------------------------------------------------------------------
+# A whole run's rendered documents
+# --------------------------------------------------------------------------------------------
+
+RENDERED_CHUNK = 1 << 20  # characters of rendered text per stored piece
+RENDERED_FETCH = 8  # pieces fetched at once
+
+
+def rendered_key(cache: ResultCache, material: str) -> str:
+    """The key of a run's rendered output: the cache's salt and ``material`` (every input's
+    facts and every setting the output depends on, see ``auditor.commands.audit``)."""
+    digest = hashlib.sha256(f"rendered\0{FORMAT}\0{cache.salt}\0".encode() + material.encode("utf-8", "surrogateescape"))
+    return "rendered-" + digest.hexdigest()
+
+
+class RenderedRecorder:
+    """Keeps what the JSON output writes of a run's documents, in pieces of about
+    ``RENDERED_CHUNK`` characters stored as they fill, and last the head that names them with
+    the run's facts (JSON-able: the waivers record given here, the summary counts at the end). A run killed half
+    way leaves pieces no head names: never read, pruned with age."""
+
+    def __init__(self, cache: ResultCache, key: str, facts: Optional[dict[str, Any]] = None) -> None:
+        self.cache = cache
+        self.key = key
+        self.facts = dict(facts or {})
+        self.parts: list[str] = []
+        self.size = 0
+        self.pieces: list[list[int]] = []  # [length, crc32] per stored piece
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= RENDERED_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.parts:
+            return
+        text = "".join(self.parts)
+        self.parts, self.size = [], 0
+        self.cache.put_many([(f"{self.key}-{len(self.pieces)}", text)])
+        self.pieces.append([len(text), zlib.crc32(text.encode("utf-8", "surrogatepass"))])
+
+    def done(self, counts: dict[str, Any]) -> None:
+        """The last piece, then the head: the pieces, the summary ``counts`` and ``facts``."""
+        self._flush()
+        facts = {**self.facts, "counts": counts}
+        head = json.dumps({"pieces": self.pieces, "facts": facts}, ensure_ascii=False, separators=(",", ":"))
+        self.cache.put_many([(self.key, head)])
+
+
+def rendered_head(cache: ResultCache, key: str) -> Optional[tuple[list[list[int]], dict[str, Any]]]:
+    """The pieces and facts stored for ``key``; None when absent or not ours."""
+    text = cache.get_many([key]).get(key)
+    if text is None:
+        return None
+    try:
+        head = json.loads(text)
+        pieces, facts = head["pieces"], head["facts"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(pieces, list) and isinstance(facts, dict)
+            and all(isinstance(p, list) and len(p) == 2 and all(type(n) is int for n in p) for p in pieces)):
+        return None
+    return pieces, facts
+
+
+def rendered_pieces(cache: ResultCache, key: str, pieces: Sequence[Sequence[int]]) -> Iterable[Optional[str]]:
+    """The stored pieces of ``key`` in order, each checked against its length and CRC-32; None
+    in place of a piece that is missing or damaged (the caller then renders afresh)."""
+    for start in range(0, len(pieces), RENDERED_FETCH):
+        names = [f"{key}-{n}" for n in range(start, min(start + RENDERED_FETCH, len(pieces)))]
+        found = cache.get_many(names)
+        for name, (length, crc) in zip(names, pieces[start:start + RENDERED_FETCH]):
+            text = found.get(name)
+            if text is None or len(text) != length or zlib.crc32(text.encode("utf-8", "surrogatepass")) != crc:
+                yield None
+                return
+            yield text
 
 
 ZLIB_MARK = b"\x00z"  # before compressed payloads (JSON text never starts with a NUL)

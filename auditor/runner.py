@@ -41,7 +41,6 @@ from auditor.worker import (
     decode_entry,
     display_path,
     encode_entry,
-    entry_facts,
     error_entry,
     fewer_collections,
     memory_message,
@@ -272,7 +271,8 @@ def _run_files(files: Sequence[str], load_ruleset: Optional[Callable[[], RuleSet
             yield from _in_process(files, ruleset, read, limits, state)
             return
         lazy = _Lazy(executor or (lambda: _executor(scheduler, jobs, len(files), load_ruleset, ruleset, read,
-                                                     limits, full_reports)))
+                                                     limits, full_reports)),
+                     after_start=_preload_similarity if _compares(ruleset, len(files)) else None)
         try:
             yield from _distributed(files, lazy, limits, state)
         except BaseException:
@@ -287,9 +287,16 @@ class _Lazy:
     """The pool or cluster, started on the first file the cache does not have (a re-audit of an
     unchanged folder starts neither)."""
 
-    def __init__(self, made: Any) -> None:
+    def __init__(self, made: Any, after_start: Optional[Callable[[], None]] = None) -> None:
         self._made = made if not callable(made) else None
         self._make = made if callable(made) else None
+        self._after_start = after_start
+
+    def submitted(self) -> None:
+        """Chunks are out: ``after_start`` runs once, while the workers are busy with them."""
+        if self._after_start is not None and self._made is not None and self.in_flight:
+            after, self._after_start = self._after_start, None
+            after()
 
     @property
     def started(self) -> Any:
@@ -308,6 +315,19 @@ class _Lazy:
     def stop(self) -> None:
         if self._made is not None:
             self._made.stop()
+
+
+def _compares(ruleset: Any, files: int) -> bool:
+    """Whether the cross-document phase will compare narratives: a rule reads similar reports."""
+    return files >= 2 and "similar_reports" in getattr(ruleset, "cross_names", ())
+
+
+def _preload_similarity() -> None:
+    """datasketch imported while the workers audit their first chunks, not after the batch
+    (``similarity.preload``): the parent mostly waits for results meanwhile."""
+    from auditor.similarity import preload
+
+    preload()
 
 
 def _executor(scheduler: Optional[str], jobs: int, total: int, load_ruleset: Any, ruleset: Any, read: Any,
@@ -427,6 +447,7 @@ def _distributed(files: Sequence[str], executor: _Lazy, limits: Limits, state: _
     while True:
         while waiting and executor.in_flight < window:
             executor.started.submit(waiting.pop())
+        executor.submitted()
         if not waiting and position < len(files) and executor.in_flight <= window // 2:
             block = range(position, min(position + CACHE_BLOCK, len(files)))
             position = block.stop
@@ -498,9 +519,10 @@ def _valid(entry: str) -> bool:
     """Whether an entry is whole (``auditor.worker.entry_facts``: its shape and checksum); a
     corrupt entry is a miss. Its documents are decoded when an output reads them."""
     from auditor.codec import CodecError
+    from auditor.worker import check_entry
 
     try:
-        entry_facts(entry)
+        check_entry(entry)
     except CodecError:
         return False
     return True
@@ -545,17 +567,21 @@ class WaiverUse:
 
 
 def apply_waivers(documents: Sequence[DocumentResult], waivers: Sequence[Waiver], *,
-                  today: Optional[dt.date] = None) -> tuple[Sequence[DocumentResult], dict[str, Any]]:
+                  today: Optional[dt.date] = None,
+                  record: Optional[dict[str, Any]] = None) -> tuple[Sequence[DocumentResult], dict[str, Any]]:
     """Mark covered findings as waived (never drop them). An expired waiver does not apply: the
     finding keeps failing and its message says which waiver ran out. Returns the documents and
     a record of unused and expired waivers for every output. Documents read from disk
-    (``auditor.docstore.DocumentView``) are counted in one pass and waived as they are read."""
+    (``auditor.docstore.DocumentView``) are counted in one pass and waived as they are read —
+    or not counted, when ``record`` is what that pass found in an identical earlier run."""
     today = today or dt.date.today()
     uses = [WaiverUse(w) for w in waivers]
     patched = getattr(documents, "patched", None)
     if callable(patched):
         if not uses:
             return documents, _waiver_record(uses, today)
+        if record is not None:
+            return patched(lambda _position, doc: _waived(doc, [WaiverUse(w) for w in waivers], today)), record
         for doc in documents:
             _waived(doc, uses, today)
         record = _waiver_record(uses, today)

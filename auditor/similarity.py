@@ -18,6 +18,7 @@ fingerprints are made (``BOILERPLATE``), and the threshold is high.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 from array import array
@@ -176,6 +177,19 @@ def _installed() -> bool:
         return importlib.util.find_spec("datasketch") is not None
     except (ImportError, ValueError):
         return False
+
+
+def preload() -> None:
+    """Import datasketch (and scipy, ~0.4 s) now: called by a batch once its workers have their
+    first chunks, so the import overlaps their work instead of following it. In this thread,
+    not a background one: the pool forks new workers during a batch (after a timeout or a
+    crash), and a process forked while another thread imports native libraries inherits their
+    half-done state. A failed import is left for ``find_similar`` to meet again and say why
+    (``SimilarityUnavailable``), exactly as without this."""
+    if "datasketch" in sys.modules or not _installed():
+        return
+    with contextlib.suppress(Exception):
+        import datasketch  # noqa: F401
 
 
 def _identity(value: int) -> int:

@@ -173,11 +173,28 @@ def encode_entry(docs: list[DocumentResult]) -> str:
     return head + "\n" + body
 
 
+# Entries checked in the batch (``runner._valid``) and kept right after (``DocumentStore.add``):
+# parsed once. By the entry object itself (held here until its second read), at most a few blocks.
+_CHECKED: dict[int, tuple[str, tuple[list[Any], str]]] = {}
+CHECKED_AT_MOST = 2048
+
+
+def check_entry(entry: str) -> None:
+    """``entry_facts`` now (a ``CodecError`` if the entry is not one), its answer kept for the
+    next ``entry_facts`` of the same entry."""
+    if len(_CHECKED) >= CHECKED_AT_MOST:
+        _CHECKED.clear()
+    _CHECKED[id(entry)] = (entry, entry_facts(entry))
+
+
 def entry_facts(entry: str) -> tuple[list[Any], str]:
     """The facts of an entry's documents and the rest of it (for ``decode_body``); a
     ``CodecError`` if the entry is not one (corrupt, foreign, an older shape)."""
     from auditor.codec import CodecError
 
+    known = _CHECKED.pop(id(entry), None)
+    if known is not None and known[0] is entry:
+        return known[1]
     head, _, body = entry.partition("\n")
     try:
         length, rows = json.loads(head)

@@ -236,3 +236,24 @@ def test_a_packed_signatures_sections_are_read_alone_as_the_whole_would_give_the
         packed = PackedSignature.pack(sig)
         assert _packed_sections(packed.text) == sig.sections == packed.unpack().sections
     assert _packed_sections('{"cells": {}, "sections": [{"number": 3}]}') == (SectionPrint(3),)
+
+
+def test_an_entry_checked_in_the_batch_is_parsed_once_when_kept(monkeypatch):
+    from auditor import worker
+
+    entry = encode_entry([DocumentResult(path="a.txt", error="file is empty")])
+    worker.check_entry(entry)
+    parses: list[str] = []
+    real_loads = worker.json.loads
+    monkeypatch.setattr(worker.json, "loads", lambda text: parses.append(text) or real_loads(text))
+    store = DocumentStore()
+    try:
+        store.add(entry)
+        assert parses == [], "a checked entry was parsed again"
+        store.add("".join(list(entry)))  # the same text, another object: parsed
+        assert len(parses) == 1
+        assert [f.path for f in store.facts] == ["a.txt", "a.txt"]
+    finally:
+        store.close()
+    with pytest.raises(CodecError):
+        worker.check_entry('[99, []]\n')

@@ -380,7 +380,7 @@ def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs
                 progress: Any, cache: Any, full_reports: bool, scheduler: Optional[str], fail_level: str,
                 baseline: Optional[dict[str, Any]]) -> None:
     """The batch into ``store``, the cross-document phase, waivers, the run record, the outputs."""
-    from auditor import cachedir, runner
+    from auditor import runner
 
     history: list[Any] = []
     history_notes: list[str] = []
@@ -402,18 +402,44 @@ def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs
         raise AuditUsageError(str(exc)) from None
     finally:
         progress.close()
+    spool = None
     try:
-        documents = _cross_document_phase(store, ruleset, history, config, cache)
+        key = _rendered_key(store, cache, config, o, outputs, reporters, fail_level, history, baseline)
+        spool, facts = _replay(cache, key) if key is not None else (None, {})
+        if spool is None:
+            documents = _cross_document_phase(store, ruleset, history, config, cache)
+        else:  # an identical run's outputs are at hand: the phase runs only if a document is read
+            documents = store.view().patched(_Later(lambda: _cross_document_phase(store, ruleset, history, config,
+                                                                                  cache, patch=True)))
+        _write_run(ctx, o, config, outputs, reporters, files, ruleset, cache, fail_level, baseline, documents,
+                   history_notes, key, spool, facts)
     finally:
+        if spool is not None:
+            spool.close()
         if cache is not None:
             cache.close()
+
+
+def _write_run(ctx: click.Context, o: Options, config: Any, outputs: list[Output], reporters: dict[str, Any],
+               files: list[str], ruleset: Any, cache: Any, fail_level: str, baseline: Optional[dict[str, Any]],
+               documents: Any, history_notes: list[str], key: Optional[str], spool: Any,
+               facts: dict[str, Any]) -> None:
+    """Waivers, the run record, the outputs, the summary on standard error, the exit code."""
+    from auditor import cachedir, runner
+
     for warning in cachedir.warnings() + ([cache.warning] if cache is not None and cache.warning else []) \
             + history_notes:
         click.echo(f"auditor: {t('cli.warning')}: {warning}", err=True)
     skipped: list[str] = []
     if o.reports_only:
         documents, skipped = _drop_non_reports(documents)
-    documents, waiver_record = runner.apply_waivers(documents, config.waivers)
+    documents, waiver_record = runner.apply_waivers(documents, config.waivers, record=facts.get("waivers"))
+    if spool is not None:
+        documents.replay("json", spool, facts["counts"])
+    elif key is not None:
+        from auditor.resultcache import RenderedRecorder
+
+        documents.record_to("json", lambda: RenderedRecorder(cache, key, {"waivers": waiver_record}))
     run = runner.build_run(documents, ruleset, config=config.record(), waivers=waiver_record,
                            fail_on=fail_level, inputs=[f for f in files if f not in set(skipped)],
                            argv=_command_line(ctx))
@@ -438,12 +464,73 @@ def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs
     sys.exit(runner.exit_code(run, fail_level))  # not ctx.exit: the group runs with standalone_mode=False
 
 
-def _cross_document_phase(store: Any, ruleset: Any, history: list[Any], config: Any, cache: Any = None) -> Any:
+class _Later:
+    """A patch made when a document is first read (never, when the outputs are replayed)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make: Optional[Callable[[], Any]] = make
+        self._patch: Any = None
+
+    def __call__(self, position: int, doc: Any) -> Any:
+        if self._make is not None:
+            self._patch, self._make = self._make(), None
+        return self._patch(position, doc)
+
+
+def _rendered_key(store: Any, cache: Any, config: Any, o: Options, outputs: list[Output], reporters: dict[str, Any],
+                  fail_level: str, history: list[Any], baseline: Optional[dict[str, Any]]) -> Optional[str]:
+    """The key of this run's rendered outputs in the result cache, when they can be replayed:
+    every output a format that replays (JSON), no history or baseline (they have no key of
+    their own). It covers every document's facts (path, hash, error… — with the cache's salt,
+    its results), the configuration, the waivers (and today, which decides which ran out),
+    the language, the fail level, ``--reports-only``, the working folder and datasketch's
+    version: all the JSON output's documents and summary depend on."""
+    if cache is None or not cache.active or history or baseline is not None \
+            or not all(getattr(reporters[out.format].obj, "replays", False) for out in outputs):
+        return None
+    import datetime as dt
+    import json
+
+    from auditor.crossdoc import datasketch_version
+    from auditor.resultcache import rendered_key
+
+    waivers = config.waivers
+    settings = json.dumps({"config": config.record(), "waivers": [repr(w) for w in waivers],
+                           "today": dt.date.today().isoformat() if waivers else None, "lang": _language(),
+                           "fail_on": fail_level, "reports_only": o.reports_only, "cwd": os.getcwd(),
+                           "datasketch": datasketch_version()}, sort_keys=True, ensure_ascii=False, default=str)
+    return rendered_key(cache, "\n".join([settings, *map(repr, store.facts)]))
+
+
+def _replay(cache: Any, key: str) -> tuple[Any, dict[str, Any]]:
+    """This run's rendered documents (in a ``Spool``) and facts, if an identical run left
+    them whole in the cache; (None, {}) otherwise."""
+    from auditor.docstore import Spool
+    from auditor.resultcache import rendered_head, rendered_pieces
+
+    head = rendered_head(cache, key)
+    if head is None:
+        return None, {}
+    pieces, facts = head
+    if not isinstance(facts.get("counts"), dict) or not isinstance(facts.get("waivers"), dict):
+        return None, {}
+    spool = Spool()
+    for text in rendered_pieces(cache, key, pieces):
+        if text is None:
+            spool.close()
+            return None, {}
+        spool.write(text)
+    return spool, facts
+
+
+def _cross_document_phase(store: Any, ruleset: Any, history: list[Any], config: Any, cache: Any = None, *,
+                          patch: bool = False) -> Any:
     """Rules over several documents (previous year, similar reports, local deadlines), once all
     results are in (``auditor.crossdoc``); kept in the result cache for the whole run. Returns
-    the store's documents as outputs read them: with these outcomes filled in."""
+    the store's documents as outputs read them: with these outcomes filled in (``patch``: the
+    patch that fills them in)."""
     if not getattr(ruleset, "has_cross", False):
-        return store.view()
+        return (lambda _position, doc: doc) if patch else store.view()
     import json
 
     from auditor.crossdoc import completer, cross_outcomes
@@ -454,7 +541,7 @@ def _cross_document_phase(store: Any, ruleset: Any, history: list[Any], config: 
     settings = json.dumps({"deadlines": deadlines, "origin": origin}, sort_keys=True, ensure_ascii=False, default=str)
     found = cross_outcomes(store, ruleset, history=history, deadline=from_config(deadlines, origin), cache=cache,
                            settings=settings)
-    return store.view().patched(completer(found))
+    return completer(found) if patch else store.view().patched(completer(found))
 
 
 def _language() -> str:

@@ -133,6 +133,7 @@ class JsonReporter:
     suffix = ".json"
     description = "machine-readable results (schemas/results.schema.json) with reproducibility record"
     binary = False
+    replays = True  # writes what an identical earlier run wrote (``write``)
 
     def render(self, run: AuditRun, *, color: bool = False) -> str:
         buffer = io.BytesIO()
@@ -142,13 +143,28 @@ class JsonReporter:
     def write(self, run: AuditRun, stream: BinaryIO, *, color: bool = False) -> None:
         """``results_json`` written a document at a time, one line each: a batch of 10^5
         documents never exists as one string, and each line goes through json's C encoder
-        (``indent`` would force the pure-Python one, several times slower)."""
+        (``indent`` would force the pure-Python one, several times slower). The documents'
+        lines are what ``run.documents`` hands back of an identical earlier run when it can
+        (``auditor.docstore.DocumentView.rendered``, from the result cache), and are handed to
+        it to keep otherwise (``recorder``)."""
         head = json.dumps(_record(run), ensure_ascii=False, indent=2)
         stream.write(head[: head.rindex("}")].rstrip().encode("utf-8") + b',\n  "documents": [')
-        view = rounds(run)
-        for position, doc in enumerate(count_while(run, run.documents)):
-            line = document_line(doc, view)
-            stream.write(((",\n    " if position else "\n    ") + line).encode("utf-8"))
+        rendered = getattr(run.documents, "rendered", None)  # an identical run's documents, as written then
+        replay = rendered("json") if callable(rendered) else None
+        if replay is not None:
+            for block in replay:
+                stream.write(block)
+        else:
+            recorder = getattr(run.documents, "recorder", None)
+            record = recorder("json") if callable(recorder) else None
+            view = rounds(run)
+            for position, doc in enumerate(count_while(run, run.documents)):
+                text = (",\n    " if position else "\n    ") + document_line(doc, view)
+                stream.write(text.encode("utf-8"))
+                if record is not None:
+                    record.add(text)
+            if record is not None:
+                record.done()
         summary = json.dumps(summarize(run), ensure_ascii=False, indent=2).replace("\n", "\n  ")
         stream.write(f'\n  ],\n  "summary": {summary}\n}}\n'.encode())
 

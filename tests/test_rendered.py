@@ -1,0 +1,171 @@
+"""A re-audit of an unchanged run writes the JSON output an identical run wrote, from the cache:
+byte for byte the same, without decoding a document or running the cross-document phase."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor import cachedir, crossdoc, resultcache, worker
+from auditor.cli import cli
+from auditor.resultcache import DB_NAME, SUBDIR
+
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "reports"
+WAIVER = "".join(
+    f'[[waivers]]\nrule = "{rule}"\nreason = "{reason}"\napproved_by = "办公室"\npaths = ["*.txt"]\nexpires = {expires}\n'
+    for rule, reason, expires in (("META-CONTACT", "联系方式另行公开", "2099-12-31"), ("T3-BALANCE", "已过期", "2020-01-01"),
+                                  ("NO-SUCH-RULE", "从未用到", "2099-12-31")))
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(folder))
+    cachedir.reset()
+    yield folder
+    cachedir.reset()
+
+
+@pytest.fixture
+def reports(tmp_path) -> Path:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "README.json").write_text('{"name": "not a report"}', encoding="utf-8")
+    return folder
+
+
+def audit(*args: str) -> tuple[str, str, int]:
+    """The JSON output without what differs between runs (time, run id, command), the summary
+    on standard error and the exit code."""
+    result = CliRunner().invoke(cli, ["audit", *args, "--no-progress"], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.stderr
+    lines = [line for line in result.stdout.splitlines(keepends=True)
+             if not line.startswith(('  "created"', '  "run_id"'))]
+    text = "".join(lines)
+    command = json.loads(text)["command"]
+    return text.replace(json.dumps(command, ensure_ascii=False, indent=2).replace("\n", "\n  "), "[]"), \
+        result.stderr, result.exit_code
+
+
+class Counting:
+    def __init__(self, monkeypatch) -> None:
+        self.decoded = 0
+        self.phases = 0
+        real_decode, real_phase = worker.decode_body, crossdoc._cross_outcomes
+
+        def decode(*args, **kwargs):
+            self.decoded += 1
+            return real_decode(*args, **kwargs)
+
+        def phase(*args, **kwargs):
+            self.phases += 1
+            return real_phase(*args, **kwargs)
+
+        monkeypatch.setattr(worker, "decode_body", decode)
+        monkeypatch.setattr(crossdoc, "_cross_outcomes", phase)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unchanged_run_replays_its_json_without_decoding(cache_dir, reports, monkeypatch, jobs):
+    fresh = audit(str(reports), "--format", "json", "--no-cache", "--jobs", jobs)
+    first = audit(str(reports), "--format", "json", "--jobs", jobs)
+    counting = Counting(monkeypatch)
+    second = audit(str(reports), "--format", "json", "--jobs", jobs)
+    assert second == first == fresh
+    assert counting.decoded == 0 and counting.phases == 0, "a replayed run decoded documents"
+    assert '"documents": [\n    {' in second[0] and second[2] == 1
+
+
+@pytest.mark.parametrize("extra", [
+    pytest.param(("--reports-only",), id="reports-only"),
+    pytest.param(("--fail-on", "warning"), id="fail-on"),
+    pytest.param(("--select", "META-,T3-"), id="select"),
+])
+def test_options_replay_their_own_output(cache_dir, reports, monkeypatch, extra):
+    plain = audit(str(reports), "--format", "json")
+    fresh = audit(str(reports), "--format", "json", "--no-cache", *extra)
+    assert fresh != plain
+    first = audit(str(reports), "--format", "json", *extra)
+    counting = Counting(monkeypatch)
+    assert audit(str(reports), "--format", "json", *extra) == first == fresh
+    assert counting.decoded == 0
+
+
+def test_waivers_are_part_of_the_key_and_their_record_is_replayed(cache_dir, reports, tmp_path, monkeypatch):
+    config = tmp_path / "auditor.toml"
+    config.write_text(WAIVER, encoding="utf-8")
+    without = audit(str(reports), "--format", "json")
+    fresh = audit(str(reports), "--format", "json", "--config", str(config), "--no-cache")
+    first = audit(str(reports), "--format", "json", "--config", str(config))
+    data = json.loads(first[0])
+    assert data["waivers"]["applied"] and data["waivers"]["expired"] and data["waivers"]["unused"]
+    assert data["summary"]["waived"] > 0
+    counting = Counting(monkeypatch)
+    assert audit(str(reports), "--format", "json", "--config", str(config)) == first == fresh != without
+    assert counting.decoded == 0
+    config.write_text(WAIVER.replace("2099-12-31", "2098-12-31"), encoding="utf-8")
+    assert audit(str(reports), "--format", "json", "--config", str(config)) == \
+        audit(str(reports), "--format", "json", "--config", str(config), "--no-cache")
+    assert counting.decoded > 0, "an edited waiver did not renew the output"
+
+
+def test_the_language_is_part_of_the_key(cache_dir, reports, monkeypatch):
+    chinese = audit(str(reports), "--format", "json")
+    monkeypatch.setenv("AUDITOR_LANG", "en")
+    english = audit(str(reports), "--format", "json")
+    assert english != chinese and '"error": "file is empty' in english[0]
+    assert english == audit(str(reports), "--format", "json", "--no-cache")
+
+
+def test_a_changed_file_renders_afresh(cache_dir, reports, monkeypatch):
+    audit(str(reports), "--format", "json")
+    target = reports / "001_1fa793b153ce3d21.txt"
+    target.write_bytes(target.read_bytes() + b"\n")
+    counting = Counting(monkeypatch)
+    assert audit(str(reports), "--format", "json") == audit(str(reports), "--format", "json", "--no-cache")
+    assert counting.decoded > 0 and counting.phases > 0
+
+
+def test_other_formats_baseline_and_history_are_not_replayed_and_stay_identical(cache_dir, reports, tmp_path,
+                                                                                 monkeypatch):
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(audit(str(reports), "--format", "json", "--no-cache")[0], encoding="utf-8")
+    history = tmp_path / "history"
+    history.mkdir()
+    shutil.copy(SEEDS / "000_60dfc1bb3c346b4a.txt", history / "old.txt")
+    for extra in (("--baseline", str(baseline)), ("--history", str(history))):
+        fresh = audit(str(reports), "--format", "json", "--no-cache", *extra)
+        assert audit(str(reports), "--format", "json", *extra) == fresh
+        counting = Counting(monkeypatch)
+        assert audit(str(reports), "--format", "json", *extra) == fresh
+        assert counting.decoded > 0
+    sarif = tmp_path / "out.sarif"
+    first = audit(str(reports), "--format", "json", "--format", "sarif", "-o", "-", "-o", str(sarif))
+    counting = Counting(monkeypatch)
+    assert audit(str(reports), "--format", "json", "--format", "sarif", "-o", "-", "-o", str(sarif)) == first
+    assert counting.decoded > 0
+
+
+def test_many_pieces_and_a_damaged_one(cache_dir, reports, monkeypatch):
+    monkeypatch.setattr(resultcache, "RENDERED_CHUNK", 2000)
+    monkeypatch.setattr(resultcache, "RENDERED_FETCH", 2)
+    first = audit(str(reports), "--format", "json")
+    with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
+        pieces = conn.execute("SELECT count(*) FROM results WHERE key LIKE 'rendered-%-%'").fetchone()[0]
+    assert pieces > 3
+    counting = Counting(monkeypatch)
+    assert audit(str(reports), "--format", "json") == first
+    assert counting.decoded == 0
+    with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
+        key = conn.execute("SELECT key FROM results WHERE key LIKE 'rendered-%-2'").fetchone()[0]
+        conn.execute("UPDATE results SET payload = ? WHERE key = ?", (b'{"damaged": true}', key))
+    assert audit(str(reports), "--format", "json") == first
+    assert counting.decoded > 0, "a damaged piece was written out"

@@ -190,18 +190,13 @@ def compact(text: str) -> tuple[str, list[int]]:
         return chars, list(range(len(text)))
     offsets: list[int] = []
     done = 0
-    for match in re.finditer("[" + "".join(_class_escape(ch) for ch in irregular) + "]", text):
+    for match in re.finditer("[" + re.escape("".join(irregular)) + "]", text):
         index = match.start()
         offsets.extend(range(done, index))
         offsets.extend([index] * len(forms[ord(text[index])]))
         done = index + 1
     offsets.extend(range(done, len(text)))
     return chars, offsets
-
-
-def _class_escape(ch: str) -> str:
-    """``ch`` as a member of a regular-expression character class."""
-    return "\\" + ch if ch in "\\]^-[" else ch
 
 
 def _compact_piece(squeezed: str, offsets: list[int], start: int, end: int) -> tuple[str, list[int]]:

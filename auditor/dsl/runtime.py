@@ -381,6 +381,17 @@ def _fraction(x: Any) -> Union[int, Fraction]:
     return x if type(x) is int else Fraction(x)
 
 
+def _merge_terms(terms: dict[str, Any], more: Mapping[str, Any], *, subtract: bool = False) -> None:
+    """Add (or subtract) ``more``'s coefficients into ``terms`` in place, in ``more``'s order,
+    dropping a cell whose coefficient comes to zero."""
+    for cell, coef in more.items():
+        total = terms.get(cell, 0) - coef if subtract else terms.get(cell, 0) + coef
+        if total:
+            terms[cell] = total
+        else:
+            terms.pop(cell, None)
+
+
 class Linear:
     """``Σ coefficient·cell + constant``: what an identity's side is when cells are symbols.
 
@@ -409,12 +420,7 @@ class Linear:
         if type(other) is not Linear:
             other = Linear.of(other)
         terms = self.terms.copy()
-        for cell, coef in other.terms.items():
-            total = terms.get(cell, 0) + coef
-            if total:
-                terms[cell] = total
-            else:
-                terms.pop(cell, None)
+        _merge_terms(terms, other.terms)
         return Linear(terms, self.constant + other.constant)
 
     __radd__ = __add__
@@ -427,12 +433,7 @@ class Linear:
         constant: Any = 0
         for item in items:
             other = item if type(item) is Linear else Linear.of(item)
-            for cell, coef in other.terms.items():
-                total = terms.get(cell, 0) + coef
-                if total:
-                    terms[cell] = total
-                else:
-                    terms.pop(cell, None)
+            _merge_terms(terms, other.terms)
             constant = constant + other.constant
         return cls(terms, constant)
 
@@ -444,12 +445,7 @@ class Linear:
         if type(other) is not Linear:
             other = Linear.of(other)
         terms = self.terms.copy()
-        for cell, coef in other.terms.items():
-            total = terms.get(cell, 0) - coef
-            if total:
-                terms[cell] = total
-            else:
-                terms.pop(cell, None)
+        _merge_terms(terms, other.terms, subtract=True)
         return Linear(terms, self.constant - other.constant)
 
     def __rsub__(self, other: Any) -> Linear:

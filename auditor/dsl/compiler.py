@@ -319,27 +319,21 @@ class RuleCompiler:
 
         cell_slot = self._cell_value_slot(node.left, scope)
         whole = _INT_COMPARISONS.get(node.op) if compare is _NUMBER_COMPARISONS.get(node.op) else None
-        if right.is_constant and cell_slot is not None and type(right.constant) is int and whole is not None:
+        if right.is_constant and cell_slot is not None:
             constant = right.constant
+            if type(constant) is not int:
+                whole = None  # compared as numbers: the int comparison is for whole counts only
 
             def check(ctx: Context) -> bool:
-                """``cell.value >= 0`` over whole counts: read and compared in place."""
+                """``cell.value >= 0`` for every cell of the tables: the value read and compared in
+                place (whole counts by the int comparison, in C)."""
                 variables = ctx.vars
                 cell = variables[cell_slot]
                 a = cell.value if cell.state == "number" and not cell.decimals else cell_value(ctx, cell)
                 variables[lslot] = a
                 variables[rslot] = constant
-                return whole(a, constant) if type(a) is int else compare(a, constant)  # type: ignore[misc]
-        elif right.is_constant and cell_slot is not None:
-            constant = right.constant
-
-            def check(ctx: Context) -> bool:
-                """``cell.value >= 0`` for every cell of the tables: the value read in place."""
-                variables = ctx.vars
-                cell = variables[cell_slot]
-                a = cell.value if cell.state == "number" and not cell.decimals else cell_value(ctx, cell)
-                variables[lslot] = a
-                variables[rslot] = constant
+                if whole is not None and type(a) is int:
+                    return whole(a, constant)  # type: ignore[no-any-return]
                 return compare(a, constant)
         elif right.is_constant:
             constant = right.constant

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from auditor.crossdoc import complete  # noqa: E402
 from auditor.engine import load_rules  # noqa: E402
 from auditor.runner import iter_batch  # noqa: E402
-from tests.crossdoc.narratives import agency, narrative, report_text  # noqa: E402
+from tests.crossdoc.narratives import write_reports  # noqa: E402
 
 
 def main() -> int:
@@ -36,12 +36,7 @@ def main() -> int:
     rng = random.Random(11)
     ruleset = load_rules()
     with tempfile.TemporaryDirectory() as folder:
-        files = []
-        for n in range(args.documents):
-            name = agency(rng, n)
-            path = Path(folder) / f"r{n:05}.txt"
-            path.write_text(report_text(name, 2023, narrative(rng, 2023, name)), encoding="utf-8")
-            files.append(str(path))
+        files = write_reports(Path(folder), rng, args.documents, width=5)
         source = files[args.documents // 3]
         original = Path(source).read_text("utf-8")
         first_line = original.split("\n", 1)[0]

@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +27,15 @@ def fake_engine(monkeypatch):
     from tests.factories import fake_engine_module
 
     monkeypatch.setitem(sys.modules, "auditor.engine", fake_engine_module())
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    """A cache folder of the test's own (result and rule caches on), forgotten after it."""
+    from auditor import cachedir
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(folder))
+    cachedir.reset()
+    yield folder
+    cachedir.reset()

@@ -201,18 +201,13 @@ def test_the_audit_command_reading_from_disk_finds_the_copy_run_batch_finds(tmp_
     from auditor.cli import cli
     from auditor.engine import load_rules
     from auditor.reading import load_reports
-    from tests.crossdoc.narratives import agency, narrative, report_text
+    from tests.crossdoc.narratives import write_reports
 
     pytest.importorskip("datasketch")
     monkeypatch.setenv("AUDITOR_CACHE_DIR", "off")
     cachedir.reset()
     rng = random.Random(7)
-    files = []
-    for n in range(5):
-        name = agency(rng, n)
-        path = tmp_path / f"r{n:03}.txt"
-        path.write_text(report_text(name, 2023, narrative(rng, 2023, name)), encoding="utf-8")
-        files.append(str(path))
+    files = write_reports(tmp_path, rng, 5)
     source = load_reports(files[3])[0]
     copied = Path(files[3]).read_text("utf-8").replace(source.agency, "永泰县统计局").replace("2023", "2024")
     (tmp_path / "copy.txt").write_text(copied, encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import cachedir, crossdoc, resultcache, worker
+from auditor import crossdoc, resultcache, worker
 from auditor.cli import cli
 from auditor.resultcache import DB_NAME, SUBDIR
 
@@ -20,15 +20,6 @@ WAIVER = "".join(
     f'[[waivers]]\nrule = "{rule}"\nreason = "{reason}"\napproved_by = "办公室"\npaths = ["*.txt"]\nexpires = {expires}\n'
     for rule, reason, expires in (("META-CONTACT", "联系方式另行公开", "2099-12-31"), ("T3-BALANCE", "已过期", "2020-01-01"),
                                   ("NO-SUCH-RULE", "从未用到", "2099-12-31")))
-
-
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(folder))
-    cachedir.reset()
-    yield folder
-    cachedir.reset()
 
 
 @pytest.fixture

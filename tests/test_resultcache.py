@@ -21,15 +21,6 @@ SEEDS = Path(__file__).resolve().parent.parent / "examples" / "reports"
 
 
 @pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(folder))
-    cachedir.reset()
-    yield folder
-    cachedir.reset()
-
-
-@pytest.fixture
 def reports(tmp_path) -> Path:
     folder = tmp_path / "reports"
     folder.mkdir()

@@ -5,6 +5,7 @@ changed. Used by the tests and by ``benchmarks/bench_copy.py``."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 SUBJECTS = ("政务公开", "信息公开", "政府网站", "政务新媒体", "依申请公开", "政策解读", "重点领域信息", "公开目录",
             "主动公开", "信息发布", "舆情回应", "公开专栏", "基层政务公开", "公开指南", "公开平台", "政务服务事项")
@@ -44,3 +45,15 @@ def report_text(name: str, year: int, sections: dict[int, str]) -> str:
              4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况", 6: "六、其他需要报告的事项"}
     body = "\n".join(f"{heads[n]}\n{sections.get(n, '本年度无。')}" for n in range(1, 7))
     return f"{name}{year}年政府信息公开工作年度报告\n{body}\n{name}\n{year + 1}年1月20日\n"
+
+
+def write_reports(folder: Path, rng: random.Random, count: int, *, year: int = 2023, width: int = 3) -> list[str]:
+    """``count`` reports of as many agencies, each with a narrative of its own, written to
+    ``folder`` as ``r000.txt``…; their paths in order."""
+    files = []
+    for n in range(count):
+        name = agency(rng, n)
+        path = folder / f"r{n:0{width}}.txt"
+        path.write_text(report_text(name, year, narrative(rng, year, name)), encoding="utf-8")
+        files.append(str(path))
+    return files

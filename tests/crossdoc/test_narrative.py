@@ -12,7 +12,7 @@ import pytest
 from auditor.engine import load_rules
 from auditor.reading import load_reports
 from auditor.runner import run_batch
-from tests.crossdoc.narratives import agency, narrative, report_text
+from tests.crossdoc.narratives import write_reports
 
 SEEDS = Path(__file__).resolve().parents[2] / "examples" / "reports"
 SEED_001 = SEEDS / "001_1fa793b153ce3d21.txt"
@@ -60,12 +60,7 @@ def test_no_seed_is_reported_as_a_copy_of_another() -> None:
 def test_a_copy_with_agency_and_year_changed_is_found_among_others(tmp_path) -> None:
     pytest.importorskip("datasketch")
     rng = random.Random(5)
-    files = []
-    for n in range(60):
-        name = agency(rng, n)
-        path = tmp_path / f"r{n:03}.txt"
-        path.write_text(report_text(name, 2023, narrative(rng, 2023, name)), encoding="utf-8")
-        files.append(str(path))
+    files = write_reports(tmp_path, rng, 60)
     source = load_reports(files[17])[0]
     original = Path(files[17]).read_text("utf-8")
     copied = original.replace(source.agency, "永泰县统计局").replace("2023", "2024").replace("2024年1月", "2025年1月")

@@ -97,10 +97,13 @@ class DocumentStore:
     def __len__(self) -> int:
         return len(self.facts)
 
-    def _read(self, record: int) -> bytes:
+    def _bounds(self, record: int) -> tuple[int, int]:
+        """Where a file's entry starts and ends in the temporary file."""
         start = self._starts[record]
-        end = self._starts[record + 1] if record + 1 < len(self._starts) else self._end
-        return self._read_span(start, end)
+        return start, self._starts[record + 1] if record + 1 < len(self._starts) else self._end
+
+    def _read(self, record: int) -> bytes:
+        return self._read_span(*self._bounds(record))
 
     def _docs_of(self, record: int, data: Optional[bytes] = None) -> list[DocumentResult]:
         if self._last[0] != record:
@@ -150,8 +153,7 @@ class DocumentStore:
         for position in wanted:
             record = self._record[position]
             if self._last[0] != record:
-                start = self._starts[record]
-                end = self._starts[record + 1] if record + 1 < len(self._starts) else self._end
+                start, end = self._bounds(record)
                 if not (block_start <= start and end <= block_start + len(block)):
                     block_start = start
                     block = self._read_span(start, max(end, min(start + READ_AHEAD, self._end)))

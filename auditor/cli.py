@@ -9,8 +9,9 @@ text meant for a person is looked up in ``auditor.i18n`` (Chinese unless ``--lan
 
 from __future__ import annotations
 
-import json
+import importlib
 import sys
+from typing import Any, Optional
 
 import click
 
@@ -20,8 +21,39 @@ from auditor.i18n import t
 
 PARSE_TIMEOUT = 120.0  # seconds per file, as audit's default
 
+# Commands that live in their own modules, imported when they are run or listed: ``auditor
+# --version`` and ``auditor parse`` never load the audit machinery. A module not written yet
+# leaves its commands out rather than breaking the others.
+LAZY_COMMANDS: dict[str, str] = {"rules": "auditor.commands.rules", "explain": "auditor.commands.rules",
+                                 "audit": "auditor.commands.audit", "check": "auditor.commands.audit"}
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]}, help="cli.help")
+
+class CommandLine(Group):
+    """The top-level group: its own commands, and ``LAZY_COMMANDS`` loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if self._load(n) is not None)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        return super().get_command(ctx, cmd_name) or self._load(cmd_name)
+
+    def _load(self, name: str) -> Optional[click.Command]:
+        if name in self.commands or name not in LAZY_COMMANDS:
+            return self.commands.get(name)
+        module_name = LAZY_COMMANDS[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return None
+        command: Any = getattr(module, name, None)
+        if command is not None:
+            self.add_command(command)
+        return command
+
+
+@click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]}, help="cli.help")
 @click.version_option(__version__, prog_name="auditor", help="Show the version and exit.")
 def cli() -> None:
     """Audit 政府信息公开工作年度报告 against the national format and your own rules."""
@@ -34,6 +66,7 @@ def cli() -> None:
 def parse(files: tuple[str, ...], output_format: str) -> None:
     """Show what was recognized in FILES (documents, sections, metadata, every cell)."""
     import dataclasses
+    import json
 
     from auditor.i18n import reason as translate_reason
     from auditor.limits import TimeLimitExceeded, time_limit
@@ -82,27 +115,6 @@ def plugins_command() -> None:
     click.echo(t("plugins.reporters"))
     for name, loaded in sorted(plugins.reporters().items()):
         click.echo(f"  {name:<8} {loaded.obj.suffix:<22} {loaded.plugin} ({plugins.plugin_origin(loaded.plugin)})")
-
-
-def _register_commands() -> None:
-    """Commands that live in their own modules (rules, explain, audit and check)."""
-    import importlib
-
-    for module_name, names in (("auditor.commands.rules", ("rules", "explain")),
-                               ("auditor.commands.audit", ("audit", "check"))):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        for name in names:
-            command = getattr(module, name, None)
-            if command is not None:
-                cli.add_command(command)
-
-
-_register_commands()
 
 
 def main() -> None:

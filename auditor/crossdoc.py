@@ -34,7 +34,6 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 from auditor.agency import GOVERNMENT_BODIES, AgencyName, agency_key, parse_agency
 from auditor.dsl.crossfacts import NO_PREVIOUS, NOTHING_COMPARED, Deadline, RunFacts, Similar, statutory_deadline
 from auditor.model import DocumentResult, PackedSignature, Report, RuleOutcome, Section, SectionPrint, Signature, Source
-from auditor.similarity import MIN_CLAUSES  # datasketch itself is imported only to compare
 
 RUN = "本批次"
 HISTORY = "历史报告"
@@ -246,6 +245,8 @@ def completer(found: dict[int, dict[str, RuleOutcome]]) -> Callable[[int, Docume
 def _cross_outcomes(run: Sequence[Entry], pool: Sequence[Entry], ruleset: Any,
                     deadline: Optional[Callable[[Report], Deadline]]) -> dict[int, dict[str, RuleOutcome]]:
     """Each run entry's outcomes of the rules over several documents, by its position."""
+    from auditor.similarity import MIN_CLAUSES  # not at the top: a replayed run imports this module alone
+
     names = ruleset.cross_names
     previous = pair_years(run, pool) if "previous" in names else {}
     similar, compared, unavailable = _similar(run, pool) if "similar_reports" in names else ({}, set(), None)

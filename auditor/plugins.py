@@ -1,15 +1,18 @@
-"""The plugin manager: built-ins and third-party plugins go through the same hooks."""
+"""The plugin manager: built-ins and third-party plugins go through the same hooks.
+
+Importing this module is cheap (the error boundary imports it for ``PluginError``): pluggy,
+the built-in plugins and the entry-point scan are loaded when the manager is first needed.
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from auditor import hookspecs
+if TYPE_CHECKING:
+    import pluggy
 
 ENTRY_POINT_GROUP = "auditor"
 
@@ -45,6 +48,10 @@ class Loaded:
 @lru_cache(maxsize=1)
 def manager() -> pluggy.PluginManager:
     """The process-wide plugin manager, with built-ins and entry points loaded."""
+    import pluggy
+
+    from auditor import hookspecs
+
     pm = pluggy.PluginManager("auditor")
     pm.add_hookspecs(hookspecs)
     for module_name in BUILTIN_PLUGINS:

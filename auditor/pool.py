@@ -11,17 +11,15 @@ still get their results.
 Workers are started with ``fork`` where the system has it (they inherit the compiled rules),
 else ``spawn`` (each compiles them once in its initializer); they cap their address space
 (``--memory-limit``) and end with their parent (``auditor.limits.die_with_parent``).
+
+multiprocessing, concurrent.futures and pebble are imported when a pool starts: a one-file
+audit runs in process and never pays for them (``RunnerError`` and ``plan_chunks`` are cheap).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
 from collections.abc import Sequence
-from concurrent.futures import CancelledError
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional
 
 from auditor.limits import apply_memory_limit, die_with_parent, inherited_address_space_mb
@@ -50,6 +48,8 @@ def _init_worker(parent_pid: int, load_ruleset: Optional[Callable[[], Any]], rul
 
 
 def _context() -> Any:
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
@@ -79,6 +79,8 @@ class LocalPool:
 
     def __init__(self, size: int, *, load_ruleset: Optional[Callable[[], Any]] = None, ruleset: Any = None,
                  read: Optional[Reader] = None, limits: Limits = DEFAULT_LIMITS, full_reports: bool = True) -> None:
+        import queue
+
         from pebble import ProcessPool
 
         context = _context()
@@ -111,6 +113,10 @@ class LocalPool:
         """Wait for one chunk; ``(index, FileOutcome or error text)`` for each of its files. A
         chunk killed for its time or lost with its worker is resubmitted one file per task (an
         empty list comes back for it now); a single file that fails is its error text."""
+        from concurrent.futures import CancelledError
+        from concurrent.futures import TimeoutError as FutureTimeout
+        from concurrent.futures.process import BrokenProcessPool
+
         from pebble import ProcessExpired
 
         chunk, future = self._done.get()
@@ -128,6 +134,8 @@ class LocalPool:
         return [(outcome.index, outcome) for outcome in outcomes]
 
     def _failure(self, exc: BaseException) -> str:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         from auditor.limits import describe_memory
         from auditor.worker import timeout_message
 

@@ -18,7 +18,6 @@ import fnmatch
 import hashlib
 import os
 import re
-import socket
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -96,9 +95,10 @@ def _matches(path: Path, patterns: Iterable[str]) -> bool:
 
 
 # A repository's own documents met while recursing a folder (README.md, CHANGELOG.txt…): not
-# reports. Named on the command line they are read like any file.
-REPOSITORY_DOCS = re.compile(r"(?i)^(readme|changelog|changes|license|licence|contributing|authors|notice)"
-                             r"(\.[a-z]+)?$")
+# reports. Named on the command line they are read like any file. (A pattern string, compiled
+# by ``re`` on first use: a one-file audit never recurses a folder.)
+REPOSITORY_DOCS = (r"(?i)^(readme|changelog|changes|license|licence|contributing|authors|notice)"
+                   r"(\.[a-z]+)?$")
 
 
 @lru_cache(maxsize=64)
@@ -129,7 +129,7 @@ def collect_inputs(paths: Sequence[str], *, include: Sequence[str] = (), exclude
                              and not _matches(base / d, exclude))
             for name in sorted(files):
                 candidate = base / name
-                if name.startswith(".") or _matches(candidate, exclude) or REPOSITORY_DOCS.match(name):
+                if name.startswith(".") or _matches(candidate, exclude) or re.match(REPOSITORY_DOCS, name):
                     continue
                 if _matches(candidate, include):
                     found.append(str(candidate))
@@ -639,6 +639,8 @@ def build_run(documents: Sequence[DocumentResult], ruleset: Optional[RuleSetLike
               run_id: Optional[str] = None) -> AuditRun:
     """Assemble the ``AuditRun`` with everything needed to reproduce it, and the run id that
     every output of this run carries (outputs side by side from two runs can be told apart)."""
+    import socket
+
     from auditor import __version__
 
     hashes: dict[str, Optional[str]] = {}

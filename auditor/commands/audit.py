@@ -32,7 +32,8 @@ MAX_TIMEOUT = 86400.0
 # Built-in formats that show only a report's metadata (``auditor.worker.SUMMARY_FIELDS``):
 # when only these are asked for, workers send back summaries, a fraction of whole reports.
 SUMMARY_FORMATS = frozenset({"console", "json", "junit", "sarif", "csv", "github"})
-SCHEDULER = re.compile(r"^(local:(\d{1,3})|(tcp|tls|inproc)://.+)$")
+# Patterns of rarely taken paths are strings, compiled by ``re`` on first use.
+SCHEDULER = r"^(local:(\d{1,3})|(tcp|tls|inproc)://.+)$"
 
 
 @dataclass(frozen=True)
@@ -560,8 +561,8 @@ def _check_folders(outputs: list[Output], reporters: dict[str, Any]) -> None:
                 raise AuditUsageError(t("audit.not_a_folder", format=output.format, path=output.path))
 
 
-NOT_A_REPORT = re.compile(r"^(no annual report found|\$|invalid JSON|no report text in the page|empty HTML page|"
-                          r"no HTML markup|file holds only whitespace|file is empty|binary data)")
+NOT_A_REPORT = (r"^(no annual report found|\$|invalid JSON|no report text in the page|empty HTML page|"
+                r"no HTML markup|file holds only whitespace|file is empty|binary data)")
 
 
 def _drop_non_reports(documents: Any) -> tuple[Any, list[str]]:
@@ -569,7 +570,7 @@ def _drop_non_reports(documents: Any) -> tuple[Any, list[str]]:
     README, a package.json — are named in the summary as skipped, not counted as errors.
     ``documents``: a ``DocumentView`` (judged by the facts it keeps) or a list."""
     def not_a_report(doc: Any) -> bool:
-        return doc.error is not None and bool(NOT_A_REPORT.match(doc.error))
+        return doc.error is not None and bool(re.match(NOT_A_REPORT, doc.error))
 
     select = getattr(documents, "select", None)
     if callable(select):
@@ -706,7 +707,7 @@ def _warn_disabled_standard_rules(config: Any, ruleset: Any, *, select: bool, ig
 
 
 def _check_scheduler(scheduler: str) -> None:
-    match = SCHEDULER.match(scheduler)
+    match = re.match(SCHEDULER, scheduler)
     if not match or (match.group(2) is not None and not 1 <= int(match.group(2)) <= MAX_JOBS):
         raise AuditUsageError(t("audit.bad_scheduler", max=MAX_JOBS, value=scheduler))
     import importlib.util
@@ -753,7 +754,7 @@ def _command_line(ctx: click.Context) -> list[str]:
     return line + list(ctx.params.get("paths", ()))
 
 
-CONFIG_SELECTION = re.compile(r"^(?:no rule matches|unknown rule) '(?P<rule>[^']+)'(?: — did you mean '(?P<hint>[^']+)'\?)?")
+CONFIG_SELECTION = r"^(?:no rule matches|unknown rule) '(?P<rule>[^']+)'(?: — did you mean '(?P<hint>[^']+)'\?)?"
 
 
 def _load_rules(spec: Any, config: Any, o: Options) -> Any:
@@ -781,7 +782,7 @@ def _load_rules(spec: Any, config: Any, o: Options) -> Any:
 
 def _selection_problem(diagnostic: Any, config: Any, o: Options) -> str:
     key = diagnostic.path.lstrip("-")
-    match = CONFIG_SELECTION.match(diagnostic.message)
+    match = re.match(CONFIG_SELECTION, diagnostic.message)
     if match is None:
         return f"{diagnostic.path}: {diagnostic.message}"
     rule, hint = match.group("rule"), match.group("hint")

@@ -18,14 +18,15 @@ Part = Union[str, int]
 _BARE = r"[A-Za-z0-9_-]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
 _KEY = rf"(?:{_BARE}|{_QUOTED})(?:\s*\.\s*(?:{_BARE}|{_QUOTED}))*"
-_ARRAY_TABLE = re.compile(rf"^\s*\[\[\s*({_KEY})\s*\]\]")
-_TABLE = re.compile(rf"^\s*\[\s*({_KEY})\s*\]")
-_ASSIGN = re.compile(rf"^\s*({_KEY})\s*=")
-_PART = re.compile(rf"{_BARE}|{_QUOTED}")
+# Pattern strings, compiled by ``re`` on first use: only a configuration error looks for a line.
+_ARRAY_TABLE = rf"^\s*\[\[\s*({_KEY})\s*\]\]"
+_TABLE = rf"^\s*\[\s*({_KEY})\s*\]"
+_ASSIGN = rf"^\s*({_KEY})\s*="
+_PART = rf"{_BARE}|{_QUOTED}"
 
 
 def _parts(key: str) -> tuple[str, ...]:
-    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in _PART.findall(key))
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in re.findall(_PART, key))
 
 
 def key_lines(text: str) -> list[tuple[int, tuple[Part, ...]]]:
@@ -41,7 +42,7 @@ def key_lines(text: str) -> list[tuple[int, tuple[Part, ...]]]:
                 continue
         elif in_multiline:
             continue
-        match = _ARRAY_TABLE.match(line)
+        match = re.match(_ARRAY_TABLE, line)
         if match:
             name = _parts(match.group(1))
             index = counts.get(name, 0)
@@ -49,12 +50,12 @@ def key_lines(text: str) -> list[tuple[int, tuple[Part, ...]]]:
             table = (*name, index)
             entries.append((number, table))
             continue
-        match = _TABLE.match(line)
+        match = re.match(_TABLE, line)
         if match:
             table = _parts(match.group(1))
             entries.append((number, table))
             continue
-        match = _ASSIGN.match(line)
+        match = re.match(_ASSIGN, line)
         if match:
             entries.append((number, (*table, *_parts(match.group(1)))))
     return entries

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from auditor.model import RawCell, Span
 
@@ -18,8 +19,14 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-# Justified PDF text and hand-aligned Word labels put spaces between Chinese characters (结 果).
-_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+@cache
+def _space_between_cjk() -> re.Pattern[str]:
+    """Justified PDF text and hand-aligned Word labels put spaces between Chinese characters
+    (结 果). Compiled on first use (slow to compile; a text report never needs it)."""
+    return re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
 
 MAX_SPAN = 1000  # colspan/rowspan beyond this is hostile or broken input, not a report table
 MAX_GRID_SLOTS = 200_000
@@ -47,7 +54,7 @@ def clean_text(text: str) -> str:
 def clean_cell(text: str) -> str:
     """Cell text: lines joined CJK-aware, spaces collapsed, NBSP and ``\\u3000`` stripped."""
     lines = (_SPACES.sub(" ", line.translate(_INVISIBLE)) for line in text.splitlines())
-    return _SPACE_BETWEEN_CJK.sub("", join_lines(lines))
+    return _space_between_cjk().sub("", join_lines(lines))
 
 
 @dataclass

@@ -27,9 +27,7 @@ finding is new or still open, and the suite's ``system-out`` lists what was fixe
 from __future__ import annotations
 
 import datetime as dt
-import xml.etree.ElementTree as ET
-
-from junit_xml import TestCase, TestSuite, to_xml_report_string
+from typing import TYPE_CHECKING
 
 from auditor.hookspecs import hookimpl
 from auditor.i18n import t
@@ -53,6 +51,9 @@ from auditor.reporters import (
     was_audited,
 )
 from auditor.reporters.rounds import rounds
+
+if TYPE_CHECKING:  # junit-xml and ElementTree are imported when a run is rendered as JUnit
+    from junit_xml import TestCase, TestSuite
 
 SUITE_CHILD_ORDER = {"properties": 0, "testcase": 1, "system-out": 2, "system-err": 3}
 SUITE_ATTRIBUTES = ("name", "timestamp", "hostname", "tests", "failures", "errors", "skipped", "time",
@@ -91,6 +92,8 @@ def _advice(group: CorrectionGroup) -> str:
 
 def _case(outcome: RuleOutcome, doc: DocumentResult, run: AuditRun, threshold: str,
           stdout: list[str], groups: list[CorrectionGroup]) -> TestCase:
+    from junit_xml import TestCase
+
     rule = outcome.rule
     case = TestCase(name=f"{rule.id} {document_title(doc)}", classname=classname(document_key(doc, run)))
     failing = [f for f in outcome.findings if not is_waived(f) and at_least(f.severity, threshold)]
@@ -133,6 +136,8 @@ def _marked(doc: DocumentResult, finding: Finding, run: AuditRun) -> str:
 
 def _suite(doc: DocumentResult, run: AuditRun, name: str, timestamp: str, hostname: str,
            threshold: str) -> TestSuite:
+    from junit_xml import TestCase, TestSuite
+
     key = document_key(doc, run)
     report = doc.report
     properties = {"file": doc.path, "index": str(doc.index), "sha256": doc.sha256 or ""}
@@ -176,6 +181,8 @@ def _unique_names(run: AuditRun) -> list[str]:
 
 def _conform(xml_text: str, run: AuditRun) -> str:
     """Fix what junit-xml leaves out or adds, so the XML validates against Ant's schema."""
+    import xml.etree.ElementTree as ET
+
     root = ET.fromstring(xml_text)
     root.attrib.clear()  # the schema allows no attributes on <testsuites>
     for number, suite in enumerate(root.findall("testsuite")):
@@ -216,6 +223,8 @@ def _conform(xml_text: str, run: AuditRun) -> str:
 
 
 def render_junit(run: AuditRun) -> str:
+    from junit_xml import to_xml_report_string
+
     threshold = fail_threshold(run)
     timestamp = _timestamp(run)
     hostname = run.meta.get("hostname") or "localhost"

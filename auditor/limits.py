@@ -15,7 +15,6 @@ worker end when the process that started it ends, even by SIGKILL.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
@@ -68,6 +67,8 @@ def _alarm(seconds: float) -> Iterator[None]:
 def _watchdog(seconds: float) -> Iterator[None]:
     """For threads other than the main one (Dask runs tasks in threads) and systems without
     SIGALRM: a timer thread sets an asynchronous exception in the audited thread."""
+    import ctypes  # here, not at the top: the main thread of the command line never needs it
+
     target = threading.get_ident()
     lock = threading.Lock()
     state = {"done": False, "fired": False}
@@ -167,6 +168,8 @@ def die_with_parent(parent_pid: int) -> None:
     """Make this worker end when ``parent_pid`` ends: the kernel sends SIGKILL on Linux
     (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread polls the parent id."""
     if sys.platform.startswith("linux"):
+        import ctypes
+
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0:

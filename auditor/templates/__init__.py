@@ -224,11 +224,14 @@ TABLE_NAMES: dict[str, str]  # table id → its printed name (表二)
 
 def __getattr__(name: str) -> Any:
     if name == "FORMATS":
-        return _format_files()
-    if name in ("TABLES", "TABLE_NAMES"):
+        value: Any = _format_files()
+    elif name in ("TABLES", "TABLE_NAMES"):
         tables, names = _table_index()
-        return names if name == "TABLE_NAMES" else tables
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = names if name == "TABLE_NAMES" else tables
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later reads find it without calling this again
+    return value
 
 
 @cache

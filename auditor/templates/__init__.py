@@ -12,7 +12,12 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Optional
+from typing import Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -209,41 +214,19 @@ def _table(raw: dict) -> TableSpec:
     )
 
 
-@cache
 def _format_files() -> tuple[str, ...]:
     names = [f.name[:-5] for f in resources.files(__name__).iterdir() if f.name.endswith(".toml")]
     return tuple(sorted(names))
 
 
-# Worked out on first use (``__getattr__`` below): importing this module — every reporter does —
-# reads no TOML, so a run whose results come from the cache never parses the formats.
-FORMATS: tuple[str, ...]  # format ids, oldest first
-TABLES: tuple[str, ...]  # table ids of every format, in printed order
-TABLE_NAMES: dict[str, str]  # table id → its printed name (表二)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "FORMATS":
-        value: Any = _format_files()
-    elif name in ("TABLES", "TABLE_NAMES"):
-        tables, names = _table_index()
-        value = names if name == "TABLE_NAMES" else tables
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # later reads find it without calling this again
-    return value
+FORMATS: tuple[str, ...] = _format_files()
 
 
 @cache
 def load(format_id: str) -> Template:
     """The template of a national format (``2019`` or ``2021``)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-
-    if format_id not in _format_files():
-        raise KeyError(f"no template for format {format_id!r}; known: {', '.join(_format_files())}")
+    if format_id not in FORMATS:
+        raise KeyError(f"no template for format {format_id!r}; known: {', '.join(FORMATS)}")
     raw = tomllib.loads(resources.files(__name__).joinpath(f"{format_id}.toml").read_text("utf-8"))
     years = raw["years"]
     return Template(
@@ -256,20 +239,22 @@ def load(format_id: str) -> Template:
     )
 
 
-@cache
 def _table_index() -> tuple[tuple[str, ...], dict[str, str]]:
     ids: dict[str, str] = {}
-    for fmt in _format_files():
+    for fmt in FORMATS:
         for table in load(fmt).tables:
             ids.setdefault(table.id, table.name)
     return tuple(ids), ids
+
+
+TABLES, TABLE_NAMES = _table_index()
 
 
 @cache
 def all_cell_ids() -> dict[str, tuple[str, ...]]:
     """Every known cell id mapped to the formats that have it."""
     found: dict[str, list[str]] = {}
-    for fmt in _format_files():
+    for fmt in FORMATS:
         for cid in load(fmt).cell_ids():
             found.setdefault(cid, []).append(fmt)
     return {cid: tuple(fmts) for cid, fmts in found.items()}
@@ -279,12 +264,12 @@ def format_for_year(year: int | None) -> str | None:
     """The format a report on ``year`` must use: ``legacy`` before the first format's years."""
     if year is None:
         return None
-    for fmt in _format_files():
+    for fmt in FORMATS:
         if load(fmt).covers(year):
             return fmt
-    return "legacy" if year < min(load(f).years[0] for f in _format_files()) else None
+    return "legacy" if year < min(load(f).years[0] for f in FORMATS) else None
 
 
 def formats_for_year(year: int) -> tuple[str, ...]:
     """Formats whose tables a report on ``year`` may print (for choosing a year from tables)."""
-    return tuple(f for f in _format_files() if load(f).covers(year))
+    return tuple(f for f in FORMATS if load(f).covers(year))

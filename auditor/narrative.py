@@ -272,6 +272,8 @@ def sentence_claims(sentence: str, year: Optional[int], section: int = 0) -> lis
                 quantity = _quantity(before, after)
             if quantity is None:
                 continue
+            if quantity in ("new", "handled") and main is not None and clause.lstrip().startswith("其中"):
+                continue  # 办结2件，其中公开答复1件: a part of the figure just stated, not a total
             if quantity in ("new", "handled", "granted"):
                 main = main or quantity
             words = clause[max(0, match.start() - 24):match.end()].lstrip("，,、：: ")

@@ -346,7 +346,7 @@ class _Reader:
         kept = _kept_blanks(record, width, baseline)
         if kept is not None:
             return kept
-        if self.table.row_total and width > 2 and len(filled) == 2:
+        if self.table.row_total and width > 2 and len(filled) == 2 and not any(_zeros_run(v.text) for v in filled):
             # Only the first applicant column and 总计 filled, blanks dropped by the scraper.
             slots: list[Optional[Token]] = [None] * width
             slots[0], slots[-1] = filled
@@ -723,6 +723,12 @@ def _baseline_gaps(records: list[Record]) -> Baseline:
 
     return (mode([r.gaps[0] for r in rows]), mode([g for r in rows for g in r.gaps[1:]]),
             mode([r.trail for r in rows]))
+
+
+def _zeros_run(text: str) -> bool:
+    """Digits led by a 0 ('00000', '02'): several cells run together, never one value."""
+    text = text.strip()
+    return len(text) > 1 and text.isdigit() and text[0] == "0"
 
 
 def _strip_blanks(cells: list[Token]) -> list[Token]:

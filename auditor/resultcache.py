@@ -5,6 +5,9 @@ its results: auditor's version and code, the adapters' libraries, every rule pac
 rules selected with their severities, the file-size limit and whether whole reports are kept.
 The value is the JSON the worker sent back (``auditor.codec``: data only, never pickle),
 compressed when it is large. Waivers are applied after the cache, so editing a waiver needs no new audit.
+Beside it, in a column of its own read without the value, the entry's first line: its documents'
+facts (``auditor.docstore.Facts``) and a CRC-32 of them — all a replayed run reads of a file
+(``facts_many``; see ``auditor.commands.audit``).
 
 The store is SQLite from Python's standard library, in the private cache directory
 (``auditor.cachedir``): one file, safe for concurrent runs (WAL), queried in batches. Not
@@ -32,11 +35,12 @@ from auditor import __version__, cachedir
 
 SUBDIR = "results"
 DB_NAME = "results.sqlite3"
-FORMAT = 5  # bump when the stored form changes (4: signatures packed as JSON text; 5: rendered runs)
+FORMAT = 6  # bump when the stored form changes (4: signatures packed as JSON text; 5: rendered runs; 6: facts)
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 500_000
 MAX_BYTES = 2 * 1024 * 1024 * 1024
 MAX_PAYLOAD = 64 * 1024 * 1024  # decompressed; anything bigger is treated as corrupt
+MAX_FACTS = 16 * 1024 * 1024  # a facts line bigger than this is treated as corrupt
 COMPRESS_ABOVE = 16 * 1024  # bytes: smaller payloads (summaries) are stored as they are
 USE_RESOLUTION = 86400  # seconds
 # Libraries whose output the adapters turn into reports: an upgrade can change results.
@@ -90,6 +94,7 @@ class ResultCache:
         self.warning: Optional[str] = None
         self.hits: list[str] = []
         self.lookups = 0
+        self.digests: dict[str, str] = {}  # path → SHA-256 of its bytes, hashed earlier in this run
         self._db: Optional[sqlite3.Connection] = None
         try:
             self._db = self._open()
@@ -115,9 +120,8 @@ class ResultCache:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload BLOB NOT NULL, "
-                   "size INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID")
-        db.execute("CREATE INDEX IF NOT EXISTS results_used ON results (used)")
+        if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            _create(db)
         with contextlib.suppress(OSError):
             os.chmod(self.path, 0o600)
         return db
@@ -160,21 +164,51 @@ class ResultCache:
         self.lookups += len(keys)
         return found
 
-    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+    def facts_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """The facts lines (``auditor.worker.encode_entry``'s first line) of the entries stored
+        under those of ``keys`` that are present and whose facts are intact; their values are
+        not read. A hit here counts as a use of the entry."""
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, str] = {}
+        stale = int(time.time()) - USE_RESOLUTION
+        try:
+            for start in range(0, len(keys), 500):
+                part = list(keys[start:start + 500])
+                query = f"SELECT key, facts, crc, used FROM results WHERE key IN ({','.join('?' * len(part))})"
+                for key, facts, crc, used in self._db.execute(query, part):
+                    if type(facts) is bytes and len(facts) <= MAX_FACTS and zlib.crc32(facts) == crc:
+                        try:
+                            found[key] = facts.decode("utf-8")
+                        except UnicodeDecodeError:
+                            continue
+                        if not isinstance(used, int) or used < stale:
+                            self.hits.append(key)
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return {}
+        self.lookups += len(keys)
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, str]], *, entries: bool = False) -> None:
+        """Store payloads under their keys; ``entries``: they are results entries, whose facts
+        line is kept apart too (``facts_many``)."""
         if self._db is None:
             return
         now = int(time.time())
         rows = []
         for key, payload in items:
             blob = payload.encode("utf-8")
+            facts = blob[:blob.find(b"\n")] if entries and b"\n" in blob else None
             if len(blob) > COMPRESS_ABOVE:
                 blob = ZLIB_MARK + zlib.compress(blob, 3)
-            rows.append((key, blob, len(blob), now))
+            rows.append((key, now, len(blob), facts, zlib.crc32(facts) if facts is not None else None, blob))
         if not rows:
             return
         try:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO results (key, payload, size, used) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO results (key, used, size, facts, crc, payload) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._fail(exc)
@@ -208,6 +242,23 @@ class ResultCache:
             removed += db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)",
                                   (max(excess, count // 10),)).rowcount
         return removed
+
+
+def _create(db: sqlite3.Connection) -> None:
+    """The table of this ``FORMAT``, an older one's dropped (its keys would never match again)."""
+    db.execute("BEGIN IMMEDIATE")  # one process at a time; the next finds the version set
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            db.execute("DROP TABLE IF EXISTS results")
+            # The value last: a row's first columns are read without walking its value's pages.
+            db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, used INTEGER NOT NULL, size INTEGER NOT NULL, "
+                       "facts BLOB, crc INTEGER, payload BLOB NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE INDEX results_used ON results (used)")
+            db.execute(f"PRAGMA user_version = {FORMAT:d}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 # --------------------------------------------------------------------------------------------

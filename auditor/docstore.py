@@ -224,8 +224,7 @@ class Spool:
         self._file = tempfile.TemporaryFile(prefix="auditor-rendered-")  # noqa: SIM115 (closed by close())
         self.size = 0
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+    def write(self, data: bytes) -> None:
         self._file.write(data)
         self.size += len(data)
 

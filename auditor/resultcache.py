@@ -5,9 +5,9 @@ its results: auditor's version and code, the adapters' libraries, every rule pac
 rules selected with their severities, the file-size limit and whether whole reports are kept.
 The value is the JSON the worker sent back (``auditor.codec``: data only, never pickle),
 compressed when it is large. Waivers are applied after the cache, so editing a waiver needs no new audit.
-Beside it, in a column of its own read without the value, the entry's first line: its documents'
-facts (``auditor.docstore.Facts``) and a CRC-32 of them — all a replayed run reads of a file
-(``facts_many``; see ``auditor.commands.audit``).
+Beside it, in a table of its own (a tenth of the time to read as the same column beside the
+values), the entry's first line: its documents' facts (``auditor.docstore.Facts``) with a CRC-32
+of them — all a replayed run reads of a file (``facts_many``; see ``auditor.commands.audit``).
 
 The store is SQLite from Python's standard library, in the private cache directory
 (``auditor.cachedir``): one file, safe for concurrent runs (WAL), queried in batches. Not
@@ -143,9 +143,19 @@ class ResultCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         """The payloads stored under those of ``keys`` that are present and intact."""
+        found: dict[str, str] = {}
+        for key, data in self.get_bytes(keys).items():
+            try:
+                found[key] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return found
+
+    def get_bytes(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """``get_many``'s payloads as the UTF-8 they are stored in, not decoded (checked by the caller)."""
         if self._db is None or not keys:
             return {}
-        found: dict[str, str] = {}
+        found: dict[str, bytes] = {}
         stale = int(time.time()) - USE_RESOLUTION  # ``used`` is refreshed at most once a day
         try:
             for start in range(0, len(keys), 500):
@@ -153,9 +163,9 @@ class ResultCache:
                 marks = ",".join("?" * len(part))
                 query = f"SELECT key, payload, used FROM results WHERE key IN ({marks})"
                 for key, blob, used in self._db.execute(query, part):
-                    text = _inflate(blob)
-                    if text is not None:
-                        found[key] = text
+                    data = _inflate(blob)
+                    if data is not None:
+                        found[key] = data
                         if not isinstance(used, int) or used < stale:
                             self.hits.append(key)
         except sqlite3.Error as exc:
@@ -175,7 +185,7 @@ class ResultCache:
         try:
             for start in range(0, len(keys), 500):
                 part = list(keys[start:start + 500])
-                query = f"SELECT key, facts, crc, used FROM results WHERE key IN ({','.join('?' * len(part))})"
+                query = f"SELECT key, facts, crc, used FROM facts WHERE key IN ({','.join('?' * len(part))})"
                 for key, facts, crc, used in self._db.execute(query, part):
                     if type(facts) is bytes and len(facts) <= MAX_FACTS and zlib.crc32(facts) == crc:
                         try:
@@ -196,19 +206,21 @@ class ResultCache:
         if self._db is None:
             return
         now = int(time.time())
-        rows = []
+        rows, facts = [], []
         for key, payload in items:
             blob = payload.encode("utf-8")
-            facts = blob[:blob.find(b"\n")] if entries and b"\n" in blob else None
+            if entries and b"\n" in blob:
+                line = blob[:blob.index(b"\n")]
+                facts.append((key, now, zlib.crc32(line), line))
             if len(blob) > COMPRESS_ABOVE:
                 blob = ZLIB_MARK + zlib.compress(blob, 3)
-            rows.append((key, now, len(blob), facts, zlib.crc32(facts) if facts is not None else None, blob))
+            rows.append((key, now, len(blob), blob))
         if not rows:
             return
         try:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO results (key, used, size, facts, crc, payload) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO results (key, used, size, payload) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO facts (key, used, crc, facts) VALUES (?, ?, ?, ?)", facts)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._fail(exc)
@@ -222,6 +234,7 @@ class ResultCache:
             if self.hits:
                 self._db.execute("BEGIN")
                 self._db.executemany("UPDATE results SET used = ? WHERE key = ?", ((now, k) for k in self.hits))
+                self._db.executemany("UPDATE facts SET used = ? WHERE key = ?", ((now, k) for k in self.hits))
                 self._db.execute("COMMIT")
             self.prune(now)
             self._db.close()
@@ -241,6 +254,8 @@ class ResultCache:
             excess = max(count - MAX_ENTRIES, 0, int(count * (1 - MAX_BYTES / size)) if size else 0)
             removed += db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)",
                                   (max(excess, count // 10),)).rowcount
+        if removed:
+            db.execute("DELETE FROM facts WHERE key NOT IN (SELECT key FROM results)")
         return removed
 
 
@@ -250,10 +265,12 @@ def _create(db: sqlite3.Connection) -> None:
     try:
         if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
             db.execute("DROP TABLE IF EXISTS results")
-            # The value last: a row's first columns are read without walking its value's pages.
+            db.execute("DROP TABLE IF EXISTS facts")
             db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, used INTEGER NOT NULL, size INTEGER NOT NULL, "
-                       "facts BLOB, crc INTEGER, payload BLOB NOT NULL) WITHOUT ROWID")
+                       "payload BLOB NOT NULL) WITHOUT ROWID")
             db.execute("CREATE INDEX results_used ON results (used)")
+            db.execute("CREATE TABLE facts (key TEXT PRIMARY KEY, used INTEGER NOT NULL, crc INTEGER NOT NULL, "
+                       "facts BLOB NOT NULL) WITHOUT ROWID")
             db.execute(f"PRAGMA user_version = {FORMAT:d}")
         db.execute("COMMIT")
     except BaseException:
@@ -288,7 +305,7 @@ class RenderedRecorder:
         self.facts = dict(facts or {})
         self.parts: list[str] = []
         self.size = 0
-        self.pieces: list[list[int]] = []  # [length, crc32] per stored piece
+        self.pieces: list[list[int]] = []  # [length in bytes, crc32 of the UTF-8] per stored piece
 
     def add(self, text: str) -> None:
         self.parts.append(text)
@@ -302,7 +319,8 @@ class RenderedRecorder:
         text = "".join(self.parts)
         self.parts, self.size = [], 0
         self.cache.put_many([(f"{self.key}-{len(self.pieces)}", text)])
-        self.pieces.append([len(text), zlib.crc32(text.encode("utf-8", "surrogatepass"))])
+        data = text.encode("utf-8")  # as stored
+        self.pieces.append([len(data), zlib.crc32(data)])
 
     def done(self, counts: dict[str, Any]) -> None:
         """The last piece, then the head: the pieces, the summary ``counts`` and ``facts``."""
@@ -328,38 +346,36 @@ def rendered_head(cache: ResultCache, key: str) -> Optional[tuple[list[list[int]
     return pieces, facts
 
 
-def rendered_pieces(cache: ResultCache, key: str, pieces: Sequence[Sequence[int]]) -> Iterable[Optional[str]]:
-    """The stored pieces of ``key`` in order, each checked against its length and CRC-32; None
-    in place of a piece that is missing or damaged (the caller then renders afresh)."""
+def rendered_pieces(cache: ResultCache, key: str, pieces: Sequence[Sequence[int]]) -> Iterable[Optional[bytes]]:
+    """The stored pieces of ``key`` in order, as UTF-8, each checked against its length and
+    CRC-32 (never decoded: written out as they are); None in place of a piece that is missing
+    or damaged (the caller then renders afresh)."""
     for start in range(0, len(pieces), RENDERED_FETCH):
         names = [f"{key}-{n}" for n in range(start, min(start + RENDERED_FETCH, len(pieces)))]
-        found = cache.get_many(names)
+        found = cache.get_bytes(names)
         for name, (length, crc) in zip(names, pieces[start:start + RENDERED_FETCH]):
-            text = found.get(name)
-            if text is None or len(text) != length or zlib.crc32(text.encode("utf-8", "surrogatepass")) != crc:
+            data = found.pop(name, None)
+            if data is None or len(data) != length or zlib.crc32(data) != crc:
                 yield None
                 return
-            yield text
+            yield data
 
 
 ZLIB_MARK = b"\x00z"  # before compressed payloads (JSON text never starts with a NUL)
 
 
-def _inflate(blob: Any) -> Optional[str]:
-    """The payload's text, decompressed with a cap (a planted entry cannot be a zip bomb);
+def _inflate(blob: Any) -> Optional[bytes]:
+    """The payload's bytes, decompressed with a cap (a planted entry cannot be a zip bomb);
     None if it is not ours."""
     if not isinstance(blob, bytes):
         return None
     if not blob.startswith(ZLIB_MARK):
-        try:
-            return blob.decode("utf-8") if len(blob) <= MAX_PAYLOAD else None
-        except UnicodeDecodeError:
-            return None
+        return blob if len(blob) <= MAX_PAYLOAD else None
     try:
         inflater = zlib.decompressobj()
-        data = inflater.decompress(blob[len(ZLIB_MARK):], MAX_PAYLOAD)
+        data = inflater.decompress(memoryview(blob)[len(ZLIB_MARK):], MAX_PAYLOAD)
         if inflater.unconsumed_tail or not inflater.eof:
             return None
-        return data.decode("utf-8")
-    except (zlib.error, UnicodeDecodeError):
+        return data
+    except zlib.error:
         return None

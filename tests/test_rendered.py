@@ -204,11 +204,13 @@ def test_a_replay_counts_as_a_use_of_the_entries(cache_dir, reports):
     audit(str(reports), "--format", "json")
     long_ago = 1_000_000
     with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
-        conn.execute("UPDATE results SET used = ? WHERE key NOT LIKE 'rendered-%'", (long_ago,))
+        for table in ("results", "facts"):
+            conn.execute(f"UPDATE {table} SET used = ? WHERE key NOT LIKE 'rendered-%'", (long_ago,))
     audit(str(reports), "--format", "json")
     with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
-        stale = conn.execute("SELECT count(*) FROM results WHERE used = ?", (long_ago,)).fetchone()[0]
-    assert stale == 0, "replayed entries would be pruned as unused"
+        stale = [conn.execute(f"SELECT count(*) FROM {table} WHERE used = ?", (long_ago,)).fetchone()[0]
+                 for table in ("results", "facts")]
+    assert stale == [0, 0], "replayed entries would be pruned as unused"
 
 
 @pytest.mark.parametrize("damage", ["crc", "json", "other facts"])
@@ -216,14 +218,14 @@ def test_damaged_facts_mean_a_normal_audit_with_identical_outputs(cache_dir, rep
     fresh = audit(str(reports), "--format", "json", "--no-cache")
     assert audit(str(reports), "--format", "json") == fresh
     with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
-        key, facts = conn.execute("SELECT key, facts FROM results WHERE CAST(facts AS TEXT) LIKE ?",
+        key, facts = conn.execute("SELECT key, facts FROM facts WHERE CAST(facts AS TEXT) LIKE ?",
                                   ("%001_1fa793b153ce3d21%",)).fetchone()
         if damage == "crc":
             facts = facts.replace(b"001_", b"009_")  # the CRC no longer matches
-            conn.execute("UPDATE results SET facts = ? WHERE key = ?", (facts, key))
+            conn.execute("UPDATE facts SET facts = ? WHERE key = ?", (facts, key))
         else:
             facts = b"[1, {" if damage == "json" else facts.replace(b"001_", b"009_")
-            conn.execute("UPDATE results SET facts = ?, crc = ? WHERE key = ?", (facts, zlib.crc32(facts), key))
+            conn.execute("UPDATE facts SET facts = ?, crc = ? WHERE key = ?", (facts, zlib.crc32(facts), key))
     fetching = Fetching(monkeypatch)
     assert audit(str(reports), "--format", "json") == fresh
     assert fetching.entries, "not audited normally"

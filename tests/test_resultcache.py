@@ -140,8 +140,9 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
             return (Path.touch, (marker,))
 
     planted = pickle.dumps(Planted())
-    cache._db.execute("INSERT INTO results (key, used, size, facts, crc, payload) VALUES (?, ?, 1, ?, ?, ?)",
-                      (key, int(time.time()), planted, zlib.crc32(planted), planted))
+    cache._db.execute("INSERT INTO results (key, used, size, payload) VALUES (?, ?, 1, ?)", (key, int(time.time()), planted))
+    cache._db.execute("INSERT INTO facts (key, used, crc, facts) VALUES (?, ?, ?, ?)",
+                      (key, int(time.time()), zlib.crc32(planted), planted))
     assert cache.get_many([key]) == {}, "not UTF-8: not even handed out"
     assert cache.facts_many([key]) == {}, "not UTF-8: not even handed out"
     for decode in (decode_results, decode_entry):
@@ -153,11 +154,12 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
 
 def test_entries_unused_for_a_month_are_pruned(cache_dir):
     cache = ResultCache.open("salt")
-    cache.put_many([("old", "[]"), ("new", "[]")])
+    cache.put_many([("old", "[1]\n[]"), ("new", "[2]\n[]")], entries=True)
     cache._db.execute("UPDATE results SET used = ? WHERE key = 'old'", (int(time.time()) - (MAX_AGE_DAYS + 1) * 86400,))
     cache.close()
     cache = ResultCache.open("salt")
-    assert cache.get_many(["old", "new"]) == {"new": "[]"}
+    assert cache.get_many(["old", "new"]) == {"new": "[2]\n[]"}
+    assert cache.facts_many(["old", "new"]) == {"new": "[2]"}, "the facts of a pruned entry were kept"
     cache.close()
 
 
@@ -183,7 +185,7 @@ def test_a_compressed_entry_is_inflated_under_a_cap(monkeypatch):
     monkeypatch.setattr(resultcache, "MAX_PAYLOAD", 1000)
     small = resultcache.ZLIB_MARK + zlib.compress(b"[]")
     bomb = resultcache.ZLIB_MARK + zlib.compress(b"[" + b" " * 100_000 + b"]")
-    assert resultcache._inflate(small) == "[]"
+    assert resultcache._inflate(small) == b"[]"
     assert resultcache._inflate(bomb) is None
 
 
@@ -214,6 +216,6 @@ def test_facts_are_kept_for_entries_only_and_checked(cache_dir):
     cache.put_many([("other", "a\nb")])
     assert cache.get_many(["entry"]) == {"entry": big}
     assert cache.facts_many(["entry", "piece", "other", "absent"]) == {"entry": '[5,[["a.txt",0]]]', "piece": "a"}
-    cache._db.execute("UPDATE results SET facts = ? WHERE key = 'entry'", (b'[5,[["b.txt",0]]]',))
+    cache._db.execute("UPDATE facts SET facts = ? WHERE key = 'entry'", (b'[5,[["b.txt",0]]]',))
     assert cache.facts_many(["entry"]) == {}, "facts that do not match their CRC were handed out"
     cache.close()

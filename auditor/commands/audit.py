@@ -514,16 +514,15 @@ def _replay_unchanged(store: Any, cache: Any, files: list[str], limits: Any, con
     known: list[tuple[str, list[Any]]] = []
     for start in range(0, len(files), REPLAY_BLOCK):
         keys = []
-        for path in files[start:start + REPLAY_BLOCK]:
-            if is_url(path):  # remote inputs are not cached
-                return None
-            try:
-                with time_limit(limits.timeout):
-                    data = read_bytes(path, limits.max_file_bytes)
-            except (AdapterError, TimeLimitExceeded, MemoryError):
-                return None
-            digest = cache.digests[path] = hashlib.sha256(data).hexdigest()
-            keys.append(cache.key(path, digest))
+        try:
+            with time_limit(limits.timeout):  # one file's limit for a block: on a slow disk, no replay
+                for path in files[start:start + REPLAY_BLOCK]:
+                    if is_url(path):  # remote inputs are not cached
+                        return None
+                    digest = cache.digests[path] = hashlib.sha256(read_bytes(path, limits.max_file_bytes)).hexdigest()
+                    keys.append(cache.key(path, digest))
+        except (AdapterError, TimeLimitExceeded, MemoryError):
+            return None
         found = cache.facts_many(keys)
         for key in keys:
             try:
@@ -574,11 +573,11 @@ def _replay(cache: Any, key: str) -> tuple[Any, dict[str, Any]]:
     if not isinstance(facts.get("counts"), dict) or not isinstance(facts.get("waivers"), dict):
         return None, {}
     spool = Spool()
-    for text in rendered_pieces(cache, key, pieces):
-        if text is None:
+    for data in rendered_pieces(cache, key, pieces):
+        if data is None:
             spool.close()
             return None, {}
-        spool.write(text)
+        spool.write(data)
     return spool, facts
 
 

@@ -248,14 +248,15 @@ class ResultCache:
             return 0
         now = now or int(time.time())
         db = self._db
+        # An entry's facts are used when it is (``close``): they age together.
+        db.execute("DELETE FROM facts WHERE used < ?", (now - MAX_AGE_DAYS * 86400,))
         removed = db.execute("DELETE FROM results WHERE used < ?", (now - MAX_AGE_DAYS * 86400,)).rowcount
         count, size = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM results").fetchone()
         if count > MAX_ENTRIES or size > MAX_BYTES:
             excess = max(count - MAX_ENTRIES, 0, int(count * (1 - MAX_BYTES / size)) if size else 0)
-            removed += db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)",
-                                  (max(excess, count // 10),)).rowcount
-        if removed:
-            db.execute("DELETE FROM facts WHERE key NOT IN (SELECT key FROM results)")
+            oldest = "SELECT key FROM results ORDER BY used LIMIT ?"
+            db.execute(f"DELETE FROM facts WHERE key IN ({oldest})", (max(excess, count // 10),))
+            removed += db.execute(f"DELETE FROM results WHERE key IN ({oldest})", (max(excess, count // 10),)).rowcount
         return removed
 
 
@@ -271,6 +272,7 @@ def _create(db: sqlite3.Connection) -> None:
             db.execute("CREATE INDEX results_used ON results (used)")
             db.execute("CREATE TABLE facts (key TEXT PRIMARY KEY, used INTEGER NOT NULL, crc INTEGER NOT NULL, "
                        "facts BLOB NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE INDEX facts_used ON facts (used)")
             db.execute(f"PRAGMA user_version = {FORMAT:d}")
         db.execute("COMMIT")
     except BaseException:

@@ -155,7 +155,8 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
 def test_entries_unused_for_a_month_are_pruned(cache_dir):
     cache = ResultCache.open("salt")
     cache.put_many([("old", "[1]\n[]"), ("new", "[2]\n[]")], entries=True)
-    cache._db.execute("UPDATE results SET used = ? WHERE key = 'old'", (int(time.time()) - (MAX_AGE_DAYS + 1) * 86400,))
+    for table in ("results", "facts"):
+        cache._db.execute(f"UPDATE {table} SET used = ? WHERE key = 'old'", (int(time.time()) - (MAX_AGE_DAYS + 1) * 86400,))
     cache.close()
     cache = ResultCache.open("salt")
     assert cache.get_many(["old", "new"]) == {"new": "[2]\n[]"}
@@ -206,6 +207,20 @@ def test_a_cache_of_an_older_format_is_dropped_whole(cache_dir, monkeypatch):
     monkeypatch.setattr(resultcache, "FORMAT", resultcache.FORMAT + 1)
     cache = ResultCache.open("salt")
     assert cache.get_many(["k"]) == {} and cache.facts_many(["k"]) == {}, "a format bump kept old entries"
+    cache.close()
+
+
+def test_past_the_size_cap_the_oldest_go_with_their_facts(cache_dir, monkeypatch):
+    from auditor import resultcache
+
+    monkeypatch.setattr(resultcache, "MAX_ENTRIES", 10)
+    cache = ResultCache.open("salt")
+    cache.put_many([(f"k{n}", f"[{n}]\n[]") for n in range(12)], entries=True)
+    for table in ("results", "facts"):
+        cache._db.execute(f"UPDATE {table} SET used = used - 100 WHERE key IN ('k0', 'k1')")
+    assert cache.prune() == 2
+    keys = [f"k{n}" for n in range(12)]
+    assert sorted(cache.get_many(keys)) == sorted(cache.facts_many(keys)) == sorted(keys[2:])
     cache.close()
 
 

@@ -232,9 +232,10 @@ class ResultCache:
         now = int(time.time())
         try:
             if self.hits:
+                hits = list(dict.fromkeys(self.hits))  # a replay that was not to be reads facts, then entries
                 self._db.execute("BEGIN")
-                self._db.executemany("UPDATE results SET used = ? WHERE key = ?", ((now, k) for k in self.hits))
-                self._db.executemany("UPDATE facts SET used = ? WHERE key = ?", ((now, k) for k in self.hits))
+                self._db.executemany("UPDATE results SET used = ? WHERE key = ?", ((now, k) for k in hits))
+                self._db.executemany("UPDATE facts SET used = ? WHERE key = ?", ((now, k) for k in hits))
                 self._db.execute("COMMIT")
             self.prune(now)
             self._db.close()

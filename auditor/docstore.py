@@ -65,7 +65,11 @@ class DocumentStore:
         self._file = tempfile.TemporaryFile(prefix="auditor-results-")  # noqa: SIM115 (closed by close())
         self._fd = self._file.fileno()
         self._end = 0
-        self._starts = array("q")  # per file: where its entry starts; it ends where the next starts
+        self._starts = array("q")  # per file: where its entry starts (-1: not fetched yet, ``add_known``)
+        self._ends = array("q")  # per file: where its entry ends
+        self._first = array("q")  # per file: the position of its first document
+        self._known: dict[int, str] = {}  # per file added by ``add_known``, until fetched: its key
+        self.fetch: Optional[Callable[[str], Optional[str]]] = None  # key → entry (``add_known``)
         self._record = array("l")  # per document: its file's number
         self._slot = array("l")  # per document: its place among its file's documents
         self.facts: list[Facts] = []
@@ -77,9 +81,31 @@ class DocumentStore:
         from auditor.worker import entry_facts
 
         facts, body = entry_facts(entry)
-        data = body.encode("utf-8", "surrogatepass")
         record = len(self._starts)
         self._starts.append(self._end)
+        self._ends.append(self._end)
+        self._write(record, body)
+        self._add_facts(record, facts)
+
+    def add_known(self, facts: Sequence[Facts], key: str) -> None:
+        """One file's documents known by their facts alone (a replayed run reads no more of
+        them); their entry is fetched (``fetch(key)``) only if a document is read after all."""
+        record = len(self._starts)
+        self._starts.append(-1)
+        self._ends.append(-1)
+        self._known[record] = key
+        self._add_facts(record, facts)
+
+    def _add_facts(self, record: int, facts: Sequence[Facts]) -> None:
+        self._first.append(len(self.facts))
+        for slot, fact in enumerate(facts):
+            self._record.append(record)
+            self._slot.append(slot)
+            self.facts.append(fact)
+
+    def _write(self, record: int, body: str) -> None:
+        """A file's entry body at the end of the temporary file."""
+        data = body.encode("utf-8", "surrogatepass")
         if hasattr(os, "pwrite"):
             done = 0
             while done < len(data):
@@ -88,19 +114,36 @@ class DocumentStore:
             self._file.seek(self._end)
             self._file.write(data)
             self._file.flush()
+        self._starts[record] = self._end
         self._end += len(data)
-        for slot, fact in enumerate(facts):
-            self._record.append(record)
-            self._slot.append(slot)
-            self.facts.append(fact)
+        self._ends[record] = self._end
+
+    def _fetch(self, record: int) -> None:
+        """The entry of a file added by ``add_known``, from ``fetch``; documents that say their
+        results cannot be read if it is gone or not the one whose facts were given."""
+        from auditor.codec import CodecError
+        from auditor.worker import encode_entry, entry_facts
+
+        key = self._known.pop(record)
+        facts = self._facts_of(record)
+        entry = self.fetch(key) if self.fetch is not None else None
+        try:
+            found, body = entry_facts(entry) if entry is not None else ([], "")
+        except CodecError:
+            found = []
+        if found != facts:
+            body = entry_facts(encode_entry([DocumentResult(path=f.path, index=f.index, sha256=f.sha256,
+                                                            error=UNREADABLE) for f in facts]))[1]
+        self._write(record, body)
 
     def __len__(self) -> int:
         return len(self.facts)
 
     def _bounds(self, record: int) -> tuple[int, int]:
         """Where a file's entry starts and ends in the temporary file."""
-        start = self._starts[record]
-        return start, self._starts[record + 1] if record + 1 < len(self._starts) else self._end
+        if self._starts[record] < 0:
+            self._fetch(record)
+        return self._starts[record], self._ends[record]
 
     def _read(self, record: int) -> bytes:
         return self._read_span(*self._bounds(record))
@@ -120,7 +163,8 @@ class DocumentStore:
         return self._last[1]
 
     def _facts_of(self, record: int) -> list[Facts]:
-        return [self.facts[p] for p in range(len(self.facts)) if self._record[p] == record]
+        end = self._first[record + 1] if record + 1 < len(self._first) else len(self.facts)
+        return self.facts[self._first[record]:end]
 
     def document(self, position: int) -> DocumentResult:
         """The document at ``position`` as the worker sent it (before run-wide changes)."""
@@ -180,8 +224,7 @@ class Spool:
         self._file = tempfile.TemporaryFile(prefix="auditor-rendered-")  # noqa: SIM115 (closed by close())
         self.size = 0
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+    def write(self, data: bytes) -> None:
         self._file.write(data)
         self.size += len(data)
 

@@ -5,6 +5,9 @@ its results: auditor's version and code, the adapters' libraries, every rule pac
 rules selected with their severities, the file-size limit and whether whole reports are kept.
 The value is the JSON the worker sent back (``auditor.codec``: data only, never pickle),
 compressed when it is large. Waivers are applied after the cache, so editing a waiver needs no new audit.
+Beside it, in a table of its own (a tenth of the time to read as the same column beside the
+values), the entry's first line: its documents' facts (``auditor.docstore.Facts``) with a CRC-32
+of them — all a replayed run reads of a file (``facts_many``; see ``auditor.commands.audit``).
 
 The store is SQLite from Python's standard library, in the private cache directory
 (``auditor.cachedir``): one file, safe for concurrent runs (WAL), queried in batches. Not
@@ -32,11 +35,12 @@ from auditor import __version__, cachedir
 
 SUBDIR = "results"
 DB_NAME = "results.sqlite3"
-FORMAT = 5  # bump when the stored form changes (4: signatures packed as JSON text; 5: rendered runs)
+FORMAT = 6  # bump when the stored form changes (4: signatures packed as JSON text; 5: rendered runs; 6: facts)
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 500_000
 MAX_BYTES = 2 * 1024 * 1024 * 1024
 MAX_PAYLOAD = 64 * 1024 * 1024  # decompressed; anything bigger is treated as corrupt
+MAX_FACTS = 16 * 1024 * 1024  # a facts line bigger than this is treated as corrupt
 COMPRESS_ABOVE = 16 * 1024  # bytes: smaller payloads (summaries) are stored as they are
 USE_RESOLUTION = 86400  # seconds
 # Libraries whose output the adapters turn into reports: an upgrade can change results.
@@ -90,6 +94,7 @@ class ResultCache:
         self.warning: Optional[str] = None
         self.hits: list[str] = []
         self.lookups = 0
+        self.digests: dict[str, str] = {}  # path → SHA-256 of its bytes, hashed earlier in this run
         self._db: Optional[sqlite3.Connection] = None
         try:
             self._db = self._open()
@@ -115,9 +120,8 @@ class ResultCache:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload BLOB NOT NULL, "
-                   "size INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID")
-        db.execute("CREATE INDEX IF NOT EXISTS results_used ON results (used)")
+        if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            _create(db)
         with contextlib.suppress(OSError):
             os.chmod(self.path, 0o600)
         return db
@@ -139,9 +143,19 @@ class ResultCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         """The payloads stored under those of ``keys`` that are present and intact."""
+        found: dict[str, str] = {}
+        for key, data in self.get_bytes(keys).items():
+            try:
+                found[key] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return found
+
+    def get_bytes(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """``get_many``'s payloads as the UTF-8 they are stored in, not decoded (checked by the caller)."""
         if self._db is None or not keys:
             return {}
-        found: dict[str, str] = {}
+        found: dict[str, bytes] = {}
         stale = int(time.time()) - USE_RESOLUTION  # ``used`` is refreshed at most once a day
         try:
             for start in range(0, len(keys), 500):
@@ -149,9 +163,9 @@ class ResultCache:
                 marks = ",".join("?" * len(part))
                 query = f"SELECT key, payload, used FROM results WHERE key IN ({marks})"
                 for key, blob, used in self._db.execute(query, part):
-                    text = _inflate(blob)
-                    if text is not None:
-                        found[key] = text
+                    data = _inflate(blob)
+                    if data is not None:
+                        found[key] = data
                         if not isinstance(used, int) or used < stale:
                             self.hits.append(key)
         except sqlite3.Error as exc:
@@ -160,21 +174,53 @@ class ResultCache:
         self.lookups += len(keys)
         return found
 
-    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+    def facts_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """The facts lines (``auditor.worker.encode_entry``'s first line) of the entries stored
+        under those of ``keys`` that are present and whose facts are intact; their values are
+        not read. A hit here counts as a use of the entry."""
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, str] = {}
+        stale = int(time.time()) - USE_RESOLUTION
+        try:
+            for start in range(0, len(keys), 500):
+                part = list(keys[start:start + 500])
+                query = f"SELECT key, facts, crc, used FROM facts WHERE key IN ({','.join('?' * len(part))})"
+                for key, facts, crc, used in self._db.execute(query, part):
+                    if type(facts) is bytes and len(facts) <= MAX_FACTS and zlib.crc32(facts) == crc:
+                        try:
+                            found[key] = facts.decode("utf-8")
+                        except UnicodeDecodeError:
+                            continue
+                        if not isinstance(used, int) or used < stale:
+                            self.hits.append(key)
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return {}
+        self.lookups += len(keys)
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, str]], *, entries: bool = False) -> None:
+        """Store payloads under their keys; ``entries``: they are results entries, whose facts
+        line is kept apart too (``facts_many``)."""
         if self._db is None:
             return
         now = int(time.time())
-        rows = []
+        rows, facts = [], []
         for key, payload in items:
             blob = payload.encode("utf-8")
+            if entries and b"\n" in blob:
+                line = blob[:blob.index(b"\n")]
+                facts.append((key, now, zlib.crc32(line), line))
             if len(blob) > COMPRESS_ABOVE:
                 blob = ZLIB_MARK + zlib.compress(blob, 3)
-            rows.append((key, blob, len(blob), now))
+            rows.append((key, now, len(blob), blob))
         if not rows:
             return
         try:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO results (key, payload, size, used) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO results (key, used, size, payload) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO facts (key, used, crc, facts) VALUES (?, ?, ?, ?)", facts)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._fail(exc)
@@ -186,8 +232,10 @@ class ResultCache:
         now = int(time.time())
         try:
             if self.hits:
+                hits = list(dict.fromkeys(self.hits))  # a replay that was not to be reads facts, then entries
                 self._db.execute("BEGIN")
-                self._db.executemany("UPDATE results SET used = ? WHERE key = ?", ((now, k) for k in self.hits))
+                self._db.executemany("UPDATE results SET used = ? WHERE key = ?", ((now, k) for k in hits))
+                self._db.executemany("UPDATE facts SET used = ? WHERE key = ?", ((now, k) for k in hits))
                 self._db.execute("COMMIT")
             self.prune(now)
             self._db.close()
@@ -201,13 +249,36 @@ class ResultCache:
             return 0
         now = now or int(time.time())
         db = self._db
+        # An entry's facts are used when it is (``close``): they age together.
+        db.execute("DELETE FROM facts WHERE used < ?", (now - MAX_AGE_DAYS * 86400,))
         removed = db.execute("DELETE FROM results WHERE used < ?", (now - MAX_AGE_DAYS * 86400,)).rowcount
         count, size = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM results").fetchone()
         if count > MAX_ENTRIES or size > MAX_BYTES:
             excess = max(count - MAX_ENTRIES, 0, int(count * (1 - MAX_BYTES / size)) if size else 0)
-            removed += db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)",
-                                  (max(excess, count // 10),)).rowcount
+            oldest = "SELECT key FROM results ORDER BY used LIMIT ?"
+            db.execute(f"DELETE FROM facts WHERE key IN ({oldest})", (max(excess, count // 10),))
+            removed += db.execute(f"DELETE FROM results WHERE key IN ({oldest})", (max(excess, count // 10),)).rowcount
         return removed
+
+
+def _create(db: sqlite3.Connection) -> None:
+    """The table of this ``FORMAT``, an older one's dropped (its keys would never match again)."""
+    db.execute("BEGIN IMMEDIATE")  # one process at a time; the next finds the version set
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            db.execute("DROP TABLE IF EXISTS results")
+            db.execute("DROP TABLE IF EXISTS facts")
+            db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, used INTEGER NOT NULL, size INTEGER NOT NULL, "
+                       "payload BLOB NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE INDEX results_used ON results (used)")
+            db.execute("CREATE TABLE facts (key TEXT PRIMARY KEY, used INTEGER NOT NULL, crc INTEGER NOT NULL, "
+                       "facts BLOB NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE INDEX facts_used ON facts (used)")
+            db.execute(f"PRAGMA user_version = {FORMAT:d}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,7 +308,7 @@ class RenderedRecorder:
         self.facts = dict(facts or {})
         self.parts: list[str] = []
         self.size = 0
-        self.pieces: list[list[int]] = []  # [length, crc32] per stored piece
+        self.pieces: list[list[int]] = []  # [length in bytes, crc32 of the UTF-8] per stored piece
 
     def add(self, text: str) -> None:
         self.parts.append(text)
@@ -251,7 +322,8 @@ class RenderedRecorder:
         text = "".join(self.parts)
         self.parts, self.size = [], 0
         self.cache.put_many([(f"{self.key}-{len(self.pieces)}", text)])
-        self.pieces.append([len(text), zlib.crc32(text.encode("utf-8", "surrogatepass"))])
+        data = text.encode("utf-8")  # as stored
+        self.pieces.append([len(data), zlib.crc32(data)])
 
     def done(self, counts: dict[str, Any]) -> None:
         """The last piece, then the head: the pieces, the summary ``counts`` and ``facts``."""
@@ -277,38 +349,36 @@ def rendered_head(cache: ResultCache, key: str) -> Optional[tuple[list[list[int]
     return pieces, facts
 
 
-def rendered_pieces(cache: ResultCache, key: str, pieces: Sequence[Sequence[int]]) -> Iterable[Optional[str]]:
-    """The stored pieces of ``key`` in order, each checked against its length and CRC-32; None
-    in place of a piece that is missing or damaged (the caller then renders afresh)."""
+def rendered_pieces(cache: ResultCache, key: str, pieces: Sequence[Sequence[int]]) -> Iterable[Optional[bytes]]:
+    """The stored pieces of ``key`` in order, as UTF-8, each checked against its length and
+    CRC-32 (never decoded: written out as they are); None in place of a piece that is missing
+    or damaged (the caller then renders afresh)."""
     for start in range(0, len(pieces), RENDERED_FETCH):
         names = [f"{key}-{n}" for n in range(start, min(start + RENDERED_FETCH, len(pieces)))]
-        found = cache.get_many(names)
+        found = cache.get_bytes(names)
         for name, (length, crc) in zip(names, pieces[start:start + RENDERED_FETCH]):
-            text = found.get(name)
-            if text is None or len(text) != length or zlib.crc32(text.encode("utf-8", "surrogatepass")) != crc:
+            data = found.pop(name, None)
+            if data is None or len(data) != length or zlib.crc32(data) != crc:
                 yield None
                 return
-            yield text
+            yield data
 
 
 ZLIB_MARK = b"\x00z"  # before compressed payloads (JSON text never starts with a NUL)
 
 
-def _inflate(blob: Any) -> Optional[str]:
-    """The payload's text, decompressed with a cap (a planted entry cannot be a zip bomb);
+def _inflate(blob: Any) -> Optional[bytes]:
+    """The payload's bytes, decompressed with a cap (a planted entry cannot be a zip bomb);
     None if it is not ours."""
     if not isinstance(blob, bytes):
         return None
     if not blob.startswith(ZLIB_MARK):
-        try:
-            return blob.decode("utf-8") if len(blob) <= MAX_PAYLOAD else None
-        except UnicodeDecodeError:
-            return None
+        return blob if len(blob) <= MAX_PAYLOAD else None
     try:
         inflater = zlib.decompressobj()
-        data = inflater.decompress(blob[len(ZLIB_MARK):], MAX_PAYLOAD)
+        data = inflater.decompress(memoryview(blob)[len(ZLIB_MARK):], MAX_PAYLOAD)
         if inflater.unconsumed_tail or not inflater.eof:
             return None
-        return data.decode("utf-8")
-    except (zlib.error, UnicodeDecodeError):
+        return data
+    except zlib.error:
         return None

@@ -369,7 +369,7 @@ class _Accounting:
 
     def flush(self) -> None:
         if self.cache is not None and self.puts:
-            self.cache.put_many(self.puts)
+            self.cache.put_many(self.puts, entries=True)
         self.puts = []
 
     def share(self, docs: list[DocumentResult]) -> list[DocumentResult]:
@@ -412,12 +412,18 @@ def _audit_here(path: str, ruleset: RuleSetLike, read: Optional[Reader], limits:
         try:
             data = None
             if cache is not None:
-                data = read_bytes(path, limits.max_file_bytes)
-                key = found["key"] = cache.key(path, hashlib.sha256(data).hexdigest())
+                digest = cache.digests.pop(path, None)  # hashed already by a replay that was not to be
+                if digest is None:
+                    data = read_bytes(path, limits.max_file_bytes)
+                    digest = hashlib.sha256(data).hexdigest()
+                key = found["key"] = cache.key(path, digest)
                 entry = cache.get_many([key]).get(key)
                 if entry is not None and _valid(entry):
                     found["hit"] = entry
                     return HIT
+                if data is None:
+                    data = read_bytes(path, limits.max_file_bytes)
+                    key = found["key"] = cache.key(path, hashlib.sha256(data).hexdigest())
             return audit_file(path, ruleset, read, data=data, max_bytes=limits.max_file_bytes)
         except AdapterError as exc:
             return [DocumentResult(path=path, error=str(exc) or "cannot be read")]
@@ -485,8 +491,10 @@ def _look_up(block: range, files: Sequence[str], limits: Limits, state: _Account
             misses.append(index)
             continue
         try:
-            with time_limit(limits.timeout):
-                digest = hashlib.sha256(read_bytes(path, limits.max_file_bytes)).hexdigest()
+            digest = cache.digests.pop(path, None)  # hashed already by a replay that was not to be
+            if digest is None:
+                with time_limit(limits.timeout):
+                    digest = hashlib.sha256(read_bytes(path, limits.max_file_bytes)).hexdigest()
         except AdapterError:
             misses.append(index)  # the worker says why, exactly as without a cache
             continue

@@ -196,14 +196,25 @@ def entry_facts(entry: str) -> tuple[list[Any], str]:
     if known is not None and known[0] is entry:
         return known[1]
     head, _, body = entry.partition("\n")
+    length, facts = head_facts(head)
+    if length != len(body):
+        raise CodecError("not a results entry: damaged")
+    return facts, body
+
+
+def head_facts(head: str) -> tuple[int, list[Any]]:
+    """An entry's first line: its body's length and its documents' facts (all the result cache
+    reads of an entry in a replayed run); a ``CodecError`` if it is not one."""
+    from auditor.codec import CodecError
+
     try:
         length, rows = json.loads(head)
         facts = [_facts(*row) for row in rows]
     except (ValueError, TypeError) as exc:
         raise CodecError(f"not a results entry: {exc}") from None
-    if length != len(body) or not facts or not all(type(f.path) is str and type(f.index) is int for f in facts):
+    if type(length) is not int or not facts or not all(type(f.path) is str and type(f.index) is int for f in facts):
         raise CodecError("not a results entry: damaged")
-    return facts, body
+    return length, facts
 
 
 def _facts(path: str, index: int, sha256: Optional[str], error: Optional[str], has_report: bool, has_signature: bool,

@@ -252,3 +252,35 @@ def test_an_entry_checked_in_the_batch_is_parsed_once_when_kept(monkeypatch):
         store.close()
     with pytest.raises(CodecError):
         worker.check_entry('[99, []]\n')
+
+
+def test_documents_known_by_their_facts_are_fetched_only_when_read():
+    from auditor.docstore import UNREADABLE
+    from auditor.worker import entry_facts
+
+    share_rules(SimpleNamespace(rules=tuple(RULES.values())))
+    by_file: dict[str, list[DocumentResult]] = {}
+    for doc in (slim(d) for d in documents()):
+        by_file.setdefault(doc.path, []).append(doc)
+    groups = list(by_file.values())
+    entries = {f"key-{n}": encode_entry(group) for n, group in enumerate(groups)}
+    entries["key-1"] = encode_entry(groups[0])  # gone since: another file's entry in its place
+    fetched: list[str] = []
+    made = DocumentStore()
+    made.fetch = lambda key: fetched.append(key) or entries.get(key)
+    for n, group in enumerate(groups):
+        if n == 0:
+            made.add(entries["key-0"])
+        else:
+            made.add_known(entry_facts(encode_entry(group))[0], "key-9" if n == 2 else f"key-{n}")
+    expected = [doc for group in groups for doc in group]
+    assert made.facts == [facts_of(d) for d in expected] and not fetched
+    found = list(made.view())
+    assert len(groups) >= 3 and sorted(fetched) == sorted(["key-9", *(f"key-{n}" for n in range(1, len(groups)) if n != 2)])
+    for doc, want, n in zip(found, expected, [n for n, g in enumerate(groups) for _ in g]):
+        if n in (1, 2):  # not the file's own entry; no entry at all
+            assert (doc.path, doc.error) == (want.path, UNREADABLE)
+        else:
+            assert doc == want
+    assert list(made.view()) == found and len(fetched) == len(groups) - 1, "fetched twice"
+    made.close()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from auditor import crossdoc, resultcache, worker
+from auditor import crossdoc, resultcache, runner, worker
 from auditor.cli import cli
 from auditor.resultcache import DB_NAME, SUBDIR
 
@@ -160,3 +161,82 @@ def test_many_pieces_and_a_damaged_one(cache_dir, reports, monkeypatch):
         conn.execute("UPDATE results SET payload = ? WHERE key = ?", (b'{"damaged": true}', key))
     assert audit(str(reports), "--format", "json") == first
     assert counting.decoded > 0, "a damaged piece was written out"
+
+
+class Fetching:
+    """The keys the result cache is asked for whole values of, and the files read in this process."""
+
+    def __init__(self, monkeypatch) -> None:
+        from auditor import reading
+
+        self.keys: list[str] = []
+        self.reads: list[str] = []
+        real_get, real_read = resultcache.ResultCache.get_many, reading.read_bytes
+
+        def get_many(cache, keys):
+            self.keys.extend(keys)
+            return real_get(cache, keys)
+
+        def read_bytes(path, *args, **kwargs):
+            self.reads.append(path)
+            return real_read(path, *args, **kwargs)
+
+        monkeypatch.setattr(resultcache.ResultCache, "get_many", get_many)
+        monkeypatch.setattr(reading, "read_bytes", read_bytes)
+        monkeypatch.setattr(runner, "read_bytes", read_bytes)
+
+    @property
+    def entries(self) -> list[str]:
+        return [key for key in self.keys if not key.startswith("rendered-")]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_replay_reads_each_files_facts_and_no_entry(cache_dir, reports, monkeypatch, jobs):
+    first = audit(str(reports), "--format", "json", "--jobs", jobs)
+    fetching = Fetching(monkeypatch)
+    monkeypatch.setattr(runner, "iter_entries", None)  # the batch does not run at all
+    assert audit(str(reports), "--format", "json", "--jobs", jobs) == first
+    assert fetching.keys and not fetching.entries, "a replayed run fetched whole entries"
+    assert sorted(fetching.reads) == sorted(runner.collect_inputs([str(reports)])), "each file hashed once"
+
+
+def test_a_replay_counts_as_a_use_of_the_entries(cache_dir, reports):
+    audit(str(reports), "--format", "json")
+    long_ago = 1_000_000
+    with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
+        for table in ("results", "facts"):
+            conn.execute(f"UPDATE {table} SET used = ? WHERE key NOT LIKE 'rendered-%'", (long_ago,))
+    audit(str(reports), "--format", "json")
+    with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
+        stale = [conn.execute(f"SELECT count(*) FROM {table} WHERE used = ?", (long_ago,)).fetchone()[0]
+                 for table in ("results", "facts")]
+    assert stale == [0, 0], "replayed entries would be pruned as unused"
+
+
+@pytest.mark.parametrize("damage", ["crc", "json", "other facts"])
+def test_damaged_facts_mean_a_normal_audit_with_identical_outputs(cache_dir, reports, monkeypatch, damage):
+    fresh = audit(str(reports), "--format", "json", "--no-cache")
+    assert audit(str(reports), "--format", "json") == fresh
+    with sqlite3.connect(cache_dir / SUBDIR / DB_NAME) as conn:
+        key, facts = conn.execute("SELECT key, facts FROM facts WHERE CAST(facts AS TEXT) LIKE ?",
+                                  ("%001_1fa793b153ce3d21%",)).fetchone()
+        if damage == "crc":
+            facts = facts.replace(b"001_", b"009_")  # the CRC no longer matches
+            conn.execute("UPDATE facts SET facts = ? WHERE key = ?", (facts, key))
+        else:
+            facts = b"[1, {" if damage == "json" else facts.replace(b"001_", b"009_")
+            conn.execute("UPDATE facts SET facts = ?, crc = ? WHERE key = ?", (facts, zlib.crc32(facts), key))
+    fetching = Fetching(monkeypatch)
+    assert audit(str(reports), "--format", "json") == fresh
+    assert fetching.entries, "not audited normally"
+    assert sorted(fetching.reads) == sorted(runner.collect_inputs([str(reports)])), "files hashed twice"
+
+
+def test_a_changed_file_is_hashed_once(cache_dir, reports, monkeypatch):
+    audit(str(reports), "--format", "json", "--jobs", "2")
+    target = reports / "001_1fa793b153ce3d21.txt"
+    target.write_bytes(target.read_bytes() + b"\n")
+    fresh = audit(str(reports), "--format", "json", "--jobs", "2", "--no-cache")
+    fetching = Fetching(monkeypatch)
+    assert audit(str(reports), "--format", "json", "--jobs", "2") == fresh
+    assert sorted(fetching.reads) == sorted(runner.collect_inputs([str(reports)])), "files hashed twice"

@@ -139,9 +139,12 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
         def __reduce__(self):
             return (Path.touch, (marker,))
 
-    cache._db.execute("INSERT INTO results VALUES (?, ?, 1, ?)", (key, pickle.dumps(Planted()), int(time.time())))
-    found = cache.get_many([key])
-    assert found == {}, "not UTF-8: not even handed out"
+    planted = pickle.dumps(Planted())
+    cache._db.execute("INSERT INTO results (key, used, size, payload) VALUES (?, ?, 1, ?)", (key, int(time.time()), planted))
+    cache._db.execute("INSERT INTO facts (key, used, crc, facts) VALUES (?, ?, ?, ?)",
+                      (key, int(time.time()), zlib.crc32(planted), planted))
+    assert cache.get_many([key]) == {}, "not UTF-8: not even handed out"
+    assert cache.facts_many([key]) == {}, "not UTF-8: not even handed out"
     for decode in (decode_results, decode_entry):
         with pytest.raises(ValueError):
             decode(pickle.dumps(Planted()).decode("latin-1"))
@@ -151,11 +154,13 @@ def test_a_planted_pickle_is_never_loaded(cache_dir, tmp_path):
 
 def test_entries_unused_for_a_month_are_pruned(cache_dir):
     cache = ResultCache.open("salt")
-    cache.put_many([("old", "[]"), ("new", "[]")])
-    cache._db.execute("UPDATE results SET used = ? WHERE key = 'old'", (int(time.time()) - (MAX_AGE_DAYS + 1) * 86400,))
+    cache.put_many([("old", "[1]\n[]"), ("new", "[2]\n[]")], entries=True)
+    for table in ("results", "facts"):
+        cache._db.execute(f"UPDATE {table} SET used = ? WHERE key = 'old'", (int(time.time()) - (MAX_AGE_DAYS + 1) * 86400,))
     cache.close()
     cache = ResultCache.open("salt")
-    assert cache.get_many(["old", "new"]) == {"new": "[]"}
+    assert cache.get_many(["old", "new"]) == {"new": "[2]\n[]"}
+    assert cache.facts_many(["old", "new"]) == {"new": "[2]"}, "the facts of a pruned entry were kept"
     cache.close()
 
 
@@ -181,5 +186,51 @@ def test_a_compressed_entry_is_inflated_under_a_cap(monkeypatch):
     monkeypatch.setattr(resultcache, "MAX_PAYLOAD", 1000)
     small = resultcache.ZLIB_MARK + zlib.compress(b"[]")
     bomb = resultcache.ZLIB_MARK + zlib.compress(b"[" + b" " * 100_000 + b"]")
-    assert resultcache._inflate(small) == "[]"
+    assert resultcache._inflate(small) == b"[]"
     assert resultcache._inflate(bomb) is None
+
+
+def test_a_cache_of_an_older_format_is_dropped_whole(cache_dir, monkeypatch):
+    from auditor import resultcache
+
+    folder = cache_dir / SUBDIR
+    folder.mkdir(parents=True)
+    with sqlite3.connect(folder / DB_NAME) as conn:  # format 5: no facts column, no version mark
+        conn.execute("CREATE TABLE results (key TEXT PRIMARY KEY, payload BLOB NOT NULL, size INTEGER NOT NULL, "
+                     "used INTEGER NOT NULL) WITHOUT ROWID")
+        conn.execute("INSERT INTO results VALUES ('old', X'5B5D', 2, ?)", (int(time.time()),))
+    cache = ResultCache.open("salt")
+    assert cache.get_many(["old"]) == {}
+    cache.put_many([("k", '[9,[["a.txt",0]]]\nbody')], entries=True)
+    assert cache.facts_many(["k"]) == {"k": '[9,[["a.txt",0]]]'}
+    cache.close()
+    monkeypatch.setattr(resultcache, "FORMAT", resultcache.FORMAT + 1)
+    cache = ResultCache.open("salt")
+    assert cache.get_many(["k"]) == {} and cache.facts_many(["k"]) == {}, "a format bump kept old entries"
+    cache.close()
+
+
+def test_past_the_size_cap_the_oldest_go_with_their_facts(cache_dir, monkeypatch):
+    from auditor import resultcache
+
+    monkeypatch.setattr(resultcache, "MAX_ENTRIES", 10)
+    cache = ResultCache.open("salt")
+    cache.put_many([(f"k{n}", f"[{n}]\n[]") for n in range(12)], entries=True)
+    for table in ("results", "facts"):
+        cache._db.execute(f"UPDATE {table} SET used = used - 100 WHERE key IN ('k0', 'k1')")
+    assert cache.prune() == 2
+    keys = [f"k{n}" for n in range(12)]
+    assert sorted(cache.get_many(keys)) == sorted(cache.facts_many(keys)) == sorted(keys[2:])
+    cache.close()
+
+
+def test_facts_are_kept_for_entries_only_and_checked(cache_dir):
+    cache = ResultCache.open("salt")
+    big = '[5,[["a.txt",0]]]\n' + "x" * 40_000  # compressed whole; its facts stay plain
+    cache.put_many([("entry", big), ("piece", "a\nb")], entries=True)
+    cache.put_many([("other", "a\nb")])
+    assert cache.get_many(["entry"]) == {"entry": big}
+    assert cache.facts_many(["entry", "piece", "other", "absent"]) == {"entry": '[5,[["a.txt",0]]]', "piece": "a"}
+    cache._db.execute("UPDATE facts SET facts = ? WHERE key = 'entry'", (b'[5,[["b.txt",0]]]',))
+    assert cache.facts_many(["entry"]) == {}, "facts that do not match their CRC were handed out"
+    cache.close()

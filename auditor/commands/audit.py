@@ -385,12 +385,18 @@ def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs
 
     history: list[Any] = []
     history_notes: list[str] = []
+    wanted = list(o.history_paths) + [config.resolve(p) for p in config.get("history", [])]
+    early = None
+    if not (wanted and getattr(ruleset, "has_cross", False)) and _replayable(cache, outputs, reporters, baseline):
+        early = _replay_unchanged(store, cache, files, limits, config, o, fail_level)
     try:
-        for entry in runner.iter_entries(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
-                                         progress=progress, cache=cache, full_reports=full_reports,
-                                         scheduler=scheduler):
-            store.add(entry)
-        wanted = list(o.history_paths) + [config.resolve(p) for p in config.get("history", [])]
+        if early is None:
+            for entry in runner.iter_entries(files, spec.load, ruleset=ruleset, jobs=workers, limits=limits,
+                                             progress=progress, cache=cache, full_reports=full_reports,
+                                             scheduler=scheduler):
+                store.add(entry)
+        else:  # every file as if from the cache, at once
+            progress(len(files), len(files), files[-1])
         if wanted and getattr(ruleset, "has_cross", False):
             from auditor.history import load_history
 
@@ -405,8 +411,12 @@ def _audit_into(store: Any, ctx: click.Context, o: Options, config: Any, outputs
         progress.close()
     spool = None
     try:
-        key = _rendered_key(store, cache, config, o, outputs, reporters, fail_level, history, baseline)
-        spool, facts = _replay(cache, key) if key is not None else (None, {})
+        if early is not None:
+            key, spool, facts = early
+        else:
+            key = _rendered_key(store.facts, cache, config, o, fail_level) \
+                if not history and _replayable(cache, outputs, reporters, baseline) else None
+            spool, facts = _replay(cache, key) if key is not None else (None, {})
         if spool is None:
             documents = _cross_document_phase(store, ruleset, history, config, cache)
         else:  # an identical run's outputs are at hand: the phase runs only if a document is read
@@ -478,29 +488,84 @@ class _Later:
         return self._patch(position, doc)
 
 
-def _rendered_key(store: Any, cache: Any, config: Any, o: Options, outputs: list[Output], reporters: dict[str, Any],
-                  fail_level: str, history: list[Any], baseline: Optional[dict[str, Any]]) -> Optional[str]:
-    """The key of this run's rendered outputs in the result cache, when they can be replayed:
-    every output a format that replays (JSON), no history or baseline (they have no key of
-    their own). It covers every document's facts (path, hash, error… — with the cache's salt,
-    its results), the configuration, the waivers (and today, which decides which ran out),
-    the language, the fail level, ``--reports-only``, the working folder and datasketch's
-    version: all the JSON output's documents and summary depend on."""
-    if cache is None or not cache.active or history or baseline is not None \
-            or not all(getattr(reporters[out.format].obj, "replays", False) for out in outputs):
+REPLAY_BLOCK = 500  # files hashed before their facts are looked up at once
+
+
+def _replayable(cache: Any, outputs: list[Output], reporters: dict[str, Any], baseline: Optional[dict[str, Any]]) -> bool:
+    """Whether this run's outputs can come from an identical run's: every output a format that
+    replays (JSON), no baseline (nor history: the caller's to check; they have no key of their own)."""
+    return cache is not None and cache.active and baseline is None \
+        and all(getattr(reporters[out.format].obj, "replays", False) for out in outputs)
+
+
+def _replay_unchanged(store: Any, cache: Any, files: list[str], limits: Any, config: Any, o: Options,
+                      fail_level: str) -> Optional[tuple[str, Any, dict[str, Any]]]:
+    """An unchanged run's outputs, when an identical run left them in the cache: each file
+    hashed and only its facts read (``ResultCache.facts_many``: no entry fetched, nothing
+    decoded, no worker started); ``store`` then holds the facts. (key, spool, facts) as
+    ``_rendered_key`` and ``_replay`` give them; None at the first file the cache has no facts
+    of, or when no identical run's outputs are kept — the batch then runs as always, without
+    hashing again what was hashed here (``ResultCache.digests``)."""
+    import hashlib
+
+    from auditor.codec import CodecError
+    from auditor.limits import TimeLimitExceeded, time_limit
+    from auditor.model import AdapterError
+    from auditor.reading import is_url, read_bytes
+    from auditor.worker import head_facts
+
+    known: list[tuple[str, list[Any]]] = []
+    for start in range(0, len(files), REPLAY_BLOCK):
+        keys = []
+        try:
+            with time_limit(limits.timeout):  # one file's limit for a block: on a slow disk, no replay
+                for path in files[start:start + REPLAY_BLOCK]:
+                    if is_url(path):  # remote inputs are not cached
+                        return None
+                    digest = cache.digests[path] = hashlib.sha256(read_bytes(path, limits.max_file_bytes)).hexdigest()
+                    keys.append(cache.key(path, digest))
+        except (AdapterError, TimeLimitExceeded, MemoryError):
+            return None
+        found = cache.facts_many(keys)
+        for key in keys:
+            try:
+                known.append((key, head_facts(found[key])[1]))
+            except (KeyError, CodecError):
+                return None
+    key = _rendered_key([fact for _key, facts in known for fact in facts], cache, config, o, fail_level)
+    spool, facts = _replay(cache, key)
+    if spool is None:
         return None
+    cache.digests.clear()
+    for entry_key, entry_facts in known:
+        store.add_known(entry_facts, entry_key)
+    store.fetch = lambda entry_key: cache.get_many([entry_key]).get(entry_key)
+    return key, spool, facts
+
+
+def _rendered_key(facts: list[Any], cache: Any, config: Any, o: Options, fail_level: str) -> str:
+    """The key of this run's rendered outputs in the result cache (when ``_replayable``). It
+    covers every document's ``facts`` (path, hash, error… — with the cache's salt, its
+    results), the configuration, the waivers (and today, which decides which ran out), the
+    language, the fail level, ``--reports-only``, the working folder and datasketch's version:
+    all the JSON output's documents and summary depend on."""
     import datetime as dt
     import json
+    from importlib import metadata
 
-    from auditor.crossdoc import datasketch_version
     from auditor.resultcache import rendered_key
+
+    try:  # as ``auditor.crossdoc.datasketch_version``, without importing the comparison's modules
+        datasketch = metadata.version("datasketch")
+    except metadata.PackageNotFoundError:
+        datasketch = "none"
 
     waivers = config.waivers
     settings = json.dumps({"config": config.record(), "waivers": [repr(w) for w in waivers],
                            "today": dt.date.today().isoformat() if waivers else None, "lang": _language(),
                            "fail_on": fail_level, "reports_only": o.reports_only, "cwd": os.getcwd(),
-                           "datasketch": datasketch_version()}, sort_keys=True, ensure_ascii=False, default=str)
-    return rendered_key(cache, "\n".join([settings, *map(repr, store.facts)]))
+                           "datasketch": datasketch}, sort_keys=True, ensure_ascii=False, default=str)
+    return rendered_key(cache, "\n".join([settings, *map(repr, facts)]))
 
 
 def _replay(cache: Any, key: str) -> tuple[Any, dict[str, Any]]:
@@ -516,11 +581,11 @@ def _replay(cache: Any, key: str) -> tuple[Any, dict[str, Any]]:
     if not isinstance(facts.get("counts"), dict) or not isinstance(facts.get("waivers"), dict):
         return None, {}
     spool = Spool()
-    for text in rendered_pieces(cache, key, pieces):
-        if text is None:
+    for data in rendered_pieces(cache, key, pieces):
+        if data is None:
             spool.close()
             return None, {}
-        spool.write(text)
+        spool.write(data)
     return spool, facts
 
 

@@ -90,3 +90,14 @@ def test_a_copy_among_many_narratives_of_their_own_is_found():
         (similar,) = found[copy]
         assert similar.shared == 60 - changed
         assert similar.similarity == round((60 - changed) / (60 + changed), 4)
+
+
+def test_clause_sets_number_each_distinct_set_once(monkeypatch):
+    from auditor import similarity
+
+    monkeypatch.setattr(similarity, "hash", lambda packed: len(packed), raising=False)  # every set collides
+    sets = similarity.ClauseSets()
+    texts = [b"abcd" * 3, b"abce" * 3, b"abcd" * 3, b"", b"xyz0" * 3, b"abce" * 3]
+    assert [sets.add(t) for t in texts] == [0, 1, 0, 2, 3, 1]
+    assert len(sets) == 4
+    assert [sets[n] for n in range(4)] == [b"abcd" * 3, b"abce" * 3, b"", b"xyz0" * 3]

@@ -242,13 +242,13 @@ class BandIndex:
         del sketches
         owner = np.concatenate(owners)  # band by band, each band's sets ascending
         bucket = np.concatenate(buckets)
-        kept, bucket = np.unique(bucket, return_inverse=True)  # shared buckets numbered 0…
+        shared_buckets, bucket = np.unique(bucket, return_inverse=True)  # renumbered 0…
         bucket = bucket.reshape(-1)
         by_set = np.argsort(owner, kind="stable")  # a set's buckets stay in band order
         by_bucket = np.argsort(bucket, kind="stable")  # a bucket's members stay ascending
         return cls(starts=np.searchsorted(owner[by_set], np.arange(count + 1)),
-                   buckets=bucket[by_set], first_band=kept < ends[1],
-                   member_starts=np.searchsorted(bucket[by_bucket], np.arange(len(kept) + 1)),
+                   buckets=bucket[by_set], first_band=shared_buckets < ends[1],
+                   member_starts=np.searchsorted(bucket[by_bucket], np.arange(len(shared_buckets) + 1)),
                    members=owner[by_bucket])
 
     def query(self, number: int) -> list[int]:

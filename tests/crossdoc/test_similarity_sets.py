@@ -59,11 +59,9 @@ def test_candidates_are_datasketchs_in_its_order(shapes, seed, length):
     sets += sets[:rng.randrange(4)]  # the same set twice is two entries
     index = BandIndex.build(sets, len(sets))
     lsh = datasketch.MinHashLSH(threshold=0.5, num_perm=NUM_PERM)
-    template = datasketch.MinHash(num_perm=NUM_PERM, hashfunc=_identity)
     sketches = []
     for number, clauses in enumerate(sets):
-        sketch = datasketch.MinHash(num_perm=NUM_PERM, hashfunc=_identity, permutations=template.permutations,
-                                    scheme=template.scheme)
+        sketch = datasketch.MinHash(num_perm=NUM_PERM, hashfunc=_identity)  # the same seed: the same permutations
         sketch.update_batch(clauses)
         lsh.insert(number, sketch)
         sketches.append(sketch)

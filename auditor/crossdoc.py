@@ -24,7 +24,6 @@ not depend on where the files were read.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -65,8 +64,7 @@ class Entry:
     sha256: Optional[str]
     source: str
     position: Optional[int] = None
-    load: Optional[Callable[[], tuple[Optional[Report], Any]]] = None  # (report, signature) read anew
-    load_signature: Optional[Callable[[], Any]] = None  # the signature alone, read anew
+    load: Optional[Stored] = None  # where (report, signature) and the signature alone are read anew
 
     @property
     def agency(self) -> Optional[AgencyName]:
@@ -79,7 +77,7 @@ class Entry:
     def full(self) -> tuple[Report, Signature]:
         """The report's metadata and its unpacked signature."""
         if self.load is not None:
-            report, signature = self.load()
+            report, signature = self.load.parts()
             report = report or self.report
         else:
             report, signature = self.report, self.signature
@@ -92,7 +90,7 @@ class Entry:
         global _LAST_SECTIONS
         if _LAST_SECTIONS[0] is self:
             return _LAST_SECTIONS[1]
-        signature = self.load_signature() if self.load_signature is not None else self.signature
+        signature = self.load.signature() if self.load is not None else self.signature
         if isinstance(signature, PackedSignature):
             sections = _packed_sections(signature.text)
         else:
@@ -135,8 +133,7 @@ def entries_of(documents: Any, source: str = RUN) -> list[Entry]:
                 report = _Meta(f.kind or "annual-report", f.agency, f.year, f.title,
                                _Source(f.source_path, f.source_index))
                 out.append(Entry(report, None, f.sha256, source, position if source == RUN else None,
-                                 load=functools.partial(_stored_parts, store, position),
-                                 load_signature=functools.partial(_stored_signature, store, position)))
+                                 load=Stored(store, position)))
         return out
     for position, doc in enumerate(documents):
         if doc.report is not None and doc.signature is not None and doc.report.kind != "other":
@@ -144,13 +141,26 @@ def entries_of(documents: Any, source: str = RUN) -> list[Entry]:
     return out
 
 
-def _stored_parts(store: Any, position: int) -> tuple[Optional[Report], Any]:
-    """A stored document's report metadata and signature, without decoding the rest of it."""
-    from auditor.worker import result_codec
+class Stored:
+    """A document kept on disk by a ``DocumentStore``, read when the phase needs it (one small
+    object a document: the phase holds one for every document of a run at once)."""
 
-    raw, signature = store.parts(position)
-    report = result_codec().decode(raw["report"]) if raw.get("report") is not None else None
-    return report, PackedSignature(signature) if signature else None
+    __slots__ = ("position", "store")
+
+    def __init__(self, store: Any, position: int) -> None:
+        self.store, self.position = store, position
+
+    def parts(self) -> tuple[Optional[Report], Any]:
+        """The report metadata and the signature, without decoding the rest of the document."""
+        from auditor.worker import result_codec
+
+        raw, signature = self.store.parts(self.position)
+        report = result_codec().decode(raw["report"]) if raw.get("report") is not None else None
+        return report, PackedSignature(signature) if signature else None
+
+    def signature(self) -> Optional[PackedSignature]:
+        text = self.store.signature_text(self.position)
+        return PackedSignature(text) if text else None
 
 
 class _Source(NamedTuple):
@@ -167,11 +177,6 @@ class _Meta(NamedTuple):
     year: Optional[int]
     title: Optional[str]
     source: _Source
-
-
-def _stored_signature(store: Any, position: int) -> Optional[PackedSignature]:
-    text = store.signature_text(position)
-    return PackedSignature(text) if text else None
 
 
 SECTIONS_KEY = '"sections": '  # the last key of ``Signature.to_json``, as ``PackedSignature.pack`` writes it
@@ -364,17 +369,22 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
     # of many reports by one agency is not compared pair by pair.
     answers: dict[tuple[AgencyName, int], list[Entry]] = {}
     out: dict[int, tuple[Optional[Entry], str]] = {}
+    reasons: dict[str, tuple[None, str]] = {}  # each reason once, however many documents give it
+
+    def unpaired(reason: str) -> tuple[None, str]:
+        return reasons.setdefault(reason, (None, reason))
+
     for entry in run:
         agency, year = entry.agency, entry.report.year
         if agency is None:
-            out[id(entry)] = (None, "报告未识别出发布机关，无法与上一年度报告配对")
+            out[id(entry)] = unpaired("报告未识别出发布机关，无法与上一年度报告配对")
             continue
         if _guessed_place(entry):
-            out[id(entry)] = (None, f"报告没有标题，发布机关「{entry.report.agency}」只是从正文推断的地名"
-                                    "（可能是其下属部门的报告），不与上一年度报告配对")
+            out[id(entry)] = unpaired(f"报告没有标题，发布机关「{entry.report.agency}」只是从正文推断的地名"
+                                      "（可能是其下属部门的报告），不与上一年度报告配对")
             continue
         if year is None:
-            out[id(entry)] = (None, "报告年度不明，无法与上一年度报告配对")
+            out[id(entry)] = unpaired("报告年度不明，无法与上一年度报告配对")
             continue
         candidates = answers.get((agency, year))
         if candidates is None:
@@ -387,12 +397,12 @@ def pair_years(run: Sequence[Entry], pool: Sequence[Entry]) -> dict[int, tuple[O
         if len(candidates) == 1:
             out[id(entry)] = (candidates[0], "")
         elif not candidates:
-            out[id(entry)] = (None, f"没有找到{entry.report.agency}{year - 1}年度的报告（在本批次和历史报告中），"
-                                    "无法与上一年度比较")
+            out[id(entry)] = unpaired(f"没有找到{entry.report.agency}{year - 1}年度的报告（在本批次和历史报告中），"
+                                      "无法与上一年度比较")
         else:
             names = "、".join(f"{c.report.agency}（{c.report.source.path}）" for c in candidates[:4])
-            out[id(entry)] = (None, f"{year - 1}年度有{len(candidates)}份报告都可能属于{entry.report.agency}：{names}，"
-                                    "无法确定与哪一份比较")
+            out[id(entry)] = unpaired(f"{year - 1}年度有{len(candidates)}份报告都可能属于{entry.report.agency}：{names}，"
+                                      "无法确定与哪一份比较")
     return out
 
 

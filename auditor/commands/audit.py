@@ -551,20 +551,15 @@ def _rendered_key(facts: list[Any], cache: Any, config: Any, o: Options, fail_le
     all the JSON output's documents and summary depend on."""
     import datetime as dt
     import json
-    from importlib import metadata
 
+    from auditor.crossdoc import datasketch_version  # (crossdoc imports the comparison itself only to compare)
     from auditor.resultcache import rendered_key
-
-    try:  # as ``auditor.crossdoc.datasketch_version``, without importing the comparison's modules
-        datasketch = metadata.version("datasketch")
-    except metadata.PackageNotFoundError:
-        datasketch = "none"
 
     waivers = config.waivers
     settings = json.dumps({"config": config.record(), "waivers": [repr(w) for w in waivers],
                            "today": dt.date.today().isoformat() if waivers else None, "lang": _language(),
                            "fail_on": fail_level, "reports_only": o.reports_only, "cwd": os.getcwd(),
-                           "datasketch": datasketch}, sort_keys=True, ensure_ascii=False, default=str)
+                           "datasketch": datasketch_version()}, sort_keys=True, ensure_ascii=False, default=str)
     return rendered_key(cache, "\n".join([settings, *map(repr, facts)]))
 
 

@@ -62,9 +62,13 @@ def build_grid(build: TableBuild) -> tuple[tuple[RawCell, ...], ...]:
         owners.extend([-1] * width for _ in range(len(ys) - 1))
         if number:
             junctions.append(base)
+        if width < 1 or len(ys) < 2:
+            continue  # every edge in one place: no slot to lay a cell in
         for (x0, top, x1, bottom), text, confidence in fragment.cells:
-            c0, c1 = _nearest(columns, x0), _nearest(columns, x1)
-            r0, r1 = _nearest(ys, top), _nearest(ys, bottom)
+            # A box flatter or narrower than the tolerances (an OCR box on a ruling, a stroke)
+            # may snap both its edges to the last line: it is then laid in the last slot.
+            c0, c1 = min(_nearest(columns, x0), width - 1), _nearest(columns, x1)
+            r0, r1 = min(_nearest(ys, top), len(ys) - 2), _nearest(ys, bottom)
             raw = RawCell(text, Span(page=fragment.page,
                                      locator=f"table[{build.index}]/row[{base + r0 + 1}]/cell[{c0 + 1}]"),
                           confidence=confidence)

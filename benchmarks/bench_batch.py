@@ -8,7 +8,8 @@ Reports are generated from the seeds (``examples/reports``): the four text layou
 ``tests/recognize/layouts.py``, and HTML and DOCX from ``tests/adapters/builders.py``; each file
 gets its own title so no two files are alike. Every audit runs as its own ``auditor audit``
 process with the standard packs and JSON output, exactly as a user runs it; its process tree is
-sampled with psutil for peak memory (main process, and main plus workers).
+sampled with psutil for peak memory (main process, and main plus workers): install with
+``pip install -e ".[test,dask]"`` (distributed requires psutil; the dask section needs the rest).
 
 The floor is what any tool must spend on the same files: read, decode, one regex pass — in
 one process, measured in the same run. "x floor" is the audit's time over the floor's time.

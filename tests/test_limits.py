@@ -65,3 +65,27 @@ def test_memory_limit_applies_inside_the_block_only():
             bytearray(2 * 1024 * 1024 * 1024)
     assert resource.getrlimit(resource.RLIMIT_AS) == before
     assert apply_memory_limit(None) is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and glibc's mallopt, as on Linux")
+def test_a_capped_process_keeps_to_few_malloc_arenas(monkeypatch):
+    """Each thread's glibc arena reserves 64 MiB of address space, which the cap counts: an OCR
+    thread pool spent the default 2 GiB on reservations (a 6-page scan failed in process)."""
+    import ctypes
+    import resource
+
+    from auditor import limits
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, parameter: int, value: int) -> int:
+            calls.append((parameter, value))
+            return 1
+
+    monkeypatch.setattr(resource, "setrlimit", lambda *_: None)  # this test process stays uncapped
+    monkeypatch.setattr(ctypes, "CDLL", lambda *_a, **_k: FakeLibc())
+    assert apply_memory_limit(2048) is True
+    assert calls == [(-8, limits.MALLOC_ARENAS)]  # M_ARENA_MAX
+    calls.clear()
+    assert apply_memory_limit(0) is False and calls == []  # no cap, arenas left alone

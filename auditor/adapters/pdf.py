@@ -121,7 +121,7 @@ def _read_pages(data: bytes) -> tuple[list[Any], list[str]]:
                     content.notes.append(f"page {index + 1}: no text layer, read by OCR")
             except PageLimitError as exc:
                 raise AdapterError(str(exc)) from None
-            except AdapterError:
+            except (AdapterError, MemoryError):  # MemoryError: the memory limit, named as such by the caller
                 raise
             except Exception as exc:  # PDFium and ctypes raise little, but a broken page must not crash a batch
                 raise AdapterError(f"corrupt PDF: page {index + 1} cannot be read ({type(exc).__name__})") from None

@@ -8,9 +8,11 @@ every worker, so worker processes are held to one thread each (``AUDITOR_OCR_THR
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from auditor.model import AdapterError
@@ -39,7 +41,9 @@ def engine() -> Any:
     """The process's RapidOCR instance; ``AdapterError`` naming the extra when it is missing."""
     try:
         from rapidocr_onnxruntime import RapidOCR
-    except ImportError:
+    except ImportError as exc:
+        if _out_of_memory(exc):  # its native libraries could not be mapped under --memory-limit
+            raise MemoryError(str(exc)) from None
         raise AdapterError(f"reading images needs the OCR extra: {INSTALL_HINT}") from None
     ocr = RapidOCR(intra_op_num_threads=_threads(), inter_op_num_threads=_threads())
     # Many short crops per page (table cells): larger batches cost less per crop.
@@ -49,7 +53,8 @@ def engine() -> Any:
 
 def detect(image: Any) -> list[Any]:
     """Text-line quadrilaterals (4×2 float arrays, pixel coordinates) in a BGR image."""
-    boxes, _ = engine().text_det(image)
+    with _memory_errors():
+        boxes, _ = engine().text_det(image)
     return [] if boxes is None else list(boxes)
 
 
@@ -82,7 +87,30 @@ def recognize(crops: list[Any]) -> list[tuple[str, float]]:
             w = min(width, max(1, int(np.ceil(REC_HEIGHT * ratios[index]))))
             line = cv2.resize(crops[index], (w, REC_HEIGHT)).astype(np.float32) / 127.5 - 1.0
             tensor[slot, :, :, :w] = line  # grey crop broadcast over the three channels
-        predictions = rec.session(tensor)[0]
+        with _memory_errors():
+            predictions = rec.session(tensor)[0]
         for index, (text, score, *_) in zip(batch, rec.postprocess_op(predictions)):
             out[index] = (str(text), float(score))
     return out
+
+
+# How ONNX Runtime and the loader say an allocation failed: C++'s bad_alloc inside a
+# RuntimeException, its own arena message, or mmap's errno when a library is loaded.
+_NO_MEMORY = ("bad_alloc", "Failed to allocate memory", "Cannot allocate memory", "failed to map segment")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    return any(words in str(exc) for words in _NO_MEMORY)
+
+
+@contextlib.contextmanager
+def _memory_errors() -> Iterator[None]:
+    """ONNX Runtime reports running out of memory (under ``--memory-limit``, or on the machine)
+    as a RuntimeException about a node; raised as ``MemoryError`` it is named as the memory
+    limit it is, not as a corrupt page."""
+    try:
+        yield
+    except Exception as exc:
+        if _out_of_memory(exc):
+            raise MemoryError(str(exc).strip().splitlines()[-1][:300]) from None
+        raise

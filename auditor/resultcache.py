@@ -26,7 +26,7 @@ import sqlite3
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -153,45 +153,30 @@ class ResultCache:
 
     def get_bytes(self, keys: Sequence[str]) -> dict[str, bytes]:
         """``get_many``'s payloads as the UTF-8 they are stored in, not decoded (checked by the caller)."""
-        if self._db is None or not keys:
-            return {}
-        found: dict[str, bytes] = {}
-        stale = int(time.time()) - USE_RESOLUTION  # ``used`` is refreshed at most once a day
-        try:
-            for start in range(0, len(keys), 500):
-                part = list(keys[start:start + 500])
-                marks = ",".join("?" * len(part))
-                query = f"SELECT key, payload, used FROM results WHERE key IN ({marks})"
-                for key, blob, used in self._db.execute(query, part):
-                    data = _inflate(blob)
-                    if data is not None:
-                        found[key] = data
-                        if not isinstance(used, int) or used < stale:
-                            self.hits.append(key)
-        except sqlite3.Error as exc:
-            self._fail(exc)
-            return {}
-        self.lookups += len(keys)
-        return found
+        return self._select("SELECT key, used, payload FROM results", keys, _inflate)
 
     def facts_many(self, keys: Sequence[str]) -> dict[str, str]:
         """The facts lines (``auditor.worker.encode_entry``'s first line) of the entries stored
         under those of ``keys`` that are present and whose facts are intact; their values are
         not read. A hit here counts as a use of the entry."""
+        return self._select("SELECT key, used, facts, crc FROM facts", keys, _intact_facts)
+
+    def _select(self, query: str, keys: Sequence[str], read: Callable[..., Any]) -> dict[str, Any]:
+        """``read(*columns)`` of each of ``keys`` stored (``query`` selects key, used, then the
+        columns), in batches of 500; a row ``read`` refuses (None: damaged) is left out, the
+        others are counted as uses."""
         if self._db is None or not keys:
             return {}
-        found: dict[str, str] = {}
-        stale = int(time.time()) - USE_RESOLUTION
+        found: dict[str, Any] = {}
+        stale = int(time.time()) - USE_RESOLUTION  # ``used`` is refreshed at most once a day
         try:
             for start in range(0, len(keys), 500):
                 part = list(keys[start:start + 500])
-                query = f"SELECT key, facts, crc, used FROM facts WHERE key IN ({','.join('?' * len(part))})"
-                for key, facts, crc, used in self._db.execute(query, part):
-                    if type(facts) is bytes and len(facts) <= MAX_FACTS and zlib.crc32(facts) == crc:
-                        try:
-                            found[key] = facts.decode("utf-8")
-                        except UnicodeDecodeError:
-                            continue
+                for key, used, *columns in self._db.execute(f"{query} WHERE key IN ({','.join('?' * len(part))})",
+                                                            part):
+                    value = read(*columns)
+                    if value is not None:
+                        found[key] = value
                         if not isinstance(used, int) or used < stale:
                             self.hits.append(key)
         except sqlite3.Error as exc:
@@ -365,6 +350,16 @@ def rendered_pieces(cache: ResultCache, key: str, pieces: Sequence[Sequence[int]
 
 
 ZLIB_MARK = b"\x00z"  # before compressed payloads (JSON text never starts with a NUL)
+
+
+def _intact_facts(facts: Any, crc: Any) -> Optional[str]:
+    """A stored facts line, if it is bytes of a sane size whose CRC and UTF-8 hold."""
+    if type(facts) is not bytes or len(facts) > MAX_FACTS or zlib.crc32(facts) != crc:
+        return None
+    try:
+        return facts.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _inflate(blob: Any) -> Optional[bytes]:

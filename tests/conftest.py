@@ -39,3 +39,14 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
     cachedir.reset()
     yield folder
     cachedir.reset()
+
+
+@pytest.fixture
+def seed_reports(tmp_path) -> Path:
+    """A folder of the bundled example reports and one empty file (an error entry)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for seed in sorted((Path(__file__).resolve().parent.parent / "examples" / "reports").glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    (folder / "empty.txt").write_bytes(b"")
+    return folder

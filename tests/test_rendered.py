@@ -24,14 +24,10 @@ WAIVER = "".join(
 
 
 @pytest.fixture
-def reports(tmp_path) -> Path:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(seed, folder / seed.name)
-    (folder / "empty.txt").write_bytes(b"")
-    (folder / "README.json").write_text('{"name": "not a report"}', encoding="utf-8")
-    return folder
+def reports(seed_reports) -> Path:
+    """The seeds, an empty file and a JSON file that is no report."""
+    (seed_reports / "README.json").write_text('{"name": "not a report"}', encoding="utf-8")
+    return seed_reports
 
 
 def audit(*args: str) -> tuple[str, str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import time
 import zlib
@@ -21,13 +20,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "examples" / "reports"
 
 
 @pytest.fixture
-def reports(tmp_path) -> Path:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(seed, folder / seed.name)
-    (folder / "empty.txt").write_bytes(b"")
-    return folder
+def reports(seed_reports) -> Path:
+    """The seeds and an empty file."""
+    return seed_reports
 
 
 def audit_json(*args: str) -> dict:
